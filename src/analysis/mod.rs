@@ -1,0 +1,4 @@
+//! What the store's spans mean: tree structure and health now; critical path,
+//! self time and statistics build on it.
+
+pub mod tree;

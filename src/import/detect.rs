@@ -1,0 +1,561 @@
+//! Format detection, by content: the top-level shape of the document decides.
+//!
+//! - An object is read key by key and each key goes to the format that owns it:
+//!   `resourceSpans` (OTLP), `result` (Jaeger API v3), `batches` / `trace`
+//!   (Tempo), `traces` (a Grafana Faro payload, or a Tempo *search* response),
+//!   `data` / `traceID` / `spans` / `processes` (Jaeger), `traceId` / `id` / ...
+//!   (a single Zipkin span). One pass, no intermediate tree.
+//! - An array is classified by its first element (parsed alone, cheaply), then
+//!   read whole by the format it belongs to.
+//! - Several JSON objects, one per line, are JSON Lines (the OpenTelemetry
+//!   Collector's file exporter): each line is read as above; lines holding
+//!   metrics or logs are skipped and counted.
+
+use std::fmt;
+
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+
+use super::json::{skip, Key, Scalar};
+use super::{jaeger, otlp, zipkin, ImportError, Sink};
+use crate::model::Store;
+
+/// Reads `bytes` (a whole file) into the sink.
+pub fn read(sink: &mut Sink, name: &str, bytes: &[u8]) -> Result<(), ImportError> {
+    let bom = if bytes.starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
+    let body = &bytes[bom..];
+    let Some(first) = body.iter().position(|b| !b.is_ascii_whitespace()) else {
+        return Err(ImportError::new(name, "the file is empty"));
+    };
+    match body[first] {
+        b'{' | b'[' => {}
+        b'<' => {
+            return Err(at(name, "not JSON: the file starts with '<' (an HTML or XML page?)", body, first, bom))
+        }
+        _ if looks_binary(body) => {
+            return Err(at(
+                name,
+                "not JSON: the file is binary (OTLP protobuf?). Strata reads OTLP as JSON: export with the JSON encoding (e.g. the collector's file exporter with format: json)",
+                body,
+                first,
+                bom,
+            ))
+        }
+        c => {
+            return Err(at(
+                name,
+                &format!("not JSON: expected '{{' or '[' but the file starts with {:?}", c as char),
+                body,
+                first,
+                bom,
+            ))
+        }
+    }
+    if is_json_lines(body) {
+        read_lines(sink, name, body, bom)
+    } else {
+        match parse_value(sink, body) {
+            Ok(Outcome::Read) => Ok(()),
+            Ok(Outcome::NotTraces(kind)) => Err(ImportError::new(
+                name,
+                format!("this file holds OpenTelemetry {kind}, not traces"),
+            )),
+            Err(f) => Err(failure(name, &f, body, 0, bom)),
+        }
+    }
+}
+
+fn at(name: &str, msg: &str, body: &[u8], pos: usize, bom: usize) -> ImportError {
+    let mut e = ImportError::new(name, msg);
+    let line = body[..pos].iter().filter(|&&b| b == b'\n').count() + 1;
+    let line_start = body[..pos].iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
+    e.line = Some(line);
+    e.column = Some(pos - line_start + 1);
+    e.offset = Some(pos + bom);
+    e
+}
+
+fn looks_binary(body: &[u8]) -> bool {
+    let head = &body[..body.len().min(512)];
+    head.contains(&0) || std::str::from_utf8(head).is_err() && head.len() < 512
+}
+
+/// JSON Lines: the first line is a whole object and another object follows.
+fn is_json_lines(body: &[u8]) -> bool {
+    let Some(nl) = body.iter().position(|&b| b == b'\n') else {
+        return false;
+    };
+    let first = body[..nl].trim_ascii();
+    let rest = body[nl + 1..].trim_ascii_start();
+    first.starts_with(b"{") && first.ends_with(b"}") && rest.starts_with(b"{")
+}
+
+fn read_lines(sink: &mut Sink, name: &str, body: &[u8], bom: usize) -> Result<(), ImportError> {
+    let mut skipped: Vec<(&'static str, usize)> = Vec::new();
+    let mut offset = 0;
+    let mut traced = 0;
+    for (n, line) in body.split(|&b| b == b'\n').enumerate() {
+        let line_offset = offset;
+        offset += line.len() + 1;
+        if line.trim_ascii().is_empty() {
+            continue;
+        }
+        match parse_value(sink, line) {
+            Ok(Outcome::Read) => traced += 1,
+            Ok(Outcome::NotTraces(kind)) => match skipped.iter_mut().find(|(k, _)| *k == kind) {
+                Some((_, c)) => *c += 1,
+                None => skipped.push((kind, 1)),
+            },
+            Err(e) => {
+                let mut err = failure(name, &e, line, n, line_offset + bom);
+                err.message = format!("line {}: {}", n + 1, err.message);
+                return Err(err);
+            }
+        }
+    }
+    sink.format("JSON Lines");
+    for (kind, count) in skipped {
+        let lines = if count == 1 { "line" } else { "lines" };
+        sink.note(format!("skipped {count} {lines} holding OpenTelemetry {kind} (not traces)"));
+    }
+    let _ = traced;
+    Ok(())
+}
+
+/// A failure -> ImportError. For serde_json errors, the JSON path of the field
+/// is found by parsing the same bytes again with path tracking (error path only).
+fn failure(name: &str, f: &Failure, bytes: &[u8], line_base: usize, offset: usize) -> ImportError {
+    let e = match f {
+        Failure::NotTrace(msg, pos) => {
+            let mut err = at(name, msg, bytes, *pos, offset);
+            if let Some(l) = err.line.as_mut() {
+                *l += line_base;
+            }
+            return err;
+        }
+        Failure::Json(e) => e,
+    };
+    let mut err = ImportError::from_json(name, e, bytes, line_base, offset);
+    let mut scratch = Store::default();
+    let mut sink = Sink::new(&mut scratch);
+    let kind = array_kind(bytes).ok().flatten();
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let mut track = serde_path_to_error::Track::new();
+    let tracked = serde_path_to_error::Deserializer::new(&mut de, &mut track);
+    if parse_with(&mut sink, tracked, kind).is_err() {
+        let path = track.path().to_string();
+        if path != "." && !path.is_empty() {
+            err.path = Some(path);
+        }
+    }
+    err
+}
+
+enum Outcome {
+    Read,
+    /// An OTLP document of another signal ("metrics", "logs", "profiles").
+    NotTraces(&'static str),
+}
+
+/// Parses one JSON document (a whole file, or one line of JSON Lines).
+/// serde_json's default recursion limit (128 levels) stays on: deep enough for
+/// every trace format, and a hostile deeply nested file becomes an error, not a
+/// stack overflow.
+fn parse_value(sink: &mut Sink, bytes: &[u8]) -> Result<Outcome, Failure> {
+    let kind = array_kind(bytes)?;
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let outcome = parse_with(sink, &mut de, kind)?;
+    de.end()?;
+    Ok(outcome)
+}
+
+fn parse_with<'de, D: Deserializer<'de>>(
+    sink: &mut Sink,
+    d: D,
+    array: Option<ArrayKind>,
+) -> Result<Outcome, D::Error> {
+    match array {
+        Some(kind) => d.deserialize_seq(ArrayOf { sink, kind }),
+        None => Top(sink).deserialize(d),
+    }
+}
+
+/// A failure to read a document: a serde_json error (which knows its
+/// position), or a top-level array that holds no trace (position: its start).
+enum Failure {
+    Json(serde_json::Error),
+    NotTrace(String, usize),
+}
+
+impl From<serde_json::Error> for Failure {
+    fn from(e: serde_json::Error) -> Failure {
+        Failure::Json(e)
+    }
+}
+
+fn array_kind(bytes: &[u8]) -> Result<Option<ArrayKind>, Failure> {
+    let first = bytes.iter().position(|b| !b.is_ascii_whitespace());
+    match first {
+        Some(p) if bytes[p] == b'[' => classify_array(bytes)
+            .map(Some)
+            .map_err(|m| Failure::NotTrace(m, p)),
+        _ => Ok(None),
+    }
+}
+
+/// The top level of a document: an object or an array.
+struct Top<'a, 's>(&'a mut Sink<'s>);
+
+impl<'de> DeserializeSeed<'de> for Top<'_, '_> {
+    type Value = Outcome;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Outcome, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Top<'_, '_> {
+    type Value = Outcome;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON object or array holding trace data")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Outcome, A::Error> {
+        let sink = self.0;
+        let mut jaeger_trace = jaeger::TraceState::new(sink.store.spans.len());
+        // A single Zipkin span object has generic keys (`id`, `name`, ...) that
+        // other documents use too, so its fields are kept aside (it is small)
+        // and read only if nothing else claims the document.
+        let mut zipkin_fields = serde_json::Map::new();
+        let mut recognised = false;
+        let mut other_signal: Option<&'static str> = None;
+        let mut unknown: Vec<String> = Vec::new();
+        let mut refusal: Option<String> = None;
+        while let Some(k) = map.next_key::<Key>()? {
+            let key = k.0.as_ref();
+            match key {
+                "resourceSpans" | "resource_spans" => {
+                    sink.format(otlp::FORMAT);
+                    map.next_value_seed(otlp::ResourceSpansList(&mut *sink))?;
+                    recognised = true;
+                }
+                "resourceMetrics" | "resource_metrics" => {
+                    skip(&mut map)?;
+                    other_signal = Some("metrics");
+                }
+                "resourceLogs" | "resource_logs" => {
+                    skip(&mut map)?;
+                    other_signal = Some("logs");
+                }
+                "resourceProfiles" | "resource_profiles" => {
+                    skip(&mut map)?;
+                    other_signal = Some("profiles");
+                }
+                "result" => {
+                    sink.format("Jaeger API v3 (OTLP/JSON)");
+                    map.next_value_seed(otlp::TracesData(&mut *sink))?;
+                    recognised = true;
+                }
+                "batches" => {
+                    sink.format("Tempo (OTLP/JSON batches)");
+                    map.next_value_seed(otlp::ResourceSpansList(&mut *sink))?;
+                    recognised = true;
+                }
+                "trace" => {
+                    sink.format("Tempo v2 (OTLP/JSON)");
+                    map.next_value_seed(otlp::TracesData(&mut *sink))?;
+                    recognised = true;
+                }
+                "status" => {
+                    if let Scalar::Str(s) = map.next_value::<Scalar>()? {
+                        if s.eq_ignore_ascii_case("PARTIAL") {
+                            sink.note("Tempo marked this trace PARTIAL: some spans may be missing");
+                        }
+                    }
+                }
+                "traces" => match map.next_value_seed(Traces(&mut *sink))? {
+                    TracesKind::Otlp => recognised = true,
+                    TracesKind::TempoSearch(n) => {
+                        refusal = Some(format!(
+                            "this is a Tempo search response ({n} trace summaries), not a trace: it lists matching traces with a few spans each and no parent links. \
+                             Load each trace from Tempo's /api/v2/traces/{{traceID}} (or /api/traces/{{traceID}}), or connect Strata to the Tempo server"
+                        ))
+                    }
+                },
+                "data" => {
+                    sink.format(jaeger::FORMAT);
+                    map.next_value_seed(jaeger::Data(&mut *sink))?;
+                    recognised = true;
+                }
+                "errors" => jaeger::read_errors(sink, &mut map)?,
+                "total" | "limit" | "offset" => skip(&mut map)?,
+                "error" => {
+                    let e = map.next_value::<Scalar>()?;
+                    refusal = Some(format!(
+                        "this is an error reply from a trace backend, not a trace: {}",
+                        e.as_text()
+                    ));
+                }
+                _ => {
+                    if jaeger_trace.field(sink, key, &mut map)? {
+                        sink.format(jaeger::FORMAT);
+                        recognised = true;
+                    } else if zipkin::SPAN_KEYS.contains(&key) {
+                        let v = map.next_value::<serde_json::Value>()?;
+                        zipkin_fields.insert(key.to_owned(), v);
+                    } else {
+                        if unknown.len() < 6 {
+                            unknown.push(key.to_owned());
+                        }
+                        skip(&mut map)?;
+                    }
+                }
+            }
+        }
+        if let Some(msg) = refusal {
+            return Err(de::Error::custom(msg));
+        }
+        if jaeger_trace.seen {
+            jaeger_trace.finish(sink);
+        }
+        if !recognised && zipkin_fields.contains_key("traceId") && zipkin_fields.contains_key("id") {
+            sink.format(zipkin::FORMAT);
+            zipkin::Element {
+                sink: &mut *sink,
+                endpoints: &mut zipkin::Endpoints::default(),
+            }
+            .deserialize(serde_json::Value::Object(zipkin_fields))
+            .map_err(|e| de::Error::custom(format!("in the Zipkin span: {e}")))?;
+            return Ok(Outcome::Read);
+        }
+        unknown.extend(zipkin_fields.keys().take(6 - unknown.len().min(6)).cloned());
+        if recognised {
+            return Ok(Outcome::Read);
+        }
+        if let Some(kind) = other_signal {
+            return Ok(Outcome::NotTraces(kind));
+        }
+        Err(de::Error::custom(if unknown.is_empty() {
+            "not a trace: an empty JSON object".to_owned()
+        } else {
+            format!(
+                "not a trace: no known trace format has the top-level keys {}. Strata reads OTLP/JSON (resourceSpans), Jaeger JSON (data / traceID + spans), Zipkin v2 (spans with traceId and id) and the Tempo and Jaeger v3 wrappers",
+                unknown.join(", ")
+            )
+        }))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Outcome, A::Error> {
+        // Reached only when `classify_array` was not used (path tracking re-parse
+        // goes through here as well): read as a Zipkin list, the most common
+        // bare array, unless the first element says otherwise.
+        let sink = self.0;
+        sink.format(zipkin::FORMAT);
+        ArrayOf {
+            sink,
+            kind: ArrayKind::Unknown,
+        }
+        .visit_seq(seq)
+    }
+}
+
+/// `traces`: an object (OTLP TracesData inside a Grafana Faro payload) or an
+/// array (a Tempo search response).
+struct Traces<'a, 's>(&'a mut Sink<'s>);
+
+enum TracesKind {
+    Otlp,
+    TempoSearch(usize),
+}
+
+impl<'de> DeserializeSeed<'de> for Traces<'_, '_> {
+    type Value = TracesKind;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<TracesKind, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Traces<'_, '_> {
+    type Value = TracesKind;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("OTLP TracesData or a list of trace summaries")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<TracesKind, A::Error> {
+        self.0.format("Grafana Faro payload (OTLP/JSON)");
+        otlp::TracesData(self.0).visit_map(map)?;
+        Ok(TracesKind::Otlp)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<TracesKind, A::Error> {
+        let mut n = 0;
+        while seq.next_element::<IgnoredAny>()?.is_some() {
+            n += 1;
+        }
+        Ok(TracesKind::TempoSearch(n))
+    }
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum ArrayKind {
+    Unknown,
+    JaegerSpans,
+    JaegerTraces,
+    Otlp,
+    Zipkin,
+}
+
+/// A top-level array; its first element decides what the elements are.
+struct ArrayOf<'a, 's> {
+    sink: &'a mut Sink<'s>,
+    kind: ArrayKind,
+}
+
+impl<'de> Visitor<'de> for ArrayOf<'_, '_> {
+    type Value = Outcome;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an array of spans or traces")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Outcome, A::Error> {
+        let sink = self.sink;
+        let mut endpoints = zipkin::Endpoints::default();
+        let mut jaeger_state = jaeger::TraceState::new(sink.store.spans.len());
+        let mut count = 0usize;
+        let kind = self.kind;
+        let mut read = false;
+        loop {
+            let more = match kind {
+                ArrayKind::JaegerSpans => seq
+                    .next_element_seed(jaeger::OneSpan {
+                        sink: &mut *sink,
+                        state: &mut jaeger_state,
+                    })?
+                    .is_some(),
+                ArrayKind::JaegerTraces => seq.next_element_seed(jaeger::Data(&mut *sink))?.is_some(),
+                ArrayKind::Otlp => match seq.next_element_seed(Top(&mut *sink))? {
+                    Some(Outcome::Read) => {
+                        read = true;
+                        true
+                    }
+                    Some(Outcome::NotTraces(_)) => true,
+                    None => false,
+                },
+                ArrayKind::Zipkin | ArrayKind::Unknown => seq
+                    .next_element_seed(zipkin::Element {
+                        sink: &mut *sink,
+                        endpoints: &mut endpoints,
+                    })?
+                    .is_some(),
+            };
+            if !more {
+                break;
+            }
+            count += 1;
+        }
+        if kind == ArrayKind::JaegerSpans {
+            sink.format(jaeger::FORMAT);
+            jaeger_state.finish(sink);
+        }
+        if matches!(kind, ArrayKind::Zipkin | ArrayKind::Unknown) {
+            sink.format(zipkin::FORMAT);
+        }
+        if count == 0 {
+            return Err(de::Error::custom("not a trace: an empty JSON array"));
+        }
+        if kind == ArrayKind::Otlp && !read {
+            return Ok(Outcome::NotTraces("metrics or logs"));
+        }
+        Ok(Outcome::Read)
+    }
+}
+
+/// What the first element of a top-level array looks like.
+enum Probe {
+    Object(Vec<String>),
+    Array(Option<Box<Probe>>),
+    Other,
+}
+
+impl<'de> de::Deserialize<'de> for Probe {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Probe, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Probe;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Probe, A::Error> {
+                let mut keys = Vec::new();
+                while let Some(k) = map.next_key::<Key>()? {
+                    if keys.len() < 64 {
+                        keys.push(k.0.into_owned());
+                    }
+                    skip(&mut map)?;
+                }
+                Ok(Probe::Object(keys))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Probe, A::Error> {
+                let first = seq.next_element::<Probe>()?.map(Box::new);
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(Probe::Array(first))
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<Probe, E> {
+                Ok(Probe::Other)
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<Probe, E> {
+                Ok(Probe::Other)
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<Probe, E> {
+                Ok(Probe::Other)
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<Probe, E> {
+                Ok(Probe::Other)
+            }
+            fn visit_str<E>(self, _: &str) -> Result<Probe, E> {
+                Ok(Probe::Other)
+            }
+            fn visit_unit<E>(self) -> Result<Probe, E> {
+                Ok(Probe::Other)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// Decides what a top-level array holds from its first element alone.
+fn classify_array(body: &[u8]) -> Result<ArrayKind, String> {
+    let open = body.iter().position(|&b| b == b'[').unwrap_or(0);
+    let rest = &body[open + 1..];
+    let Some(elem) = rest.iter().position(|b| !b.is_ascii_whitespace()) else {
+        return Err("malformed JSON: the array is not closed".into());
+    };
+    if rest[elem] == b']' {
+        return Err("not a trace: an empty JSON array".into());
+    }
+    let probe = serde_json::Deserializer::from_slice(&rest[elem..])
+        .into_iter::<Probe>()
+        .next();
+    let probe = match probe {
+        Some(Ok(p)) => p,
+        // Let the full parse report the syntax error with its position.
+        Some(Err(_)) | None => return Ok(ArrayKind::Unknown),
+    };
+    let has = |keys: &[String], k: &str| keys.iter().any(|x| x == k);
+    match probe {
+        Probe::Object(keys) => {
+            if has(&keys, "resourceSpans") || has(&keys, "resource_spans") {
+                Ok(ArrayKind::Otlp)
+            } else if has(&keys, "spanID") || has(&keys, "operationName") {
+                Ok(ArrayKind::JaegerSpans)
+            } else if has(&keys, "traceID") && has(&keys, "spans") {
+                Ok(ArrayKind::JaegerTraces)
+            } else if has(&keys, "traceId") && has(&keys, "id") {
+                Ok(ArrayKind::Zipkin)
+            } else {
+                Err(format!(
+                    "not a trace: an array of objects with keys {} (expected Zipkin spans with traceId and id, or Jaeger spans with spanID)",
+                    keys.iter().take(8).cloned().collect::<Vec<_>>().join(", ")
+                ))
+            }
+        }
+        Probe::Array(Some(inner)) if matches!(*inner, Probe::Object(_)) => Ok(ArrayKind::Zipkin),
+        Probe::Array(_) => Ok(ArrayKind::Zipkin),
+        Probe::Other => Err("not a trace: an array of plain values".into()),
+    }
+}

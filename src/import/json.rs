@@ -1,0 +1,314 @@
+//! serde building blocks shared by the importers.
+//!
+//! Importers deserialize straight into the store with `DeserializeSeed`s: no
+//! `serde_json::Value` tree and no per-span structs (a `Value` tree of a 100 MB
+//! file costs seconds in wasm). Strings arrive borrowed from the input and are
+//! interned or copied into the text arena once. The pieces here read the loose
+//! spellings real files use: numbers as strings, enums as names or integers.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+
+/// A map key or string that borrows from the input unless it had escapes.
+pub struct Key<'de>(pub Cow<'de, str>);
+
+impl<'de> de::Deserialize<'de> for Key<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(v)))
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
+/// Reads a string (or null, or a number, which some writers use for names) and
+/// gives it to `f` without allocating. `None` for null.
+pub struct StrWith<F>(pub F);
+
+impl<'de, T, F: FnOnce(&str) -> T> DeserializeSeed<'de> for StrWith<F> {
+    type Value = Option<T>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Option<T>, D::Error> {
+        struct V<F>(F);
+        impl<'de, T, F: FnOnce(&str) -> T> Visitor<'de> for V<F> {
+            type Value = Option<T>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Option<T>, E> {
+                Ok(Some((self.0)(v)))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Option<T>, E> {
+                Ok(None)
+            }
+            fn visit_none<E: de::Error>(self) -> Result<Option<T>, E> {
+                Ok(None)
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Option<T>, E> {
+                Ok(Some((self.0)(&v.to_string())))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Option<T>, E> {
+                Ok(Some((self.0)(&v.to_string())))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Option<T>, E> {
+                Ok(Some((self.0)(&v.to_string())))
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Option<T>, E> {
+                Ok(Some((self.0)(if v { "true" } else { "false" })))
+            }
+        }
+        d.deserialize_any(V(self.0))
+    }
+}
+
+/// A string whose content must be checked where it is read, so that an error
+/// carries the input position: `f` returns `Err(message)` to reject it.
+pub struct StrCheck<F>(pub F);
+
+impl<'de, T, F: FnOnce(&str) -> Result<T, String>> DeserializeSeed<'de> for StrCheck<F> {
+    type Value = T;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<T, D::Error> {
+        struct V<F>(F);
+        impl<'de, T, F: FnOnce(&str) -> Result<T, String>> Visitor<'de> for V<F> {
+            type Value = T;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<T, E> {
+                (self.0)(v).map_err(E::custom)
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<T, E> {
+                (self.0)("").map_err(E::custom)
+            }
+        }
+        d.deserialize_any(V(self.0))
+    }
+}
+
+/// A 64-bit unsigned integer written as a JSON number or a decimal string (the
+/// proto3 JSON mapping writes uint64 as strings; many writers use numbers).
+/// `None` for null. Never goes through f64: nanosecond epochs exceed 2^53.
+pub struct LooseU64;
+
+impl<'de> DeserializeSeed<'de> for LooseU64 {
+    type Value = Option<u64>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Option<u64>, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Option<u64>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an unsigned integer (a number or a decimal string)")
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Option<u64>, E> {
+                Ok(Some(v))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Option<u64>, E> {
+                u64::try_from(v)
+                    .map(Some)
+                    .map_err(|_| E::custom(format!("expected an unsigned integer, got {v}")))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Option<u64>, E> {
+                if v >= 0.0 && v < 1.8e19 && v.is_finite() {
+                    Ok(Some(v as u64))
+                } else {
+                    Err(E::custom(format!("expected an unsigned integer, got {v}")))
+                }
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Option<u64>, E> {
+                if v.is_empty() {
+                    return Ok(None);
+                }
+                v.parse::<u64>().map(Some).map_err(|_| {
+                    E::custom(format!("expected an unsigned integer, got the string {v:?}"))
+                })
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Option<u64>, E> {
+                Ok(None)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// An enum written as its integer or its name (`2`, `"SPAN_KIND_SERVER"`).
+pub enum IntOrName<'de> {
+    Int(i64),
+    Name(Cow<'de, str>),
+    Null,
+}
+
+impl<'de> de::Deserialize<'de> for IntOrName<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = IntOrName<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an enum integer or name")
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+                Ok(IntOrName::Int(v))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+                Ok(IntOrName::Int(i64::try_from(v).unwrap_or(-1)))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+                Ok(IntOrName::Int(v as i64))
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(match v.parse::<i64>() {
+                    Ok(n) => IntOrName::Int(n),
+                    Err(_) => IntOrName::Name(Cow::Borrowed(v)),
+                })
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(match v.parse::<i64>() {
+                    Ok(n) => IntOrName::Int(n),
+                    Err(_) => IntOrName::Name(Cow::Owned(v.to_owned())),
+                })
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(IntOrName::Null)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// A JSON scalar of any type, for Jaeger tag values whose JSON type often
+/// disagrees with their declared `type`.
+#[derive(Debug, PartialEq)]
+pub enum Scalar<'de> {
+    Str(Cow<'de, str>),
+    Bool(bool),
+    I64(i64),
+    U64(u64),
+    F64(f64),
+    Null,
+    /// An array or object where a scalar was expected (kept as JSON text).
+    Json(String),
+}
+
+impl<'de> de::Deserialize<'de> for Scalar<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Scalar<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a value")
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+                Ok(Scalar::Bool(v))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+                Ok(Scalar::I64(v))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+                Ok(Scalar::U64(v))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+                Ok(Scalar::F64(v))
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(Scalar::Str(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(Scalar::Str(Cow::Owned(v.to_owned())))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(Scalar::Null)
+            }
+            fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(Scalar::Null)
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                let mut parts = Vec::new();
+                while let Some(v) = seq.next_element::<Scalar>()? {
+                    parts.push(v.to_json());
+                }
+                Ok(Scalar::Json(format!("[{}]", parts.join(","))))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut parts = Vec::new();
+                while let Some(k) = map.next_key::<Key>()? {
+                    let v = map.next_value::<Scalar>()?;
+                    parts.push(format!("{:?}:{}", k.0, v.to_json()));
+                }
+                Ok(Scalar::Json(format!("{{{}}}", parts.join(","))))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl Scalar<'_> {
+    fn to_json(&self) -> String {
+        match self {
+            Scalar::Str(s) => format!("{s:?}"),
+            Scalar::Bool(b) => b.to_string(),
+            Scalar::I64(n) => n.to_string(),
+            Scalar::U64(n) => n.to_string(),
+            Scalar::F64(f) => f.to_string(),
+            Scalar::Null => "null".into(),
+            Scalar::Json(s) => s.clone(),
+        }
+    }
+
+    /// As text, for tags declared as strings and for names.
+    pub fn as_text(&self) -> Cow<'_, str> {
+        match self {
+            Scalar::Str(s) => Cow::Borrowed(s.as_ref()),
+            Scalar::Null => Cow::Borrowed(""),
+            other => Cow::Owned(other.to_json()),
+        }
+    }
+}
+
+/// Skips a value of any shape.
+pub fn skip<'de, A: MapAccess<'de>>(map: &mut A) -> Result<(), A::Error> {
+    map.next_value::<IgnoredAny>().map(|_| ())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::de::DeserializeSeed;
+
+    fn u64_of(json: &str) -> Result<Option<u64>, serde_json::Error> {
+        LooseU64.deserialize(&mut serde_json::Deserializer::from_str(json))
+    }
+
+    #[test]
+    fn loose_u64_reads_strings_and_numbers_exactly() {
+        assert_eq!(u64_of("\"1544712660300000000\"").unwrap(), Some(1_544_712_660_300_000_000));
+        assert_eq!(u64_of("1544712660300000001").unwrap(), Some(1_544_712_660_300_000_001));
+        assert_eq!(u64_of("\"11651379494838206464\"").unwrap(), Some(11_651_379_494_838_206_464));
+        assert_eq!(u64_of("null").unwrap(), None);
+        assert_eq!(u64_of("\"\"").unwrap(), None);
+        assert!(u64_of("\"12abc\"").is_err());
+        assert!(u64_of("-5").is_err());
+    }
+
+    #[test]
+    fn scalars() {
+        let s: Scalar = serde_json::from_str("\"true\"").unwrap();
+        assert_eq!(s, Scalar::Str(Cow::Borrowed("true")));
+        let s: Scalar = serde_json::from_str("9007199254740993").unwrap();
+        assert_eq!(s, Scalar::U64(9_007_199_254_740_993));
+        let s: Scalar = serde_json::from_str("[1,\"a\"]").unwrap();
+        assert_eq!(s.as_text(), "[1,\"a\"]");
+    }
+}

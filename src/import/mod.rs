@@ -1,0 +1,314 @@
+//! Bytes -> store. `load` sniffs the format from the content (never the file
+//! name), parses straight into the store, groups spans into traces and builds
+//! each trace's tree. A file that fails leaves the store exactly as it was.
+//!
+//! One file per format: `otlp` (and its Tempo / Jaeger-v3 wrappers), `jaeger`,
+//! `zipkin`. `detect` reads the top level of a document and hands each part to
+//! the format that owns it.
+
+pub mod detect;
+pub mod error;
+pub mod jaeger;
+pub mod json;
+pub mod otlp;
+pub mod zipkin;
+
+use rustc_hash::FxHashMap;
+
+pub use error::ImportError;
+
+use crate::analysis;
+use crate::model::{
+    Attr, NewSpan, Range32, Resource, Scope, SourceFile, SpanFlags, Store, Sym, Trace,
+    TraceSummary, TraceId, Tree, Value,
+};
+
+/// Where an importer writes: the store, plus what this load has added so far.
+pub struct Sink<'s> {
+    pub store: &'s mut Store,
+    /// Index of the first span of this load.
+    base: usize,
+    /// Trace id of each span of this load, for grouping into traces.
+    trace_ids: Vec<TraceId>,
+    /// File-level notes shown with the file's status.
+    pub notes: Vec<String>,
+    /// Format names seen, in order (a JSON Lines file may mix wrappers).
+    pub formats: Vec<&'static str>,
+}
+
+impl<'s> Sink<'s> {
+    pub fn new(store: &'s mut Store) -> Sink<'s> {
+        let base = store.spans.len();
+        Sink {
+            store,
+            base,
+            trace_ids: Vec::new(),
+            notes: Vec::new(),
+            formats: Vec::new(),
+        }
+    }
+
+    pub fn push_span(&mut self, trace_id: TraceId, span: NewSpan) -> u32 {
+        self.trace_ids.push(trace_id);
+        self.store.spans.push(u32::MAX, span)
+    }
+
+    /// Spans added by this load so far.
+    pub fn span_count(&self) -> usize {
+        self.store.spans.len() - self.base
+    }
+
+    pub fn intern(&mut self, s: &str) -> Sym {
+        self.store.strings.intern(s)
+    }
+
+    pub fn format(&mut self, name: &'static str) {
+        if !self.formats.contains(&name) {
+            self.formats.push(name);
+        }
+    }
+
+    pub fn note(&mut self, note: impl Into<String>) {
+        let note = note.into();
+        if !self.notes.contains(&note) {
+            self.notes.push(note);
+        }
+    }
+
+    pub fn new_resource(&mut self, service: Sym, attrs: Range32) -> u32 {
+        self.store.resources.push(Resource {
+            service,
+            attrs,
+            dropped_attrs: 0,
+        });
+        (self.store.resources.len() - 1) as u32
+    }
+
+    pub fn new_scope(&mut self, resource: u32) -> u32 {
+        let empty = self.store.strings.empty();
+        self.store.scopes.push(Scope {
+            resource,
+            name: empty,
+            version: empty,
+            attrs: Range32::default(),
+        });
+        (self.store.scopes.len() - 1) as u32
+    }
+
+    /// Appends `attrs` to the attribute arena and returns their range.
+    pub fn push_attrs(&mut self, attrs: impl IntoIterator<Item = Attr>) -> Range32 {
+        let start = self.store.attrs.len();
+        self.store.attrs.extend(attrs);
+        Range32::new(start, self.store.attrs.len())
+    }
+
+    pub fn str_value(&mut self, s: &str) -> Value {
+        Value::Str(self.store.text.push(s))
+    }
+}
+
+/// Start and duration in ns from optional Unix-nanosecond start and end times,
+/// with the flags that say what was missing or out of range.
+pub fn span_times(start: Option<u64>, end: Option<u64>) -> (i64, i64, SpanFlags) {
+    let mut flags = SpanFlags::empty();
+    let start = match start {
+        None | Some(0) => {
+            flags |= SpanFlags::NO_START;
+            None
+        }
+        Some(s) => match i64::try_from(s) {
+            Ok(s) => Some(s),
+            Err(_) => {
+                flags |= SpanFlags::BAD_TIME;
+                None
+            }
+        },
+    };
+    let end = match end {
+        None | Some(0) => {
+            flags |= SpanFlags::NO_DURATION;
+            None
+        }
+        Some(e) => match i64::try_from(e) {
+            Ok(e) => Some(e),
+            Err(_) => {
+                flags |= SpanFlags::BAD_TIME;
+                None
+            }
+        },
+    };
+    let duration = match (start, end) {
+        (Some(s), Some(e)) if e >= s => e - s,
+        (Some(_), Some(_)) => {
+            flags |= SpanFlags::NO_DURATION;
+            0
+        }
+        _ => 0,
+    };
+    (start.unwrap_or(0), duration, flags)
+}
+
+/// Start and duration in ns from microsecond fields (Jaeger, Zipkin).
+pub fn span_times_micros(start_us: Option<u64>, duration_us: Option<u64>) -> (i64, i64, SpanFlags) {
+    let mut flags = SpanFlags::empty();
+    let start = match start_us {
+        None => {
+            flags |= SpanFlags::NO_START;
+            0
+        }
+        Some(us) => match us.checked_mul(1000).and_then(|ns| i64::try_from(ns).ok()) {
+            Some(ns) => ns,
+            None => {
+                flags |= SpanFlags::BAD_TIME;
+                0
+            }
+        },
+    };
+    let duration = match duration_us {
+        None => {
+            flags |= SpanFlags::NO_DURATION;
+            0
+        }
+        Some(us) => match us.checked_mul(1000).and_then(|ns| i64::try_from(ns).ok()) {
+            Some(ns) => ns,
+            None => {
+                flags |= SpanFlags::BAD_TIME;
+                0
+            }
+        },
+    };
+    (start, duration, flags)
+}
+
+/// What a successful load added.
+#[derive(Clone, Debug)]
+pub struct Loaded {
+    pub file: u32,
+}
+
+/// Loads one file into the store. On error the store is unchanged.
+pub fn load(store: &mut Store, name: &str, bytes: &[u8]) -> Result<Loaded, ImportError> {
+    let mark = store.mark();
+    let result = {
+        let mut sink = Sink::new(store);
+        detect::read(&mut sink, name, bytes).and_then(|()| {
+            if sink.span_count() == 0 {
+                let what = sink.formats.first().copied().unwrap_or("JSON");
+                let mut msg = format!("no spans: the file is {what} but holds no spans");
+                if let Some(n) = sink.notes.first() {
+                    msg.push_str(&format!(" ({n})"));
+                }
+                Err(ImportError::new(name, msg))
+            } else {
+                Ok(finish(sink, name, bytes.len()))
+            }
+        })
+    };
+    match result {
+        Ok(file) => Ok(Loaded { file }),
+        Err(e) => {
+            store.rollback(mark);
+            Err(e)
+        }
+    }
+}
+
+/// Groups the load's spans into traces (first appearance order), makes each
+/// trace's spans contiguous, builds trees and records the file.
+fn finish(sink: Sink<'_>, name: &str, bytes: usize) -> u32 {
+    let Sink {
+        store,
+        base,
+        trace_ids,
+        notes,
+        formats,
+    } = sink;
+    let n = trace_ids.len();
+    let mut group_of: FxHashMap<TraceId, u32> = FxHashMap::default();
+    let mut groups: Vec<TraceId> = Vec::new();
+    let mut key = Vec::with_capacity(n);
+    for id in &trace_ids {
+        let g = *group_of.entry(*id).or_insert_with(|| {
+            groups.push(*id);
+            (groups.len() - 1) as u32
+        });
+        key.push(g);
+    }
+    // Counting sort by group; stable, so file order is kept within a trace.
+    let mut start = vec![0u32; groups.len() + 1];
+    for &g in &key {
+        start[g as usize + 1] += 1;
+    }
+    for g in 0..groups.len() {
+        start[g + 1] += start[g];
+    }
+    if key.windows(2).any(|w| w[0] > w[1]) {
+        let mut fill = start.clone();
+        let mut order = vec![0u32; n];
+        for (k, &g) in key.iter().enumerate() {
+            order[fill[g as usize] as usize] = k as u32;
+            fill[g as usize] += 1;
+        }
+        store.spans.permute_tail(base, &order);
+    }
+    let file = store.files.len() as u32;
+    let first_trace = store.traces.len();
+    for (g, id) in groups.iter().enumerate() {
+        let t = store.traces.len() as u32;
+        let range = Range32::new(base + start[g] as usize, base + start[g + 1] as usize);
+        for i in range.range() {
+            store.spans.trace[i] = t;
+        }
+        store.traces.push(Trace {
+            id: *id,
+            file,
+            spans: range,
+            tree: Tree::default(),
+            summary: TraceSummary::default(),
+            warnings: Vec::new(),
+        });
+        analysis::tree::build(store, t);
+    }
+    let lines = formats.contains(&"JSON Lines");
+    let named: Vec<&str> = formats.iter().copied().filter(|f| *f != "JSON Lines").collect();
+    let mut format = match named.as_slice() {
+        [] => "JSON".to_owned(),
+        fs => fs.join(" + "),
+    };
+    if lines {
+        format.push_str(" (JSON Lines)");
+    }
+    store.files.push(SourceFile {
+        name: name.to_owned(),
+        format,
+        bytes,
+        traces: Range32::new(first_trace, store.traces.len()),
+        spans: n as u32,
+        warnings: notes,
+    });
+    file
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_from_nanos() {
+        assert_eq!(span_times(Some(10), Some(25)), (10, 15, SpanFlags::empty()));
+        assert_eq!(span_times(None, None).2, SpanFlags::NO_START | SpanFlags::NO_DURATION);
+        let (_, d, f) = span_times(Some(11_651_379_494_838_206_464), Some(11_651_379_494_838_206_464));
+        assert_eq!(d, 0);
+        assert!(f.contains(SpanFlags::BAD_TIME));
+        let (_, d, f) = span_times(Some(30), Some(20));
+        assert_eq!(d, 0);
+        assert!(f.contains(SpanFlags::NO_DURATION));
+    }
+
+    #[test]
+    fn times_from_micros() {
+        assert_eq!(span_times_micros(Some(5), Some(2)), (5000, 2000, SpanFlags::empty()));
+        assert!(span_times_micros(Some(u64::MAX), Some(1)).2.contains(SpanFlags::BAD_TIME));
+        assert!(span_times_micros(Some(1), None).2.contains(SpanFlags::NO_DURATION));
+    }
+}

@@ -1,0 +1,9 @@
+//! Strata: a distributed-trace visualizer that runs in the browser.
+//!
+//! Data flows one way: bytes -> [`import`] -> [`model`] -> [`analysis`] /
+//! [`layout`] -> [`views`]. Everything but `views` (and `render`) is pure Rust
+//! that compiles and tests natively.
+
+pub mod analysis;
+pub mod import;
+pub mod model;

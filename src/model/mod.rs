@@ -1,0 +1,15 @@
+//! The trace store and the types it is made of. No I/O, no browser.
+
+pub mod ids;
+pub mod store;
+pub mod strings;
+pub mod time;
+pub mod value;
+
+pub use ids::{SpanId, TraceId};
+pub use store::{
+    Dropped, Event, Link, LinkKind, NewSpan, Range32, Resource, Scope, SourceFile, SpanFlags,
+    Store, Trace, TraceSummary, TraceWarning, Tree, WarningKind, NONE,
+};
+pub use strings::{Strings, Sym, Text, TextArena};
+pub use value::{Attr, SpanKind, StatusCode, Value};

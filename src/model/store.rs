@@ -1,0 +1,556 @@
+//! The trace store: every loaded span of every loaded file, in columns.
+//!
+//! Spans are addressed by a `u32` index into the columns below. A trace's spans
+//! are contiguous (`Trace::spans`), so a trace is a range, not a collection, and a
+//! 1M-span store is a few dozen flat vectors instead of a million heap objects.
+//! Attributes, events and links of all spans share three arenas; a span holds a
+//! [`Range32`] into each. Derived columns (`parent`, `depth`) and each trace's
+//! [`Tree`] are filled by `analysis::tree` when a file finishes loading.
+
+use std::ops::Range;
+
+use bitflags::bitflags;
+
+use super::ids::{SpanId, TraceId};
+use super::strings::{Strings, Sym, Text, TextArena};
+use super::value::{Attr, SpanKind, StatusCode, Value};
+
+/// "No span": the parent of a root, the root of an empty trace.
+pub const NONE: u32 = u32::MAX;
+
+/// A slice of one of the store's arenas.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Range32 {
+    pub start: u32,
+    pub len: u32,
+}
+
+impl Range32 {
+    pub fn new(start: usize, end: usize) -> Range32 {
+        Range32 {
+            start: start as u32,
+            len: end.saturating_sub(start) as u32,
+        }
+    }
+
+    pub fn range(self) -> Range<usize> {
+        self.start as usize..self.start as usize + self.len as usize
+    }
+
+    pub fn end(self) -> u32 {
+        self.start + self.len
+    }
+
+    pub fn contains(self, i: u32) -> bool {
+        i >= self.start && i < self.end()
+    }
+}
+
+bitflags! {
+    /// Facts about a span that the UI marks and the trace warnings count.
+    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+    pub struct SpanFlags: u16 {
+        /// Its declared parent is not in the trace (dropped, unsampled, not yet
+        /// arrived): shown as an extra root.
+        const ORPHAN = 1;
+        /// Another span of the trace has the same id. Both are kept.
+        const DUPLICATE_ID = 1 << 1;
+        /// Its parent link closed a cycle (or pointed at itself) and was cut.
+        const CYCLE = 1 << 2;
+        /// Zipkin: the server half of an RPC, sharing the client half's id.
+        const SHARED = 1 << 3;
+        /// Hangs under its parent through FOLLOWS_FROM only (async).
+        const FOLLOWS_FROM = 1 << 4;
+        /// The file gave no start time (drawn at its parent's start, or at 0).
+        const NO_START = 1 << 5;
+        /// The file gave no duration / end time (drawn as zero-length).
+        const NO_DURATION = 1 << 6;
+        /// A time outside the representable range (Go's zero time as uint64).
+        const BAD_TIME = 1 << 7;
+        /// Starts before its parent starts (clock skew, or a bug).
+        const STARTS_BEFORE_PARENT = 1 << 8;
+        /// Ends after its parent ends (async work, or clock skew).
+        const ENDS_AFTER_PARENT = 1 << 9;
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Resource {
+    /// `service.name` (Jaeger `process.serviceName`, Zipkin `localEndpoint.serviceName`).
+    pub service: Sym,
+    pub attrs: Range32,
+    pub dropped_attrs: u32,
+}
+
+/// The instrumentation scope a span came from; each belongs to one resource.
+#[derive(Clone, Debug)]
+pub struct Scope {
+    pub resource: u32,
+    pub name: Sym,
+    pub version: Sym,
+    pub attrs: Range32,
+}
+
+#[derive(Clone, Debug)]
+pub struct Event {
+    pub time: i64,
+    pub name: Sym,
+    pub attrs: Range32,
+    pub dropped_attrs: u32,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LinkKind {
+    /// An OTLP span link.
+    Link,
+    /// A Jaeger FOLLOWS_FROM reference that is not the span's parent.
+    FollowsFrom,
+    /// A Jaeger CHILD_OF reference that is not the span's parent (another trace,
+    /// or a second CHILD_OF).
+    ChildOf,
+}
+
+#[derive(Clone, Debug)]
+pub struct Link {
+    pub trace_id: TraceId,
+    pub span_id: SpanId,
+    pub kind: LinkKind,
+    pub attrs: Range32,
+    pub dropped_attrs: u32,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Dropped {
+    pub attrs: u32,
+    pub events: u32,
+    pub links: u32,
+}
+
+/// One span as an importer hands it to the store.
+#[derive(Clone, Debug)]
+pub struct NewSpan {
+    pub id: SpanId,
+    pub parent_id: Option<SpanId>,
+    pub scope: u32,
+    pub service: Sym,
+    pub name: Sym,
+    pub kind: SpanKind,
+    pub start: i64,
+    pub duration: i64,
+    pub status: StatusCode,
+    pub status_message: Text,
+    pub attrs: Range32,
+    pub events: Range32,
+    pub links: Range32,
+    pub dropped: Dropped,
+    pub flags: SpanFlags,
+}
+
+/// The span columns. Index `i` of every vector is span `i`.
+#[derive(Default)]
+pub struct Spans {
+    pub trace: Vec<u32>,
+    pub id: Vec<SpanId>,
+    pub parent_id: Vec<Option<SpanId>>,
+    pub scope: Vec<u32>,
+    pub service: Vec<Sym>,
+    pub name: Vec<Sym>,
+    pub kind: Vec<SpanKind>,
+    /// Unix epoch nanoseconds. i64 holds ±292 years exactly; f64 would lose
+    /// sub-microsecond precision at today's epoch, so times become f64 only as
+    /// offsets from the trace start, in layout.
+    pub start: Vec<i64>,
+    pub duration: Vec<i64>,
+    pub status: Vec<StatusCode>,
+    pub status_message: Vec<Text>,
+    pub attrs: Vec<Range32>,
+    pub events: Vec<Range32>,
+    pub links: Vec<Range32>,
+    pub dropped: Vec<Dropped>,
+    pub flags: Vec<SpanFlags>,
+    /// Resolved parent span index, or [`NONE`] (derived).
+    pub parent: Vec<u32>,
+    /// Depth below its root, roots are 0 (derived).
+    pub depth: Vec<u32>,
+}
+
+impl Spans {
+    pub fn len(&self) -> usize {
+        self.id.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.id.is_empty()
+    }
+
+    pub fn push(&mut self, trace: u32, s: NewSpan) -> u32 {
+        let i = self.id.len() as u32;
+        self.trace.push(trace);
+        self.id.push(s.id);
+        self.parent_id.push(s.parent_id);
+        self.scope.push(s.scope);
+        self.service.push(s.service);
+        self.name.push(s.name);
+        self.kind.push(s.kind);
+        self.start.push(s.start);
+        self.duration.push(s.duration);
+        self.status.push(s.status);
+        self.status_message.push(s.status_message);
+        self.attrs.push(s.attrs);
+        self.events.push(s.events);
+        self.links.push(s.links);
+        self.dropped.push(s.dropped);
+        self.flags.push(s.flags);
+        self.parent.push(NONE);
+        self.depth.push(0);
+        i
+    }
+
+    pub fn truncate(&mut self, n: usize) {
+        self.trace.truncate(n);
+        self.id.truncate(n);
+        self.parent_id.truncate(n);
+        self.scope.truncate(n);
+        self.service.truncate(n);
+        self.name.truncate(n);
+        self.kind.truncate(n);
+        self.start.truncate(n);
+        self.duration.truncate(n);
+        self.status.truncate(n);
+        self.status_message.truncate(n);
+        self.attrs.truncate(n);
+        self.events.truncate(n);
+        self.links.truncate(n);
+        self.dropped.truncate(n);
+        self.flags.truncate(n);
+        self.parent.truncate(n);
+        self.depth.truncate(n);
+    }
+
+    /// Reorders spans `base..` so that `order[k]` (an index relative to `base`)
+    /// becomes span `base + k`. Used to make each trace's spans contiguous when a
+    /// file interleaves traces (JSON Lines, merged search results).
+    pub fn permute_tail(&mut self, base: usize, order: &[u32]) {
+        fn apply<T: Copy>(col: &mut Vec<T>, base: usize, order: &[u32]) {
+            let tail: Vec<T> = order.iter().map(|&k| col[base + k as usize]).collect();
+            col.truncate(base);
+            col.extend_from_slice(&tail);
+        }
+        apply(&mut self.trace, base, order);
+        apply(&mut self.id, base, order);
+        apply(&mut self.parent_id, base, order);
+        apply(&mut self.scope, base, order);
+        apply(&mut self.service, base, order);
+        apply(&mut self.name, base, order);
+        apply(&mut self.kind, base, order);
+        apply(&mut self.start, base, order);
+        apply(&mut self.duration, base, order);
+        apply(&mut self.status, base, order);
+        apply(&mut self.status_message, base, order);
+        apply(&mut self.attrs, base, order);
+        apply(&mut self.events, base, order);
+        apply(&mut self.links, base, order);
+        apply(&mut self.dropped, base, order);
+        apply(&mut self.flags, base, order);
+        apply(&mut self.parent, base, order);
+        apply(&mut self.depth, base, order);
+    }
+}
+
+/// Parent/child structure of one trace, built by `analysis::tree`.
+#[derive(Clone, Debug, Default)]
+pub struct Tree {
+    /// Root spans (true roots, then orphans and cut cycles), by start time.
+    pub roots: Vec<u32>,
+    /// `children[child_start[k]..child_start[k + 1]]` are the children of the
+    /// trace's k-th span (k relative to `Trace::spans.start`), by start time.
+    pub child_start: Vec<u32>,
+    pub children: Vec<u32>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum WarningKind {
+    Orphans,
+    DuplicateIds,
+    Cycles,
+    MultipleRoots,
+    StartsBeforeParent,
+    EndsAfterParent,
+    MissingTimes,
+    BadTimes,
+}
+
+/// A problem with a trace's structure, with the spans it concerns.
+#[derive(Clone, Debug)]
+pub struct TraceWarning {
+    pub kind: WarningKind,
+    pub count: u32,
+    pub message: String,
+    /// Up to [`TraceWarning::MAX_SPANS`] of the spans concerned.
+    pub spans: Vec<u32>,
+}
+
+impl TraceWarning {
+    pub const MAX_SPANS: usize = 200;
+}
+
+/// What the trace list and the header show, computed once per trace.
+#[derive(Clone, Debug, Default)]
+pub struct TraceSummary {
+    /// The span that names the trace: the earliest true root, else the earliest root.
+    pub root: u32,
+    pub start: i64,
+    pub end: i64,
+    pub services: Vec<Sym>,
+    pub errors: u32,
+    pub max_depth: u32,
+    pub roots: u32,
+    pub orphans: u32,
+    pub duplicates: u32,
+    pub cycles: u32,
+}
+
+pub struct Trace {
+    pub id: TraceId,
+    pub file: u32,
+    pub spans: Range32,
+    pub tree: Tree,
+    pub summary: TraceSummary,
+    pub warnings: Vec<TraceWarning>,
+}
+
+impl Trace {
+    pub fn span_count(&self) -> usize {
+        self.spans.len as usize
+    }
+
+    pub fn duration(&self) -> i64 {
+        self.summary.end - self.summary.start
+    }
+}
+
+/// A loaded file (or paste, or URL): where traces came from.
+#[derive(Clone, Debug)]
+pub struct SourceFile {
+    pub name: String,
+    /// Human name of the detected format, e.g. "OTLP/JSON (JSON Lines)".
+    pub format: String,
+    pub bytes: usize,
+    pub traces: Range32,
+    pub spans: u32,
+    /// File-level notes: skipped lines, ignored parts, tolerated oddities.
+    pub warnings: Vec<String>,
+}
+
+/// Lengths of every growable part, to undo a failed load.
+#[derive(Clone, Copy, Debug)]
+pub struct Mark {
+    spans: usize,
+    attrs: usize,
+    events: usize,
+    links: usize,
+    resources: usize,
+    scopes: usize,
+    text: usize,
+    traces: usize,
+    files: usize,
+}
+
+#[derive(Default)]
+pub struct Store {
+    pub strings: Strings,
+    pub text: TextArena,
+    pub files: Vec<SourceFile>,
+    pub traces: Vec<Trace>,
+    pub spans: Spans,
+    pub attrs: Vec<Attr>,
+    pub events: Vec<Event>,
+    pub links: Vec<Link>,
+    pub resources: Vec<Resource>,
+    pub scopes: Vec<Scope>,
+}
+
+impl Store {
+    pub fn mark(&self) -> Mark {
+        Mark {
+            spans: self.spans.len(),
+            attrs: self.attrs.len(),
+            events: self.events.len(),
+            links: self.links.len(),
+            resources: self.resources.len(),
+            scopes: self.scopes.len(),
+            text: self.text.len(),
+            traces: self.traces.len(),
+            files: self.files.len(),
+        }
+    }
+
+    /// Undoes everything added since `m` (a failed load leaves no trace behind;
+    /// interned strings stay, harmlessly).
+    pub fn rollback(&mut self, m: Mark) {
+        self.spans.truncate(m.spans);
+        self.attrs.truncate(m.attrs);
+        self.events.truncate(m.events);
+        self.links.truncate(m.links);
+        self.resources.truncate(m.resources);
+        self.scopes.truncate(m.scopes);
+        self.text.truncate(m.text);
+        self.traces.truncate(m.traces);
+        self.files.truncate(m.files);
+    }
+
+    pub fn str(&self, s: Sym) -> &str {
+        self.strings.get(s)
+    }
+
+    pub fn text(&self, t: Text) -> &str {
+        self.text.get(t)
+    }
+
+    pub fn span_end(&self, i: u32) -> i64 {
+        let i = i as usize;
+        self.spans.start[i].saturating_add(self.spans.duration[i])
+    }
+
+    pub fn is_error(&self, i: u32) -> bool {
+        self.spans.status[i as usize] == StatusCode::Error
+    }
+
+    pub fn span_attrs(&self, i: u32) -> &[Attr] {
+        &self.attrs[self.spans.attrs[i as usize].range()]
+    }
+
+    pub fn span_events(&self, i: u32) -> &[Event] {
+        &self.events[self.spans.events[i as usize].range()]
+    }
+
+    pub fn span_links(&self, i: u32) -> &[Link] {
+        &self.links[self.spans.links[i as usize].range()]
+    }
+
+    pub fn attrs_of(&self, r: Range32) -> &[Attr] {
+        &self.attrs[r.range()]
+    }
+
+    pub fn resource_of(&self, span: u32) -> Option<&Resource> {
+        let scope = self.scopes.get(self.spans.scope[span as usize] as usize)?;
+        self.resources.get(scope.resource as usize)
+    }
+
+    pub fn scope_of(&self, span: u32) -> Option<&Scope> {
+        self.scopes.get(self.spans.scope[span as usize] as usize)
+    }
+
+    pub fn trace_of(&self, span: u32) -> &Trace {
+        &self.traces[self.spans.trace[span as usize] as usize]
+    }
+
+    /// Children of `span` in its trace, by start time.
+    pub fn children(&self, span: u32) -> &[u32] {
+        let trace = self.trace_of(span);
+        let k = (span - trace.spans.start) as usize;
+        let t = &trace.tree;
+        match (t.child_start.get(k), t.child_start.get(k + 1)) {
+            (Some(&a), Some(&b)) => &t.children[a as usize..b as usize],
+            _ => &[],
+        }
+    }
+
+    /// First value of attribute `key` on span `i`.
+    pub fn attr(&self, i: u32, key: &str) -> Option<&Value> {
+        let key = self.strings.lookup(key)?;
+        self.span_attrs(i)
+            .iter()
+            .find(|a| a.key == key)
+            .map(|a| &a.value)
+    }
+
+    /// Finds a span by trace and span id across all loaded traces (links jump here).
+    pub fn find_span(&self, trace_id: TraceId, span_id: SpanId) -> Option<u32> {
+        self.traces
+            .iter()
+            .filter(|t| t.id == trace_id)
+            .flat_map(|t| t.spans.range())
+            .map(|i| i as u32)
+            .find(|&i| self.spans.id[i as usize] == span_id)
+    }
+
+    /// Finds a loaded trace by id (the first, if several files hold it).
+    pub fn find_trace(&self, trace_id: TraceId) -> Option<u32> {
+        self.traces
+            .iter()
+            .position(|t| t.id == trace_id)
+            .map(|i| i as u32)
+    }
+
+    /// A value as the detail panel prints it.
+    pub fn format_value(&self, v: &Value) -> String {
+        match v {
+            Value::Str(t) => self.text(*t).to_owned(),
+            Value::Bool(b) => b.to_string(),
+            Value::Int(n) => n.to_string(),
+            Value::Double(f) => format_double(*f),
+            Value::Bytes(b) => {
+                let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
+                hex
+            }
+            Value::Array(items) => {
+                let parts: Vec<String> = items.iter().map(|x| self.format_nested(x)).collect();
+                format!("[{}]", parts.join(", "))
+            }
+            Value::Map(entries) => {
+                let parts: Vec<String> = entries
+                    .iter()
+                    .map(|a| format!("{}: {}", self.str(a.key), self.format_nested(&a.value)))
+                    .collect();
+                format!("{{{}}}", parts.join(", "))
+            }
+            Value::Empty => String::new(),
+        }
+    }
+
+    fn format_nested(&self, v: &Value) -> String {
+        match v {
+            Value::Str(t) => format!("{:?}", self.text(*t)),
+            other => self.format_value(other),
+        }
+    }
+
+    /// Approximate bytes held by the store, for the memory report.
+    pub fn heap_bytes(&self) -> usize {
+        use std::mem::size_of;
+        let per_span = size_of::<u32>() * 4
+            + size_of::<SpanId>()
+            + size_of::<Option<SpanId>>()
+            + size_of::<Sym>() * 2
+            + size_of::<SpanKind>()
+            + size_of::<i64>() * 2
+            + size_of::<StatusCode>()
+            + size_of::<Text>()
+            + size_of::<Range32>() * 3
+            + size_of::<Dropped>()
+            + size_of::<SpanFlags>();
+        let trees: usize = self
+            .traces
+            .iter()
+            .map(|t| (t.tree.children.len() + t.tree.child_start.len() + t.tree.roots.len()) * 4)
+            .sum();
+        self.spans.len() * per_span
+            + self.attrs.len() * size_of::<Attr>()
+            + self.events.len() * size_of::<Event>()
+            + self.links.len() * size_of::<Link>()
+            + self.text.len()
+            + self.strings.heap_bytes()
+            + trees
+    }
+}
+
+/// Doubles print as the shortest text that reads back exactly; integral values
+/// keep a ".0" so they are not mistaken for ints.
+pub fn format_double(f: f64) -> String {
+    if f.is_finite() && f.fract() == 0.0 && f.abs() < 1e15 {
+        format!("{f:.1}")
+    } else {
+        format!("{f}")
+    }
+}

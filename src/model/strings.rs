@@ -1,0 +1,141 @@
+//! Strings in the store.
+//!
+//! Two kinds, chosen by cardinality:
+//! - [`Strings`] interns names that repeat on every span (service, operation,
+//!   attribute keys, event names): one copy each, compared as 4-byte symbols.
+//! - [`TextArena`] holds values that are mostly unique (attribute values, status
+//!   messages): appended to one buffer with no hashing, referenced by [`Text`].
+
+use lasso::Rodeo;
+use rustc_hash::FxBuildHasher;
+
+/// An interned string.
+pub type Sym = lasso::Spur;
+
+pub struct Strings {
+    rodeo: Rodeo<Sym, FxBuildHasher>,
+    empty: Sym,
+}
+
+impl Default for Strings {
+    fn default() -> Self {
+        let mut rodeo = Rodeo::with_hasher(FxBuildHasher);
+        let empty = rodeo.get_or_intern_static("");
+        Strings { rodeo, empty }
+    }
+}
+
+impl Strings {
+    pub fn intern(&mut self, s: &str) -> Sym {
+        self.rodeo.get_or_intern(s)
+    }
+
+    pub fn get(&self, sym: Sym) -> &str {
+        self.rodeo.resolve(&sym)
+    }
+
+    /// The symbol of `s` if it was ever interned.
+    pub fn lookup(&self, s: &str) -> Option<Sym> {
+        self.rodeo.get(s)
+    }
+
+    /// The symbol of "", used for absent names.
+    pub fn empty(&self) -> Sym {
+        self.empty
+    }
+
+    pub fn len(&self) -> usize {
+        self.rodeo.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rodeo.len() <= 1
+    }
+
+    /// Bytes held, for the memory report.
+    pub fn heap_bytes(&self) -> usize {
+        self.rodeo.iter().map(|(_, s)| s.len() + 16).sum()
+    }
+}
+
+/// A string in the [`TextArena`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Text {
+    start: u32,
+    len: u32,
+}
+
+impl Text {
+    pub fn is_empty(self) -> bool {
+        self.len == 0
+    }
+}
+
+#[derive(Default)]
+pub struct TextArena {
+    buf: String,
+}
+
+impl TextArena {
+    pub fn push(&mut self, s: &str) -> Text {
+        if s.is_empty() {
+            return Text::default();
+        }
+        let start = self.buf.len();
+        match (u32::try_from(start), u32::try_from(s.len())) {
+            (Ok(start), Ok(len)) if start.checked_add(len).is_some() => {
+                self.buf.push_str(s);
+                Text { start, len }
+            }
+            // Past 4 GiB of text (impossible in wasm32's 4 GiB memory): keep going
+            // without the value rather than fail the whole load.
+            _ => Text::default(),
+        }
+    }
+
+    pub fn get(&self, t: Text) -> &str {
+        let start = t.start as usize;
+        self.buf.get(start..start + t.len as usize).unwrap_or("")
+    }
+
+    pub fn len(&self) -> usize {
+        self.buf.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.buf.is_empty()
+    }
+
+    pub fn truncate(&mut self, len: usize) {
+        self.buf.truncate(len);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn interning_dedupes() {
+        let mut s = Strings::default();
+        let a = s.intern("checkout");
+        let b = s.intern("checkout");
+        assert_eq!(a, b);
+        assert_eq!(s.get(a), "checkout");
+        assert_eq!(s.get(s.empty()), "");
+        assert_eq!(s.lookup("nope"), None);
+    }
+
+    #[test]
+    fn arena_round_trip_and_truncate() {
+        let mut t = TextArena::default();
+        let a = t.push("hello");
+        let mark = t.len();
+        let b = t.push("wörld");
+        assert_eq!(t.get(a), "hello");
+        assert_eq!(t.get(b), "wörld");
+        t.truncate(mark);
+        assert_eq!(t.get(b), "");
+        assert_eq!(t.get(Text::default()), "");
+    }
+}
