@@ -5,5 +5,6 @@
 //! that compiles and tests natively.
 
 pub mod analysis;
+pub mod demo;
 pub mod import;
 pub mod model;

@@ -346,3 +346,130 @@ fn warnings(store: &Store, t: u32, tree: &Tree) -> Vec<TraceWarning> {
     out.sort_by_key(|w| w.kind);
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::import;
+    use crate::model::{SpanFlags, Store, WarningKind, NONE};
+
+    /// Spans as (id, parent, start µs, duration µs); one Jaeger trace.
+    fn trace(spans: &[(&str, Option<&str>, u64, u64)]) -> Store {
+        let spans: Vec<String> = spans
+            .iter()
+            .map(|(id, parent, start, dur)| {
+                let refs = match parent {
+                    Some(p) => format!(r#"[{{"refType":"CHILD_OF","traceID":"1","spanID":"{p}"}}]"#),
+                    None => "[]".into(),
+                };
+                format!(
+                    r#"{{"traceID":"1","spanID":"{id}","operationName":"op{id}","references":{refs},"startTime":{start},"duration":{dur},"processID":"p1"}}"#
+                )
+            })
+            .collect();
+        let json = format!(
+            r#"{{"data":[{{"traceID":"1","spans":[{}],"processes":{{"p1":{{"serviceName":"svc"}}}}}}]}}"#,
+            spans.join(",")
+        );
+        let mut store = Store::default();
+        import::load(&mut store, "t.json", json.as_bytes()).unwrap();
+        store
+    }
+
+    fn idx(store: &Store, id: &str) -> u32 {
+        (0..store.spans.len() as u32)
+            .find(|&i| store.spans.id[i as usize].to_text(&store.strings).trim_start_matches('0') == id)
+            .unwrap()
+    }
+
+    fn has(store: &Store, id: &str, f: SpanFlags) -> bool {
+        store.spans.flags[idx(store, id) as usize].contains(f)
+    }
+
+    #[test]
+    fn children_sorted_by_start_and_depths() {
+        let s = trace(&[("1", None, 0, 100), ("3", Some("1"), 50, 10), ("2", Some("1"), 10, 10), ("4", Some("3"), 55, 1)]);
+        assert_eq!(s.children(idx(&s, "1")), &[idx(&s, "2"), idx(&s, "3")]);
+        assert_eq!(s.spans.depth[idx(&s, "4") as usize], 2);
+        assert_eq!(s.traces[0].summary.max_depth, 2);
+        assert_eq!(s.traces[0].summary.root, idx(&s, "1"));
+        assert!(s.traces[0].warnings.is_empty());
+    }
+
+    #[test]
+    fn three_cycle_is_cut_at_its_earliest_span() {
+        let s = trace(&[("a", Some("c"), 20, 5), ("b", Some("a"), 30, 5), ("c", Some("b"), 10, 50)]);
+        assert_eq!(s.traces[0].tree.roots, vec![idx(&s, "c")]);
+        assert!(has(&s, "c", SpanFlags::CYCLE));
+        assert_eq!(s.spans.parent[idx(&s, "c") as usize], NONE);
+        assert_eq!(s.spans.parent[idx(&s, "a") as usize], idx(&s, "c"));
+        assert_eq!(s.traces[0].summary.cycles, 1);
+        assert!(s.traces[0].warnings.iter().any(|w| w.kind == WarningKind::Cycles));
+    }
+
+    #[test]
+    fn self_parent_and_orphans_become_roots() {
+        let s = trace(&[("1", Some("1"), 0, 10), ("2", Some("99"), 5, 1), ("3", None, 7, 1)]);
+        assert_eq!(s.traces[0].tree.roots.len(), 3);
+        assert!(has(&s, "1", SpanFlags::CYCLE));
+        assert!(has(&s, "2", SpanFlags::ORPHAN));
+        // the clean root names the trace even though it starts last
+        assert_eq!(s.traces[0].summary.root, idx(&s, "3"));
+        let kinds: Vec<_> = s.traces[0].warnings.iter().map(|w| w.kind).collect();
+        assert_eq!(kinds, vec![WarningKind::Orphans, WarningKind::Cycles]);
+    }
+
+    #[test]
+    fn duplicate_ids_are_both_kept() {
+        let s = trace(&[("1", None, 0, 10), ("2", Some("1"), 1, 1), ("2", Some("1"), 2, 1), ("3", Some("2"), 3, 1)]);
+        assert_eq!(s.spans.len(), 4);
+        let dups = s.spans.flags.iter().filter(|f| f.contains(SpanFlags::DUPLICATE_ID)).count();
+        assert_eq!(dups, 2);
+        // children of a duplicated id go to the first span with it
+        let first_two = (0..4).find(|&i| s.spans.id[i].to_text(&s.strings).ends_with('2')).unwrap();
+        assert_eq!(s.spans.parent[idx(&s, "3") as usize], first_two as u32);
+    }
+
+    #[test]
+    fn children_outside_their_parent_are_flagged() {
+        let s = trace(&[("1", None, 100, 10), ("2", Some("1"), 90, 5), ("3", Some("1"), 105, 50)]);
+        assert!(has(&s, "2", SpanFlags::STARTS_BEFORE_PARENT));
+        assert!(has(&s, "3", SpanFlags::ENDS_AFTER_PARENT));
+        assert_eq!(s.traces[0].summary.start, 90_000);
+        assert_eq!(s.traces[0].summary.end, 155_000);
+    }
+
+    #[test]
+    fn a_span_without_duration_spans_its_children() {
+        let json = r#"[{"traceId":"a","id":"1","timestamp":100},{"traceId":"a","id":"2","parentId":"1","timestamp":110,"duration":40},{"traceId":"a","id":"3","parentId":"2"}]"#;
+        let mut s = Store::default();
+        import::load(&mut s, "z.json", json.as_bytes()).unwrap();
+        let (one, three) = (idx(&s, "1") as usize, idx(&s, "3") as usize);
+        assert_eq!(s.spans.duration[one], 50_000);
+        assert!(s.spans.flags[one].contains(SpanFlags::NO_DURATION));
+        // no timestamp: placed at its parent's start
+        assert_eq!(s.spans.start[three], 110_000);
+        assert!(s.spans.flags[three].contains(SpanFlags::NO_START));
+    }
+
+    #[test]
+    fn building_twice_gives_the_same_tree() {
+        let mut s = trace(&[("a", Some("c"), 20, 5), ("b", Some("a"), 30, 5), ("c", Some("b"), 10, 50), ("d", Some("x"), 1, 1)]);
+        let flags = s.spans.flags.clone();
+        let roots = s.traces[0].tree.roots.clone();
+        super::build(&mut s, 0);
+        assert_eq!(s.spans.flags, flags);
+        assert_eq!(s.traces[0].tree.roots, roots);
+    }
+
+    #[test]
+    fn a_long_chain_does_not_overflow_the_stack() {
+        let ids: Vec<String> = (1..=20_000).map(|i| format!("{i:x}")).collect();
+        let spans: Vec<(&str, Option<&str>, u64, u64)> = ids
+            .iter()
+            .enumerate()
+            .map(|(i, id)| (id.as_str(), if i == 0 { None } else { Some(ids[i - 1].as_str()) }, i as u64, 1))
+            .collect();
+        let s = trace(&spans);
+        assert_eq!(s.traces[0].summary.max_depth, 19_999);
+    }
+}

@@ -44,9 +44,19 @@ impl ImportError {
         }
         let mut e = ImportError::new(file, message);
         if err.line() > 0 {
+            let mut column = err.column();
+            let mut at = offset_of(bytes, err.line(), column);
+            // A rejected string value is reported at its closing quote: point at
+            // its opening quote instead, where a reader looks for it.
+            if err.is_data() && bytes.get(at) == Some(&b'"') {
+                if let Some(open) = opening_quote(bytes, at) {
+                    column -= at - open;
+                    at = open;
+                }
+            }
             e.line = Some(err.line() + line_base);
-            e.column = Some(err.column());
-            e.offset = Some(line_offset + offset_of(bytes, err.line(), err.column()));
+            e.column = Some(column);
+            e.offset = Some(line_offset + at);
         }
         e
     }
@@ -89,6 +99,25 @@ fn strip_position(s: &str) -> String {
         Some(i) if s[i..].contains(" column ") => s[..i].to_owned(),
         _ => s.to_owned(),
     }
+}
+
+/// The `"` that opens the string whose closing quote is at `close` (same line).
+fn opening_quote(bytes: &[u8], close: usize) -> Option<usize> {
+    let mut i = close;
+    while i > 0 {
+        i -= 1;
+        match bytes[i] {
+            b'\n' => return None,
+            b'"' => {
+                let backslashes = bytes[..i].iter().rev().take_while(|&&b| b == b'\\').count();
+                if backslashes % 2 == 0 {
+                    return Some(i);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
 }
 
 /// Byte offset of 1-based (line, column); serde_json counts columns in bytes.

@@ -32,17 +32,17 @@ fn round2(x: f64) -> String {
     s.to_owned()
 }
 
-/// A time-axis tick label relative to the trace start. `step_ns` is the tick
-/// spacing, which decides the unit so that all ticks of one axis share it.
-pub fn format_tick(ns: i64, step_ns: i64) -> String {
+/// A time-axis tick label relative to the trace start. The axis extent
+/// (`axis_ns`, its largest value) decides the unit, so all ticks share it.
+pub fn format_tick(ns: i64, axis_ns: i64) -> String {
     if ns == 0 {
         return "0".into();
     }
-    let (div, unit) = if step_ns < 1_000 {
+    let (div, unit) = if axis_ns < 1_000 {
         (1.0, "ns")
-    } else if step_ns < 1_000_000 {
+    } else if axis_ns < 1_000_000 {
         (1e3, "µs")
-    } else if step_ns < 1_000_000_000 {
+    } else if axis_ns < 1_000_000_000 {
         (1e6, "ms")
     } else {
         (1e9, "s")
@@ -112,8 +112,9 @@ mod tests {
     fn ticks() {
         assert_eq!(tick_step(1_000_000.0, 5.0), 200_000);
         assert_eq!(tick_step(30e9, 6.0), 5_000_000_000);
-        assert_eq!(format_tick(400_000, 200_000), "400µs");
-        assert_eq!(format_tick(1_500_000_000, 500_000_000), "1.5s");
+        assert_eq!(format_tick(400_000, 900_000), "400µs");
+        assert_eq!(format_tick(1_500_000_000, 2_000_000_000), "1.5s");
+        assert_eq!(format_tick(500_000_000, 2_000_000_000), "0.5s");
     }
 
     #[test]

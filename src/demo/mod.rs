@@ -1,0 +1,4 @@
+//! Generated traces: the built-in online-shop demo and large synthetic traces
+//! for benchmarks. Deterministic: the same seed gives the same bytes.
+
+pub mod synth;

@@ -1,0 +1,357 @@
+//! Every real trace file in ../shared/traces, imported with exact expectations.
+//! The counts were checked against SOURCES.tsv (spans, services) and against
+//! each file's notable features (orphans, duplicates, cycles, errors).
+
+use std::path::PathBuf;
+
+use strata::import::{self, ImportError};
+use strata::model::{SpanFlags, SpanId, SpanKind, StatusCode, Store, Value, NONE};
+
+fn traces_dir() -> PathBuf {
+    match std::env::var_os("STRATA_TRACES") {
+        Some(d) => PathBuf::from(d),
+        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/traces"),
+    }
+}
+
+fn read(rel: &str) -> Vec<u8> {
+    let p = traces_dir().join(rel);
+    std::fs::read(&p).unwrap_or_else(|e| panic!("cannot read {}: {e}", p.display()))
+}
+
+fn load(rel: &str) -> Store {
+    let mut store = Store::default();
+    import::load(&mut store, rel, &read(rel)).unwrap_or_else(|e| panic!("{e}"));
+    store
+}
+
+fn load_err(rel: &str) -> ImportError {
+    let mut store = Store::default();
+    match import::load(&mut store, rel, &read(rel)) {
+        Ok(_) => panic!("{rel} should not load"),
+        Err(e) => e,
+    }
+}
+
+#[derive(Debug, PartialEq)]
+struct Expect {
+    traces: usize,
+    spans: usize,
+    services: usize,
+    roots: u32,
+    orphans: u32,
+    duplicates: u32,
+    cycles: u32,
+    max_depth: u32,
+    errors: u32,
+}
+
+fn measure(store: &Store) -> Expect {
+    let mut services: Vec<_> = store
+        .traces
+        .iter()
+        .flat_map(|t| t.summary.services.clone())
+        .collect();
+    services.sort();
+    services.dedup();
+    let sum = |f: &dyn Fn(&strata::model::Trace) -> u32| store.traces.iter().map(f).sum::<u32>();
+    Expect {
+        traces: store.traces.len(),
+        spans: store.spans.len(),
+        services: services.len(),
+        roots: sum(&|t| t.summary.roots),
+        orphans: sum(&|t| t.summary.orphans),
+        duplicates: sum(&|t| t.summary.duplicates),
+        cycles: sum(&|t| t.summary.cycles),
+        max_depth: store.traces.iter().map(|t| t.summary.max_depth).max().unwrap_or(0),
+        errors: sum(&|t| t.summary.errors),
+    }
+}
+
+#[rustfmt::skip]
+const EXPECTED: &[(&str, Expect)] = &[
+    ("jaeger-apiv3/jaeger__apiv3-GetTrace.json", Expect { traces: 1, spans: 1, services: 0, roots: 1, orphans: 0, duplicates: 0, cycles: 0, max_depth: 0, errors: 1 }),
+    ("jaeger-apiv3/jaeger__apiv3-TestGRPCGateway_GetTrace-2023.json", Expect { traces: 1, spans: 1, services: 0, roots: 1, orphans: 0, duplicates: 0, cycles: 0, max_depth: 0, errors: 0 }),
+    ("jaeger/jaeger-analytics-java__ui-trace.json", Expect { traces: 1, spans: 2, services: 1, roots: 1, orphans: 0, duplicates: 0, cycles: 0, max_depth: 1, errors: 0 }),
+    ("jaeger/jaeger-ui-pr118__2992f2a5b5d037a8aabffd08ef384237.json", Expect { traces: 1, spans: 2, services: 1, roots: 1, orphans: 0, duplicates: 0, cycles: 0, max_depth: 1, errors: 0 }),
+    ("jaeger/jaeger-ui__TraceFlamegraph-testTrace.json", Expect { traces: 1, spans: 4, services: 2, roots: 1, orphans: 0, duplicates: 0, cycles: 0, max_depth: 3, errors: 0 }),
+    ("jaeger/jaeger-ui__TraceGraph-testTrace.json", Expect { traces: 1, spans: 11, services: 2, roots: 1, orphans: 0, duplicates: 0, cycles: 0, max_depth: 3, errors: 1 }),
+    ("jaeger/jaeger-ui__genaiTestTrace.json", Expect { traces: 1, spans: 57, services: 10, roots: 1, orphans: 0, duplicates: 0, cycles: 0, max_depth: 7, errors: 1 }),
+    ("jaeger/jaeger-ui__oltp2jaeger-multi-out.json", Expect { traces: 1, spans: 4, services: 1, roots: 1, orphans: 0, duplicates: 0, cycles: 0, max_depth: 2, errors: 0 }),
+    ("jaeger/jaeger-ui__otlp2jaeger-out.json", Expect { traces: 1, spans: 2, services: 1, roots: 2, orphans: 2, duplicates: 2, cycles: 0, max_depth: 0, errors: 0 }),
+    ("jaeger/jaeger-ui__stats-traceWithOverlappingChildrenLongerThanParent.json", Expect { traces: 1, spans: 4, services: 2, roots: 1, orphans: 0, duplicates: 0, cycles: 0, max_depth: 1, errors: 0 }),
+    ("jaeger/jaeger-ui__stats-traceWithSingleChildLongerThanParentAndStartsAfterParent.json", Expect { traces: 1, spans: 2, services: 2, roots: 1, orphans: 0, duplicates: 0, cycles: 0, max_depth: 1, errors: 0 }),
+    ("jaeger/jaeger__anonymizer-trace_success.json", Expect { traces: 1, spans: 2, services: 2, roots: 1, orphans: 1, duplicates: 0, cycles: 0, max_depth: 1, errors: 1 }),
+    ("otlp/grafana-agent__faro-payload_2.json", Expect { traces: 1, spans: 1, services: 1, roots: 1, orphans: 1, duplicates: 0, cycles: 0, max_depth: 0, errors: 0 }),
+    ("otlp/grafana-agent__faro-payload_2.traces-extract.json", Expect { traces: 1, spans: 1, services: 1, roots: 1, orphans: 1, duplicates: 0, cycles: 0, max_depth: 0, errors: 0 }),
+    ("otlp/grafana-agent__otlp-receiver-payload.json", Expect { traces: 1, spans: 1, services: 0, roots: 1, orphans: 1, duplicates: 0, cycles: 0, max_depth: 0, errors: 0 }),
+    ("otlp/grafana-agent__trace-sample.json", Expect { traces: 2, spans: 17, services: 3, roots: 2, orphans: 0, duplicates: 0, cycles: 0, max_depth: 5, errors: 1 }),
+    ("otlp/grafana-agent__unpaired-trace-sample-legacy.json", Expect { traces: 2, spans: 17, services: 3, roots: 17, orphans: 0, duplicates: 0, cycles: 0, max_depth: 0, errors: 0 }),
+    ("otlp/jaeger-ui__otlp2jaeger-in-error.json", Expect { traces: 1, spans: 1, services: 0, roots: 1, orphans: 1, duplicates: 0, cycles: 0, max_depth: 0, errors: 0 }),
+    ("otlp/jaeger-ui__otlp2jaeger-in.json", Expect { traces: 1, spans: 2, services: 1, roots: 2, orphans: 2, duplicates: 2, cycles: 0, max_depth: 0, errors: 0 }),
+    ("otlp/jaeger-ui__otlp2jaeger-multi-in-combined.json", Expect { traces: 1, spans: 4, services: 1, roots: 1, orphans: 0, duplicates: 0, cycles: 0, max_depth: 2, errors: 0 }),
+    ("otlp/jaeger__integration-example_trace.json", Expect { traces: 1, spans: 5, services: 3, roots: 5, orphans: 0, duplicates: 0, cycles: 0, max_depth: 0, errors: 0 }),
+    ("otlp/jaeger__integration-link_attributes_trace.json", Expect { traces: 1, spans: 1, services: 1, roots: 1, orphans: 0, duplicates: 0, cycles: 0, max_depth: 0, errors: 0 }),
+    ("otlp/jaeger__memory-otel_traces_01.json", Expect { traces: 2, spans: 4, services: 1, roots: 4, orphans: 4, duplicates: 0, cycles: 0, max_depth: 0, errors: 4 }),
+    ("otlp/opentelemetry-proto__examples-trace.json", Expect { traces: 1, spans: 1, services: 1, roots: 1, orphans: 1, duplicates: 0, cycles: 0, max_depth: 0, errors: 0 }),
+    ("otlp/opentelemetry-rust__serialized_traces.json", Expect { traces: 1, spans: 2, services: 1, roots: 1, orphans: 0, duplicates: 0, cycles: 0, max_depth: 1, errors: 0 }),
+    ("otlp/opentelemetry-rust__traces.json", Expect { traces: 1, spans: 2, services: 1, roots: 1, orphans: 0, duplicates: 0, cycles: 0, max_depth: 1, errors: 0 }),
+    ("otlp/otlp2parquet__trace.json", Expect { traces: 1, spans: 2, services: 1, roots: 1, orphans: 1, duplicates: 0, cycles: 0, max_depth: 1, errors: 0 }),
+    ("otlp/otlp2parquet__traces.jsonl", Expect { traces: 19, spans: 19, services: 8, roots: 19, orphans: 13, duplicates: 0, cycles: 0, max_depth: 0, errors: 0 }),
+    ("otlp/ottl-playground__traces.json", Expect { traces: 1, spans: 2, services: 1, roots: 1, orphans: 0, duplicates: 0, cycles: 1, max_depth: 1, errors: 0 }),
+    ("tempo/tempo__tempopb-trace.json", Expect { traces: 1, spans: 1, services: 1, roots: 1, orphans: 1, duplicates: 0, cycles: 0, max_depth: 0, errors: 0 }),
+    ("zipkin/jaeger__collector-zipkin_v2_02.json", Expect { traces: 1, spans: 1, services: 1, roots: 1, orphans: 0, duplicates: 0, cycles: 0, max_depth: 0, errors: 0 }),
+    ("zipkin/jaeger__collector-zipkin_v2_03.json", Expect { traces: 1, spans: 1, services: 1, roots: 1, orphans: 1, duplicates: 0, cycles: 0, max_depth: 0, errors: 0 }),
+    ("zipkin/zipkin-lens__ascend.json", Expect { traces: 1, spans: 8, services: 3, roots: 1, orphans: 0, duplicates: 0, cycles: 0, max_depth: 3, errors: 0 }),
+    ("zipkin/zipkin-lens__envoy.json", Expect { traces: 1, spans: 1, services: 0, roots: 1, orphans: 0, duplicates: 0, cycles: 0, max_depth: 0, errors: 0 }),
+    ("zipkin/zipkin-lens__malformed-kong-2019.json", Expect { traces: 1, spans: 7, services: 1, roots: 1, orphans: 0, duplicates: 0, cycles: 0, max_depth: 2, errors: 0 }),
+    ("zipkin/zipkin-lens__messaging-kafka.json", Expect { traces: 1, spans: 28, services: 2, roots: 1, orphans: 0, duplicates: 0, cycles: 0, max_depth: 4, errors: 3 }),
+    ("zipkin/zipkin-lens__messaging.json", Expect { traces: 1, spans: 4, services: 2, roots: 1, orphans: 0, duplicates: 0, cycles: 0, max_depth: 3, errors: 0 }),
+    ("zipkin/zipkin-lens__messaging2.json", Expect { traces: 1, spans: 11, services: 4, roots: 7, orphans: 6, duplicates: 0, cycles: 0, max_depth: 2, errors: 0 }),
+    ("zipkin/zipkin-lens__simple-db-p6.json", Expect { traces: 1, spans: 5, services: 1, roots: 1, orphans: 0, duplicates: 0, cycles: 0, max_depth: 1, errors: 0 }),
+    // Depth 32, not SOURCES' 24: each shared RPC is two spans (server under client).
+    ("zipkin/zipkin-lens__smartthings-oauth-authorization.json", Expect { traces: 1, spans: 175, services: 8, roots: 1, orphans: 0, duplicates: 5, cycles: 0, max_depth: 32, errors: 2 }),
+    ("zipkin/zipkin-lens__yelp.json", Expect { traces: 1, spans: 16, services: 6, roots: 1, orphans: 0, duplicates: 0, cycles: 0, max_depth: 4, errors: 0 }),
+    ("zipkin/zipkin__benchmarks-zipkin2-chinese.json", Expect { traces: 1, spans: 1, services: 1, roots: 1, orphans: 1, duplicates: 0, cycles: 0, max_depth: 0, errors: 1 }),
+];
+
+/// Files that are recognised and refused, with a word their message must hold.
+const REFUSED: &[(&str, &str)] = &[
+    ("otlp/otlp2parquet__invalid-trace_invalid_base64.json", "!!!INVALID_BASE64!!!"),
+    ("otlp/otlp2parquet__invalid-trace_mixed_encoding.json", "\"zzz\""),
+    ("tempo/kiali__tracingtest-response.json", "Tempo search response"),
+    ("tempo/kiali__tracingtest-responseAmbient.json", "Tempo search response"),
+    ("zipkin/zipkin-lens__test-v1-2019.json", "Zipkin v1"),
+];
+
+#[test]
+fn every_real_file_is_covered() {
+    let mut all = Vec::new();
+    for dir in ["otlp", "jaeger", "jaeger-apiv3", "zipkin", "tempo"] {
+        for e in std::fs::read_dir(traces_dir().join(dir)).expect("traces dir") {
+            let name = e.unwrap().file_name().into_string().unwrap();
+            all.push(format!("{dir}/{name}"));
+        }
+    }
+    all.sort();
+    let mut known: Vec<String> = EXPECTED
+        .iter()
+        .map(|(f, _)| f.to_string())
+        .chain(REFUSED.iter().map(|(f, _)| f.to_string()))
+        .collect();
+    known.sort();
+    assert_eq!(all, known, "a file in ../shared/traces has no expectation");
+}
+
+#[test]
+fn real_files_import_with_exact_counts() {
+    let mut failures = Vec::new();
+    for (file, expect) in EXPECTED {
+        let got = measure(&load(file));
+        if &got != expect {
+            failures.push(format!("{file}:\n  expected {expect:?}\n  got      {got:?}"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn refused_files_say_what_and_where() {
+    for (file, needle) in REFUSED {
+        let e = load_err(file);
+        assert_eq!(e.file, *file);
+        assert!(e.message.contains(needle), "{file}: {}", e.message);
+        assert!(e.line.is_some() && e.offset.is_some(), "{file}: no position in {e}");
+    }
+    let e = load_err("otlp/otlp2parquet__invalid-trace_invalid_base64.json");
+    assert_eq!((e.line, e.column, e.offset), (Some(21), Some(26), Some(401)));
+    assert_eq!(e.path.as_deref(), Some("resourceSpans[0].scopeSpans[0].spans[0].traceId"));
+    let bytes = read("otlp/otlp2parquet__invalid-trace_invalid_base64.json");
+    // the offset points at the offending value
+    assert!(bytes[e.offset.unwrap()..].starts_with(b"\"!!!INVALID_BASE64!!!\""));
+    let e = load_err("zipkin/zipkin-lens__test-v1-2019.json");
+    assert_eq!(e.path.as_deref(), Some("[0].annotations[0]"));
+}
+
+fn span_named(store: &Store, name: &str) -> u32 {
+    (0..store.spans.len() as u32)
+        .find(|&i| store.str(store.spans.name[i as usize]) == name)
+        .unwrap_or_else(|| panic!("no span {name}"))
+}
+
+#[test]
+fn jaeger_quirks() {
+    // 15-hex-digit span id is left-padded; float64 carried as an integer.
+    let s = load("jaeger/jaeger-analytics-java__ui-trace.json");
+    assert!((0..2).all(|i| s.spans.id[i].to_text(&s.strings).len() == 16));
+    assert!(s.attrs.iter().any(|a| matches!(a.value, Value::Double(_))));
+    // A FOLLOWS_FROM-only span hangs under its referent, child listed first.
+    let s = load("jaeger/jaeger-ui-pr118__2992f2a5b5d037a8aabffd08ef384237.json");
+    let child = span_named(&s, "thread");
+    let parent = span_named(&s, "demo");
+    assert_eq!(s.spans.parent[child as usize], parent);
+    assert!(s.spans.flags[child as usize].contains(SpanFlags::FOLLOWS_FROM));
+    assert_eq!(s.traces[0].tree.roots, vec![parent]);
+    // Bool tag written as the string "true" is a bool; inline processes.
+    let s = load("jaeger/jaeger__anonymizer-trace_success.json");
+    assert!(s.attrs.iter().any(|a| a.value == Value::Bool(true)));
+    assert_eq!(s.traces[0].summary.services.len(), 2);
+    // Non-hex ids are kept as text.
+    let s = load("jaeger/jaeger-ui__TraceGraph-testTrace.json");
+    assert_eq!(s.traces[0].id.to_text(&s.strings), "trace-123");
+    assert!(s.spans.id.iter().any(|id| matches!(id, SpanId::Text(_))));
+}
+
+#[test]
+fn otlp_quirks() {
+    // Base64 ids, kind names, Go zero time flagged.
+    let s = load("jaeger-apiv3/jaeger__apiv3-TestGRPCGateway_GetTrace-2023.json");
+    assert_eq!(s.traces[0].id.to_text(&s.strings), "000000000000009600000000000000a0");
+    assert_eq!(s.spans.id[0].to_text(&s.strings), "00000000000000b4");
+    assert!(s.spans.flags[0].contains(SpanFlags::BAD_TIME));
+    // Status code without times.
+    let s = load("jaeger-apiv3/jaeger__apiv3-GetTrace.json");
+    assert_eq!(s.spans.status[0], StatusCode::Error);
+    assert_eq!(s.spans.kind[0], SpanKind::Server);
+    // Snake case, numbers as times, uppercase hex, kind as a name.
+    let s = load("otlp/grafana-agent__otlp-receiver-payload.json");
+    assert_eq!(s.traces[0].id.to_text(&s.strings), "5b8efff798038103d269b633813fc60c");
+    assert_eq!(s.spans.start[0], 1_544_712_660_300_000_000);
+    assert_eq!(s.spans.duration[0], 300_000_000);
+    assert_eq!(s.spans.kind[0], SpanKind::Client);
+    // Legacy instrumentationLibrarySpans inside a Faro payload; 9 events.
+    let s = load("otlp/grafana-agent__faro-payload_2.json");
+    assert_eq!(s.span_events(0).len(), 9);
+    // Links with attributes to another trace.
+    let s = load("otlp/jaeger__integration-link_attributes_trace.json");
+    assert_eq!(s.span_links(0).len(), 3);
+    assert!(s.span_links(0).iter().all(|l| l.attrs.len > 0));
+    // Typed attribute values.
+    let s = load("otlp/jaeger__memory-otel_traces_01.json");
+    assert!(s.attrs.iter().any(|a| matches!(a.value, Value::Bytes(_))));
+    assert!(s.attrs.iter().any(|a| matches!(a.value, Value::Double(_))));
+    assert!(s.attrs.iter().any(|a| matches!(a.value, Value::Int(_))));
+    // Self-parent: cut, flagged, no clean root left.
+    let s = load("otlp/ottl-playground__traces.json");
+    let root = s.traces[0].tree.roots[0];
+    assert!(s.spans.flags[root as usize].contains(SpanFlags::CYCLE));
+    // JSON Lines: one trace per line.
+    let s = load("otlp/otlp2parquet__traces.jsonl");
+    assert_eq!(s.files[0].format, "OTLP/JSON (JSON Lines)");
+}
+
+#[test]
+fn zipkin_quirks() {
+    // Shared RPC: the server half is a child of the client half with the same id.
+    let s = load("zipkin/zipkin-lens__ascend.json");
+    let server = (0..s.spans.len())
+        .find(|&i| s.spans.flags[i].contains(SpanFlags::SHARED))
+        .unwrap();
+    let client = s.spans.parent[server];
+    assert_ne!(client, NONE);
+    assert_eq!(s.spans.id[client as usize], s.spans.id[server]);
+    assert_eq!(s.spans.kind[client as usize], SpanKind::Client);
+    assert_eq!(s.spans.kind[server], SpanKind::Server);
+    // Missing duration / endpoint / kind tolerated and flagged.
+    let s = load("zipkin/zipkin-lens__malformed-kong-2019.json");
+    let flagged = s.spans.flags.iter().filter(|f| f.contains(SpanFlags::NO_DURATION)).count();
+    assert_eq!(flagged, 4);
+    // Non-ASCII names survive.
+    let s = load("zipkin/zipkin__benchmarks-zipkin2-chinese.json");
+    assert!(s.str(s.spans.service[0]).chars().any(|c| !c.is_ascii()));
+    // remoteEndpoint.serviceName is kept.
+    let s = load("zipkin/zipkin-lens__simple-db-p6.json");
+    assert!((0..s.spans.len() as u32).any(|i| s.attr(i, "remoteEndpoint.serviceName").is_some()));
+    // 15-hex-digit parentId padded.
+    let s = load("zipkin/jaeger__collector-zipkin_v2_03.json");
+    assert_eq!(s.spans.parent_id[0].unwrap().to_text(&s.strings).len(), 16);
+}
+
+#[test]
+fn a_bad_file_never_removes_loaded_traces() {
+    let mut store = Store::default();
+    let good = read("zipkin/zipkin-lens__yelp.json");
+    import::load(&mut store, "yelp", &good).unwrap();
+    let before = (store.spans.len(), store.traces.len(), store.attrs.len(), store.files.len());
+    for bad in ["otlp/otlp2parquet__invalid-trace_mixed_encoding.json", "zipkin/zipkin-lens__test-v1-2019.json"] {
+        assert!(import::load(&mut store, bad, &read(bad)).is_err());
+    }
+    // A file that fails half way (second trace object broken).
+    let half = br#"{"data":[{"traceID":"1","spans":[{"traceID":"1","spanID":"1","operationName":"a","startTime":1,"duration":1}]},{"traceID":"2","spans":[{"traceID":"2","spanID":2"#;
+    assert!(import::load(&mut store, "half.json", half).is_err());
+    assert_eq!(before, (store.spans.len(), store.traces.len(), store.attrs.len(), store.files.len()));
+    // and the good trace still reads the same
+    assert_eq!(store.traces[0].span_count(), 16);
+    import::load(&mut store, "yelp again", &good).unwrap();
+    assert_eq!(store.traces.len(), 2);
+    assert_eq!(store.traces[1].spans.start, 16);
+}
+
+#[test]
+fn several_files_accumulate_and_remember_their_source() {
+    let mut store = Store::default();
+    for f in ["jaeger/jaeger-ui__genaiTestTrace.json", "otlp/grafana-agent__trace-sample.json", "zipkin/zipkin-lens__yelp.json"] {
+        import::load(&mut store, f, &read(f)).unwrap();
+    }
+    assert_eq!(store.files.len(), 3);
+    assert_eq!(store.traces.len(), 4);
+    assert_eq!(store.spans.len(), 57 + 17 + 16);
+    assert_eq!(store.traces[1].file, 1);
+    assert_eq!(store.traces[2].file, 1);
+    assert_eq!(store.traces[3].file, 2);
+    assert_eq!(store.files[1].format, "OTLP/JSON");
+    // Every span's trace index points back at a trace that contains it.
+    for i in 0..store.spans.len() as u32 {
+        assert!(store.trace_of(i).spans.contains(i));
+    }
+}
+
+/// No input may panic the importer: every real file, truncated and corrupted.
+#[test]
+fn importer_never_panics_on_damaged_files() {
+    let mut rng = fastrand::Rng::with_seed(7);
+    let mut files = Vec::new();
+    for (f, _) in EXPECTED {
+        files.push(read(f));
+    }
+    for (f, _) in REFUSED {
+        files.push(read(f));
+    }
+    let mut outcomes = (0, 0);
+    for bytes in &files {
+        let step = (bytes.len() / 60).max(1);
+        let mut cases: Vec<Vec<u8>> = (0..bytes.len()).step_by(step).map(|n| bytes[..n].to_vec()).collect();
+        for _ in 0..60 {
+            let mut b = bytes.clone();
+            for _ in 0..rng.usize(1..4) {
+                let i = rng.usize(..b.len());
+                match rng.u8(..3) {
+                    0 => {
+                        let junk = b"{}[]\",:0a-\\ \x00\xff";
+                        b[i] = junk[rng.usize(..junk.len())];
+                    }
+                    1 => {
+                        b.remove(i);
+                    }
+                    _ => b.insert(i, b"\"{[0"[rng.usize(..4)]),
+                }
+                if b.is_empty() {
+                    break;
+                }
+            }
+            cases.push(b);
+        }
+        for case in cases {
+            let mut store = Store::default();
+            match import::load(&mut store, "damaged", &case) {
+                Ok(_) => outcomes.0 += 1,
+                Err(e) => {
+                    assert!(!e.message.is_empty());
+                    assert!(store.spans.is_empty() && store.traces.is_empty());
+                    outcomes.1 += 1;
+                }
+            }
+        }
+    }
+    assert!(outcomes.0 > 100 && outcomes.1 > 1000, "{outcomes:?}");
+}
