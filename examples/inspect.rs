@@ -28,7 +28,8 @@ fn main() {
                         failed = true;
                         let mut err = Map::new();
                         err.insert("message".into(), json!(e.message));
-                        for (k, v) in [("line", e.line), ("column", e.column), ("offset", e.offset)] {
+                        for (k, v) in [("line", e.line), ("column", e.column), ("offset", e.offset)]
+                        {
                             if let Some(v) = v {
                                 err.insert(k.into(), json!(v));
                             }

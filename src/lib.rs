@@ -7,4 +7,7 @@
 pub mod analysis;
 pub mod demo;
 pub mod import;
+pub mod layout;
 pub mod model;
+pub mod sources;
+pub mod views;

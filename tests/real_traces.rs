@@ -63,7 +63,12 @@ fn measure(store: &Store) -> Expect {
         orphans: sum(&|t| t.summary.orphans),
         duplicates: sum(&|t| t.summary.duplicates),
         cycles: sum(&|t| t.summary.cycles),
-        max_depth: store.traces.iter().map(|t| t.summary.max_depth).max().unwrap_or(0),
+        max_depth: store
+            .traces
+            .iter()
+            .map(|t| t.summary.max_depth)
+            .max()
+            .unwrap_or(0),
         errors: sum(&|t| t.summary.errors),
     }
 }
@@ -117,10 +122,22 @@ const EXPECTED: &[(&str, Expect)] = &[
 
 /// Files that are recognised and refused, with a word their message must hold.
 const REFUSED: &[(&str, &str)] = &[
-    ("otlp/otlp2parquet__invalid-trace_invalid_base64.json", "!!!INVALID_BASE64!!!"),
-    ("otlp/otlp2parquet__invalid-trace_mixed_encoding.json", "\"zzz\""),
-    ("tempo/kiali__tracingtest-response.json", "Tempo search response"),
-    ("tempo/kiali__tracingtest-responseAmbient.json", "Tempo search response"),
+    (
+        "otlp/otlp2parquet__invalid-trace_invalid_base64.json",
+        "!!!INVALID_BASE64!!!",
+    ),
+    (
+        "otlp/otlp2parquet__invalid-trace_mixed_encoding.json",
+        "\"zzz\"",
+    ),
+    (
+        "tempo/kiali__tracingtest-response.json",
+        "Tempo search response",
+    ),
+    (
+        "tempo/kiali__tracingtest-responseAmbient.json",
+        "Tempo search response",
+    ),
     ("zipkin/zipkin-lens__test-v1-2019.json", "Zipkin v1"),
 ];
 
@@ -149,7 +166,9 @@ fn real_files_import_with_exact_counts() {
     for (file, expect) in EXPECTED {
         let got = measure(&load(file));
         if &got != expect {
-            failures.push(format!("{file}:\n  expected {expect:?}\n  got      {got:?}"));
+            failures.push(format!(
+                "{file}:\n  expected {expect:?}\n  got      {got:?}"
+            ));
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
@@ -161,11 +180,20 @@ fn refused_files_say_what_and_where() {
         let e = load_err(file);
         assert_eq!(e.file, *file);
         assert!(e.message.contains(needle), "{file}: {}", e.message);
-        assert!(e.line.is_some() && e.offset.is_some(), "{file}: no position in {e}");
+        assert!(
+            e.line.is_some() && e.offset.is_some(),
+            "{file}: no position in {e}"
+        );
     }
     let e = load_err("otlp/otlp2parquet__invalid-trace_invalid_base64.json");
-    assert_eq!((e.line, e.column, e.offset), (Some(21), Some(26), Some(401)));
-    assert_eq!(e.path.as_deref(), Some("resourceSpans[0].scopeSpans[0].spans[0].traceId"));
+    assert_eq!(
+        (e.line, e.column, e.offset),
+        (Some(21), Some(26), Some(401))
+    );
+    assert_eq!(
+        e.path.as_deref(),
+        Some("resourceSpans[0].scopeSpans[0].spans[0].traceId")
+    );
     let bytes = read("otlp/otlp2parquet__invalid-trace_invalid_base64.json");
     // the offset points at the offending value
     assert!(bytes[e.offset.unwrap()..].starts_with(b"\"!!!INVALID_BASE64!!!\""));
@@ -206,7 +234,10 @@ fn jaeger_quirks() {
 fn otlp_quirks() {
     // Base64 ids, kind names, Go zero time flagged.
     let s = load("jaeger-apiv3/jaeger__apiv3-TestGRPCGateway_GetTrace-2023.json");
-    assert_eq!(s.traces[0].id.to_text(&s.strings), "000000000000009600000000000000a0");
+    assert_eq!(
+        s.traces[0].id.to_text(&s.strings),
+        "000000000000009600000000000000a0"
+    );
     assert_eq!(s.spans.id[0].to_text(&s.strings), "00000000000000b4");
     assert!(s.spans.flags[0].contains(SpanFlags::BAD_TIME));
     // Status code without times.
@@ -215,7 +246,10 @@ fn otlp_quirks() {
     assert_eq!(s.spans.kind[0], SpanKind::Server);
     // Snake case, numbers as times, uppercase hex, kind as a name.
     let s = load("otlp/grafana-agent__otlp-receiver-payload.json");
-    assert_eq!(s.traces[0].id.to_text(&s.strings), "5b8efff798038103d269b633813fc60c");
+    assert_eq!(
+        s.traces[0].id.to_text(&s.strings),
+        "5b8efff798038103d269b633813fc60c"
+    );
     assert_eq!(s.spans.start[0], 1_544_712_660_300_000_000);
     assert_eq!(s.spans.duration[0], 300_000_000);
     assert_eq!(s.spans.kind[0], SpanKind::Client);
@@ -254,7 +288,12 @@ fn zipkin_quirks() {
     assert_eq!(s.spans.kind[server], SpanKind::Server);
     // Missing duration / endpoint / kind tolerated and flagged.
     let s = load("zipkin/zipkin-lens__malformed-kong-2019.json");
-    let flagged = s.spans.flags.iter().filter(|f| f.contains(SpanFlags::NO_DURATION)).count();
+    let flagged = s
+        .spans
+        .flags
+        .iter()
+        .filter(|f| f.contains(SpanFlags::NO_DURATION))
+        .count();
     assert_eq!(flagged, 4);
     // Non-ASCII names survive.
     let s = load("zipkin/zipkin__benchmarks-zipkin2-chinese.json");
@@ -272,14 +311,30 @@ fn a_bad_file_never_removes_loaded_traces() {
     let mut store = Store::default();
     let good = read("zipkin/zipkin-lens__yelp.json");
     import::load(&mut store, "yelp", &good).unwrap();
-    let before = (store.spans.len(), store.traces.len(), store.attrs.len(), store.files.len());
-    for bad in ["otlp/otlp2parquet__invalid-trace_mixed_encoding.json", "zipkin/zipkin-lens__test-v1-2019.json"] {
+    let before = (
+        store.spans.len(),
+        store.traces.len(),
+        store.attrs.len(),
+        store.files.len(),
+    );
+    for bad in [
+        "otlp/otlp2parquet__invalid-trace_mixed_encoding.json",
+        "zipkin/zipkin-lens__test-v1-2019.json",
+    ] {
         assert!(import::load(&mut store, bad, &read(bad)).is_err());
     }
     // A file that fails half way (second trace object broken).
     let half = br#"{"data":[{"traceID":"1","spans":[{"traceID":"1","spanID":"1","operationName":"a","startTime":1,"duration":1}]},{"traceID":"2","spans":[{"traceID":"2","spanID":2"#;
     assert!(import::load(&mut store, "half.json", half).is_err());
-    assert_eq!(before, (store.spans.len(), store.traces.len(), store.attrs.len(), store.files.len()));
+    assert_eq!(
+        before,
+        (
+            store.spans.len(),
+            store.traces.len(),
+            store.attrs.len(),
+            store.files.len()
+        )
+    );
     // and the good trace still reads the same
     assert_eq!(store.traces[0].span_count(), 16);
     import::load(&mut store, "yelp again", &good).unwrap();
@@ -290,7 +345,11 @@ fn a_bad_file_never_removes_loaded_traces() {
 #[test]
 fn several_files_accumulate_and_remember_their_source() {
     let mut store = Store::default();
-    for f in ["jaeger/jaeger-ui__genaiTestTrace.json", "otlp/grafana-agent__trace-sample.json", "zipkin/zipkin-lens__yelp.json"] {
+    for f in [
+        "jaeger/jaeger-ui__genaiTestTrace.json",
+        "otlp/grafana-agent__trace-sample.json",
+        "zipkin/zipkin-lens__yelp.json",
+    ] {
         import::load(&mut store, f, &read(f)).unwrap();
     }
     assert_eq!(store.files.len(), 3);
@@ -320,7 +379,10 @@ fn importer_never_panics_on_damaged_files() {
     let mut outcomes = (0, 0);
     for bytes in &files {
         let step = (bytes.len() / 60).max(1);
-        let mut cases: Vec<Vec<u8>> = (0..bytes.len()).step_by(step).map(|n| bytes[..n].to_vec()).collect();
+        let mut cases: Vec<Vec<u8>> = (0..bytes.len())
+            .step_by(step)
+            .map(|n| bytes[..n].to_vec())
+            .collect();
         for _ in 0..60 {
             let mut b = bytes.clone();
             for _ in 0..rng.usize(1..4) {

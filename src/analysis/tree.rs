@@ -132,9 +132,8 @@ pub fn build(store: &mut Store, t: u32) {
             fill[p as usize] += 1;
         }
     }
-    let by_start = |a: &u32, b: &u32| {
-        (spans.start[*a as usize], *a).cmp(&(spans.start[*b as usize], *b))
-    };
+    let by_start =
+        |a: &u32, b: &u32| (spans.start[*a as usize], *a).cmp(&(spans.start[*b as usize], *b));
     for k in 0..n {
         children[child_start[k] as usize..child_start[k + 1] as usize].sort_unstable_by(by_start);
     }
@@ -205,7 +204,10 @@ pub fn build(store: &mut Store, t: u32) {
         }
         let end = spans.start[iu].saturating_add(spans.duration[iu]);
         let pend = spans.start[pu].saturating_add(spans.duration[pu]);
-        if end > pend && !spans.flags[iu].intersects(unknown) && !spans.flags[pu].intersects(unknown) {
+        if end > pend
+            && !spans.flags[iu].intersects(unknown)
+            && !spans.flags[pu].intersects(unknown)
+        {
             spans.flags[iu].insert(SpanFlags::ENDS_AFTER_PARENT);
         }
     }
@@ -264,9 +266,8 @@ fn summarize(store: &Store, t: u32, tree: &Tree) -> TraceSummary {
     services.sort_by(|a, b| store.str(*a).cmp(store.str(*b)));
     s.services = services;
     s.roots = tree.roots.len() as u32;
-    let clean = |&&r: &&u32| {
-        !spans.flags[r as usize].intersects(SpanFlags::ORPHAN | SpanFlags::CYCLE)
-    };
+    let clean =
+        |&&r: &&u32| !spans.flags[r as usize].intersects(SpanFlags::ORPHAN | SpanFlags::CYCLE);
     s.root = tree
         .roots
         .iter()
@@ -281,18 +282,23 @@ fn warnings(store: &Store, t: u32, tree: &Tree) -> Vec<TraceWarning> {
     let spans = &store.spans;
     let range = store.traces[t as usize].spans.range();
     let mut out = Vec::new();
-    let mut add = |kind: WarningKind, pick: &dyn Fn(usize) -> bool, message: &dyn Fn(u32) -> String| {
-        let hits: Vec<u32> = range.clone().filter(|&i| pick(i)).map(|i| i as u32).collect();
-        if !hits.is_empty() {
-            let count = hits.len() as u32;
-            out.push(TraceWarning {
-                kind,
-                count,
-                message: message(count),
-                spans: hits.into_iter().take(TraceWarning::MAX_SPANS).collect(),
-            });
-        }
-    };
+    let mut add =
+        |kind: WarningKind, pick: &dyn Fn(usize) -> bool, message: &dyn Fn(u32) -> String| {
+            let hits: Vec<u32> = range
+                .clone()
+                .filter(|&i| pick(i))
+                .map(|i| i as u32)
+                .collect();
+            if !hits.is_empty() {
+                let count = hits.len() as u32;
+                out.push(TraceWarning {
+                    kind,
+                    count,
+                    message: message(count),
+                    spans: hits.into_iter().take(TraceWarning::MAX_SPANS).collect(),
+                });
+            }
+        };
     let has = |i: usize, f: SpanFlags| spans.flags[i].intersects(f);
     // "1 span has", "2 spans have"
     let s = |n: u32, one: &str, many: &str| {
@@ -303,32 +309,70 @@ fn warnings(store: &Store, t: u32, tree: &Tree) -> Vec<TraceWarning> {
         }
     };
     add(WarningKind::Orphans, &|i| has(i, SpanFlags::ORPHAN), &|n| {
-        format!("{} a parent that is not in the trace (dropped or not sampled); shown as extra roots", s(n, "references", "reference"))
+        format!(
+            "{} a parent that is not in the trace (dropped or not sampled); shown as extra roots",
+            s(n, "references", "reference")
+        )
     });
-    add(WarningKind::DuplicateIds, &|i| has(i, SpanFlags::DUPLICATE_ID), &|n| {
-        format!("{} a span id with another span; all are kept", s(n, "shares", "share"))
-    });
+    add(
+        WarningKind::DuplicateIds,
+        &|i| has(i, SpanFlags::DUPLICATE_ID),
+        &|n| {
+            format!(
+                "{} a span id with another span; all are kept",
+                s(n, "shares", "share")
+            )
+        },
+    );
     add(WarningKind::Cycles, &|i| has(i, SpanFlags::CYCLE), &|n| {
-        format!("{n} parent {} formed a cycle (a span is its own ancestor) and were cut", if n == 1 { "link" } else { "links" })
+        format!(
+            "{n} parent {} formed a cycle (a span is its own ancestor) and were cut",
+            if n == 1 { "link" } else { "links" }
+        )
     });
-    add(WarningKind::StartsBeforeParent, &|i| has(i, SpanFlags::STARTS_BEFORE_PARENT), &|n| {
-        format!("{} before {} parent (clock skew between hosts?)", s(n, "starts", "start"), if n == 1 { "its" } else { "their" })
-    });
+    add(
+        WarningKind::StartsBeforeParent,
+        &|i| has(i, SpanFlags::STARTS_BEFORE_PARENT),
+        &|n| {
+            format!(
+                "{} before {} parent (clock skew between hosts?)",
+                s(n, "starts", "start"),
+                if n == 1 { "its" } else { "their" }
+            )
+        },
+    );
     // Async children (FOLLOWS_FROM, messaging) outliving their parent is normal.
     let is_async = |i: usize| {
         has(i, SpanFlags::FOLLOWS_FROM)
             || matches!(spans.kind[i], SpanKind::Consumer | SpanKind::Producer)
-            || (spans.parent[i] != NONE && spans.kind[spans.parent[i] as usize] == SpanKind::Producer)
+            || (spans.parent[i] != NONE
+                && spans.kind[spans.parent[i] as usize] == SpanKind::Producer)
     };
-    add(WarningKind::EndsAfterParent, &|i| has(i, SpanFlags::ENDS_AFTER_PARENT) && !is_async(i), &|n| {
-        format!("{} after {} parent ends (unawaited work or clock skew)", s(n, "ends", "end"), if n == 1 { "its" } else { "their" })
-    });
-    add(WarningKind::MissingTimes, &|i| has(i, SpanFlags::NO_START | SpanFlags::NO_DURATION), &|n| {
-        format!("{} no timestamp or no duration in the file (drawn at the parent's start / over the children)", s(n, "has", "have"))
-    });
-    add(WarningKind::BadTimes, &|i| has(i, SpanFlags::BAD_TIME), &|n| {
-        format!("{} a time outside any real date (an unset time written as uint64?); drawn at the parent's start", s(n, "has", "have"))
-    });
+    add(
+        WarningKind::EndsAfterParent,
+        &|i| has(i, SpanFlags::ENDS_AFTER_PARENT) && !is_async(i),
+        &|n| {
+            format!(
+                "{} after {} parent ends (unawaited work or clock skew)",
+                s(n, "ends", "end"),
+                if n == 1 { "its" } else { "their" }
+            )
+        },
+    );
+    add(
+        WarningKind::MissingTimes,
+        &|i| has(i, SpanFlags::NO_START | SpanFlags::NO_DURATION),
+        &|n| {
+            format!("{} no timestamp or no duration in the file (drawn at the parent's start / over the children)", s(n, "has", "have"))
+        },
+    );
+    add(
+        WarningKind::BadTimes,
+        &|i| has(i, SpanFlags::BAD_TIME),
+        &|n| {
+            format!("{} a time outside any real date (an unset time written as uint64?); drawn at the parent's start", s(n, "has", "have"))
+        },
+    );
     let true_roots: Vec<u32> = tree
         .roots
         .iter()
@@ -339,8 +383,14 @@ fn warnings(store: &Store, t: u32, tree: &Tree) -> Vec<TraceWarning> {
         out.push(TraceWarning {
             kind: WarningKind::MultipleRoots,
             count: true_roots.len() as u32,
-            message: format!("{} spans have no parent: the trace has several roots", true_roots.len()),
-            spans: true_roots.into_iter().take(TraceWarning::MAX_SPANS).collect(),
+            message: format!(
+                "{} spans have no parent: the trace has several roots",
+                true_roots.len()
+            ),
+            spans: true_roots
+                .into_iter()
+                .take(TraceWarning::MAX_SPANS)
+                .collect(),
         });
     }
     out.sort_by_key(|w| w.kind);
@@ -377,7 +427,12 @@ mod tests {
 
     fn idx(store: &Store, id: &str) -> u32 {
         (0..store.spans.len() as u32)
-            .find(|&i| store.spans.id[i as usize].to_text(&store.strings).trim_start_matches('0') == id)
+            .find(|&i| {
+                store.spans.id[i as usize]
+                    .to_text(&store.strings)
+                    .trim_start_matches('0')
+                    == id
+            })
             .unwrap()
     }
 
@@ -387,7 +442,12 @@ mod tests {
 
     #[test]
     fn children_sorted_by_start_and_depths() {
-        let s = trace(&[("1", None, 0, 100), ("3", Some("1"), 50, 10), ("2", Some("1"), 10, 10), ("4", Some("3"), 55, 1)]);
+        let s = trace(&[
+            ("1", None, 0, 100),
+            ("3", Some("1"), 50, 10),
+            ("2", Some("1"), 10, 10),
+            ("4", Some("3"), 55, 1),
+        ]);
         assert_eq!(s.children(idx(&s, "1")), &[idx(&s, "2"), idx(&s, "3")]);
         assert_eq!(s.spans.depth[idx(&s, "4") as usize], 2);
         assert_eq!(s.traces[0].summary.max_depth, 2);
@@ -397,18 +457,29 @@ mod tests {
 
     #[test]
     fn three_cycle_is_cut_at_its_earliest_span() {
-        let s = trace(&[("a", Some("c"), 20, 5), ("b", Some("a"), 30, 5), ("c", Some("b"), 10, 50)]);
+        let s = trace(&[
+            ("a", Some("c"), 20, 5),
+            ("b", Some("a"), 30, 5),
+            ("c", Some("b"), 10, 50),
+        ]);
         assert_eq!(s.traces[0].tree.roots, vec![idx(&s, "c")]);
         assert!(has(&s, "c", SpanFlags::CYCLE));
         assert_eq!(s.spans.parent[idx(&s, "c") as usize], NONE);
         assert_eq!(s.spans.parent[idx(&s, "a") as usize], idx(&s, "c"));
         assert_eq!(s.traces[0].summary.cycles, 1);
-        assert!(s.traces[0].warnings.iter().any(|w| w.kind == WarningKind::Cycles));
+        assert!(s.traces[0]
+            .warnings
+            .iter()
+            .any(|w| w.kind == WarningKind::Cycles));
     }
 
     #[test]
     fn self_parent_and_orphans_become_roots() {
-        let s = trace(&[("1", Some("1"), 0, 10), ("2", Some("99"), 5, 1), ("3", None, 7, 1)]);
+        let s = trace(&[
+            ("1", Some("1"), 0, 10),
+            ("2", Some("99"), 5, 1),
+            ("3", None, 7, 1),
+        ]);
         assert_eq!(s.traces[0].tree.roots.len(), 3);
         assert!(has(&s, "1", SpanFlags::CYCLE));
         assert!(has(&s, "2", SpanFlags::ORPHAN));
@@ -420,18 +491,34 @@ mod tests {
 
     #[test]
     fn duplicate_ids_are_both_kept() {
-        let s = trace(&[("1", None, 0, 10), ("2", Some("1"), 1, 1), ("2", Some("1"), 2, 1), ("3", Some("2"), 3, 1)]);
+        let s = trace(&[
+            ("1", None, 0, 10),
+            ("2", Some("1"), 1, 1),
+            ("2", Some("1"), 2, 1),
+            ("3", Some("2"), 3, 1),
+        ]);
         assert_eq!(s.spans.len(), 4);
-        let dups = s.spans.flags.iter().filter(|f| f.contains(SpanFlags::DUPLICATE_ID)).count();
+        let dups = s
+            .spans
+            .flags
+            .iter()
+            .filter(|f| f.contains(SpanFlags::DUPLICATE_ID))
+            .count();
         assert_eq!(dups, 2);
         // children of a duplicated id go to the first span with it
-        let first_two = (0..4).find(|&i| s.spans.id[i].to_text(&s.strings).ends_with('2')).unwrap();
+        let first_two = (0..4)
+            .find(|&i| s.spans.id[i].to_text(&s.strings).ends_with('2'))
+            .unwrap();
         assert_eq!(s.spans.parent[idx(&s, "3") as usize], first_two as u32);
     }
 
     #[test]
     fn children_outside_their_parent_are_flagged() {
-        let s = trace(&[("1", None, 100, 10), ("2", Some("1"), 90, 5), ("3", Some("1"), 105, 50)]);
+        let s = trace(&[
+            ("1", None, 100, 10),
+            ("2", Some("1"), 90, 5),
+            ("3", Some("1"), 105, 50),
+        ]);
         assert!(has(&s, "2", SpanFlags::STARTS_BEFORE_PARENT));
         assert!(has(&s, "3", SpanFlags::ENDS_AFTER_PARENT));
         assert_eq!(s.traces[0].summary.start, 90_000);
@@ -453,7 +540,12 @@ mod tests {
 
     #[test]
     fn building_twice_gives_the_same_tree() {
-        let mut s = trace(&[("a", Some("c"), 20, 5), ("b", Some("a"), 30, 5), ("c", Some("b"), 10, 50), ("d", Some("x"), 1, 1)]);
+        let mut s = trace(&[
+            ("a", Some("c"), 20, 5),
+            ("b", Some("a"), 30, 5),
+            ("c", Some("b"), 10, 50),
+            ("d", Some("x"), 1, 1),
+        ]);
         let flags = s.spans.flags.clone();
         let roots = s.traces[0].tree.roots.clone();
         super::build(&mut s, 0);
@@ -467,7 +559,18 @@ mod tests {
         let spans: Vec<(&str, Option<&str>, u64, u64)> = ids
             .iter()
             .enumerate()
-            .map(|(i, id)| (id.as_str(), if i == 0 { None } else { Some(ids[i - 1].as_str()) }, i as u64, 1))
+            .map(|(i, id)| {
+                (
+                    id.as_str(),
+                    if i == 0 {
+                        None
+                    } else {
+                        Some(ids[i - 1].as_str())
+                    },
+                    i as u64,
+                    1,
+                )
+            })
             .collect();
         let s = trace(&spans);
         assert_eq!(s.traces[0].summary.max_depth, 19_999);

@@ -54,3 +54,537 @@ pub struct SynthResource {
     pub service: String,
     pub attrs: Vec<(String, SynthValue)>,
 }
+
+impl SynthKind {
+    /// The OTLP `SpanKind` number.
+    pub fn otlp(self) -> u8 {
+        match self {
+            SynthKind::Internal => 1,
+            SynthKind::Server => 2,
+            SynthKind::Client => 3,
+            SynthKind::Producer => 4,
+            SynthKind::Consumer => 5,
+        }
+    }
+
+    /// The Jaeger `span.kind` tag value.
+    pub fn jaeger(self) -> &'static str {
+        match self {
+            SynthKind::Internal => "internal",
+            SynthKind::Server => "server",
+            SynthKind::Client => "client",
+            SynthKind::Producer => "producer",
+            SynthKind::Consumer => "consumer",
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Writers
+//
+// Both writers stream: they format into a 64 KiB buffer and hand it to `out`
+// whenever it fills, so `out` may be an unbuffered `File` and a million spans
+// never exist as one JSON tree. Numbers, ids and strings are formatted by hand
+// (no `fmt` machinery on the hot path except for doubles).
+
+const FLUSH_AT: usize = 1 << 16;
+
+/// Buffered JSON output.
+struct Json<'w, W: std::io::Write> {
+    buf: Vec<u8>,
+    out: &'w mut W,
+}
+
+/// For each byte: 0 = copy as is, otherwise the escape character (`u` for \u00XX).
+static ESCAPE: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < 0x20 {
+        t[i] = b'u';
+        i += 1;
+    }
+    t[b'\n' as usize] = b'n';
+    t[b'\r' as usize] = b'r';
+    t[b'\t' as usize] = b't';
+    t[0x08] = b'b';
+    t[0x0c] = b'f';
+    t[b'"' as usize] = b'"';
+    t[b'\\' as usize] = b'\\';
+    t
+};
+
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
+impl<'w, W: std::io::Write> Json<'w, W> {
+    fn new(out: &'w mut W) -> Self {
+        Json {
+            buf: Vec::with_capacity(FLUSH_AT + 4096),
+            out,
+        }
+    }
+
+    #[inline]
+    fn raw(&mut self, s: &str) {
+        self.buf.extend_from_slice(s.as_bytes());
+    }
+
+    #[inline]
+    fn byte(&mut self, b: u8) {
+        self.buf.push(b);
+    }
+
+    /// Hands the buffer to `out` once it is large.
+    #[inline]
+    fn maybe_flush(&mut self) -> std::io::Result<()> {
+        if self.buf.len() >= FLUSH_AT {
+            self.out.write_all(&self.buf)?;
+            self.buf.clear();
+        }
+        Ok(())
+    }
+
+    fn finish(mut self) -> std::io::Result<()> {
+        self.out.write_all(&self.buf)?;
+        self.buf.clear();
+        self.out.flush()
+    }
+
+    /// A JSON string literal, escaped.
+    fn str(&mut self, s: &str) {
+        let bytes = s.as_bytes();
+        self.buf.reserve(bytes.len() + 2);
+        self.buf.push(b'"');
+        let mut start = 0;
+        for (i, &b) in bytes.iter().enumerate() {
+            let esc = ESCAPE[b as usize];
+            if esc == 0 {
+                continue;
+            }
+            self.buf.extend_from_slice(&bytes[start..i]);
+            self.buf.push(b'\\');
+            self.buf.push(esc);
+            if esc == b'u' {
+                self.buf.extend_from_slice(b"00");
+                self.buf.push(HEX[(b >> 4) as usize]);
+                self.buf.push(HEX[(b & 0xf) as usize]);
+            }
+            start = i + 1;
+        }
+        self.buf.extend_from_slice(&bytes[start..]);
+        self.buf.push(b'"');
+    }
+
+    fn u64(&mut self, mut n: u64) {
+        let mut tmp = [0u8; 20];
+        let mut i = tmp.len();
+        loop {
+            i -= 1;
+            tmp[i] = b'0' + (n % 10) as u8;
+            n /= 10;
+            if n == 0 {
+                break;
+            }
+        }
+        self.buf.extend_from_slice(&tmp[i..]);
+    }
+
+    fn i64(&mut self, n: i64) {
+        if n < 0 {
+            self.buf.push(b'-');
+        }
+        self.u64(n.unsigned_abs());
+    }
+
+    /// A JSON string holding `n` in decimal (proto3 JSON's int64/uint64).
+    fn i64_str(&mut self, n: i64) {
+        self.buf.push(b'"');
+        self.i64(n);
+        self.buf.push(b'"');
+    }
+
+    /// A finite double as a JSON number that reads back exactly; non-finite
+    /// values as the proto3 JSON strings "NaN", "Infinity", "-Infinity".
+    fn f64(&mut self, f: f64) {
+        use std::io::Write as _;
+        if f.is_finite() {
+            // `{:?}` is the shortest round-trip form and keeps a ".0" on
+            // integral values ("3.0", "1e300", "1e-7"): all valid JSON numbers.
+            let _ = write!(self.buf, "{f:?}");
+        } else if f.is_nan() {
+            self.raw("\"NaN\"");
+        } else if f > 0.0 {
+            self.raw("\"Infinity\"");
+        } else {
+            self.raw("\"-Infinity\"");
+        }
+    }
+
+    fn bool(&mut self, b: bool) {
+        self.raw(if b { "true" } else { "false" });
+    }
+
+    fn hex_digits(&mut self, v: u128, digits: u32) {
+        self.buf.push(b'"');
+        for k in (0..digits).rev() {
+            self.buf.push(HEX[((v >> (4 * k)) & 0xf) as usize]);
+        }
+        self.buf.push(b'"');
+    }
+
+    /// A quoted span id: 16 lowercase hex digits.
+    fn span_id(&mut self, id: u64) {
+        self.hex_digits(id as u128, 16);
+    }
+
+    /// A quoted OTLP trace id: 32 lowercase hex digits.
+    fn trace_id32(&mut self, id: u128) {
+        self.hex_digits(id, 32);
+    }
+
+    /// A quoted Jaeger trace id: 16 hex digits when the high half is zero
+    /// (as Jaeger's `TraceID.String()` prints it), else 32.
+    fn trace_id_jaeger(&mut self, id: u128) {
+        self.hex_digits(id, if id >> 64 == 0 { 16 } else { 32 });
+    }
+}
+
+/// Spans of each service in first-appearance order: (service, span indices).
+fn by_service(spans: &[SynthSpan]) -> Vec<(&str, Vec<usize>)> {
+    let mut index: rustc_hash::FxHashMap<&str, usize> = rustc_hash::FxHashMap::default();
+    let mut groups: Vec<(&str, Vec<usize>)> = Vec::new();
+    for (i, s) in spans.iter().enumerate() {
+        let g = *index.entry(s.service.as_str()).or_insert_with(|| {
+            groups.push((s.service.as_str(), Vec::new()));
+            groups.len() - 1
+        });
+        groups[g].1.push(i);
+    }
+    groups
+}
+
+/// Resource attributes by service (the first resource of each name wins).
+fn resource_map(resources: &[SynthResource]) -> rustc_hash::FxHashMap<&str, &SynthResource> {
+    let mut map = rustc_hash::FxHashMap::default();
+    for r in resources {
+        map.entry(r.service.as_str()).or_insert(r);
+    }
+    map
+}
+
+fn otlp_attrs<W: std::io::Write>(j: &mut Json<W>, attrs: &[(String, SynthValue)], first: bool) {
+    for (n, (k, v)) in attrs.iter().enumerate() {
+        if n > 0 || !first {
+            j.byte(b',');
+        }
+        j.raw("{\"key\":");
+        j.str(k);
+        j.raw(",\"value\":{");
+        match v {
+            SynthValue::Str(s) => {
+                j.raw("\"stringValue\":");
+                j.str(s);
+            }
+            SynthValue::Int(n) => {
+                j.raw("\"intValue\":");
+                j.i64_str(*n);
+            }
+            SynthValue::Double(f) => {
+                j.raw("\"doubleValue\":");
+                j.f64(*f);
+            }
+            SynthValue::Bool(b) => {
+                j.raw("\"boolValue\":");
+                j.bool(*b);
+            }
+        }
+        j.raw("}}");
+    }
+}
+
+/// Writes `spans` as one OTLP/JSON `TracesData` document: one `ResourceSpans`
+/// per service (first-appearance order) with `service.name` plus the service's
+/// [`SynthResource`] attributes, one `ScopeSpans` (scope "strata-demo") each.
+/// Spelling as the spec's JSON mapping: lowerCamelCase, lowercase hex ids,
+/// uint64 times and `intValue` as decimal strings, `kind` as an integer.
+pub fn write_otlp_json<W: std::io::Write>(
+    spans: &[SynthSpan],
+    resources: &[SynthResource],
+    out: &mut W,
+) -> std::io::Result<()> {
+    let resources = resource_map(resources);
+    let mut j = Json::new(out);
+    j.raw("{\"resourceSpans\":[");
+    for (g, (service, members)) in by_service(spans).iter().enumerate() {
+        if g > 0 {
+            j.byte(b',');
+        }
+        j.raw(
+            "{\"resource\":{\"attributes\":[{\"key\":\"service.name\",\"value\":{\"stringValue\":",
+        );
+        j.str(service);
+        j.raw("}}");
+        if let Some(r) = resources.get(service) {
+            let extra: Vec<(String, SynthValue)> = r
+                .attrs
+                .iter()
+                .filter(|(k, _)| k != "service.name")
+                .cloned()
+                .collect();
+            otlp_attrs(&mut j, &extra, false);
+        }
+        j.raw("]},\"scopeSpans\":[{\"scope\":{\"name\":\"strata-demo\"},\"spans\":[");
+        for (n, &i) in members.iter().enumerate() {
+            if n > 0 {
+                j.byte(b',');
+            }
+            otlp_span(&mut j, &spans[i]);
+            j.maybe_flush()?;
+        }
+        j.raw("]}]}");
+    }
+    j.raw("]}\n");
+    j.finish()
+}
+
+fn otlp_span<W: std::io::Write>(j: &mut Json<W>, s: &SynthSpan) {
+    j.raw("{\"traceId\":");
+    j.trace_id32(s.trace_id);
+    j.raw(",\"spanId\":");
+    j.span_id(s.span_id);
+    if let Some(p) = s.parent_id {
+        j.raw(",\"parentSpanId\":");
+        j.span_id(p);
+    }
+    j.raw(",\"name\":");
+    j.str(&s.name);
+    j.raw(",\"kind\":");
+    j.u64(s.kind.otlp() as u64);
+    j.raw(",\"startTimeUnixNano\":");
+    j.i64_str(s.start_ns);
+    j.raw(",\"endTimeUnixNano\":");
+    j.i64_str(s.start_ns.saturating_add(s.duration_ns));
+    if !s.attrs.is_empty() {
+        j.raw(",\"attributes\":[");
+        otlp_attrs(j, &s.attrs, true);
+        j.byte(b']');
+    }
+    if !s.events.is_empty() {
+        j.raw(",\"events\":[");
+        for (n, e) in s.events.iter().enumerate() {
+            if n > 0 {
+                j.byte(b',');
+            }
+            j.raw("{\"timeUnixNano\":");
+            j.i64_str(e.time_ns);
+            j.raw(",\"name\":");
+            j.str(&e.name);
+            if !e.attrs.is_empty() {
+                j.raw(",\"attributes\":[");
+                otlp_attrs(j, &e.attrs, true);
+                j.byte(b']');
+            }
+            j.byte(b'}');
+        }
+        j.byte(b']');
+    }
+    if !s.links.is_empty() {
+        j.raw(",\"links\":[");
+        for (n, (t, id)) in s.links.iter().enumerate() {
+            if n > 0 {
+                j.byte(b',');
+            }
+            j.raw("{\"traceId\":");
+            j.trace_id32(*t);
+            j.raw(",\"spanId\":");
+            j.span_id(*id);
+            j.byte(b'}');
+        }
+        j.byte(b']');
+    }
+    if let Some(msg) = &s.error {
+        j.raw(",\"status\":{\"code\":2,\"message\":");
+        j.str(msg);
+        j.byte(b'}');
+    }
+    j.byte(b'}');
+}
+
+/// One Jaeger tag `{"key","type","value"}`; `first` says no comma before it.
+fn jaeger_tag<W: std::io::Write>(j: &mut Json<W>, k: &str, v: &SynthValue, first: bool) {
+    if !first {
+        j.byte(b',');
+    }
+    j.raw("{\"key\":");
+    j.str(k);
+    match v {
+        SynthValue::Str(s) => {
+            j.raw(",\"type\":\"string\",\"value\":");
+            j.str(s);
+        }
+        SynthValue::Int(n) => {
+            j.raw(",\"type\":\"int64\",\"value\":");
+            j.i64(*n);
+        }
+        SynthValue::Double(f) => {
+            j.raw(",\"type\":\"float64\",\"value\":");
+            j.f64(*f);
+        }
+        SynthValue::Bool(b) => {
+            j.raw(",\"type\":\"bool\",\"value\":");
+            j.bool(*b);
+        }
+    }
+    j.byte(b'}');
+}
+
+fn jaeger_str_tag<W: std::io::Write>(j: &mut Json<W>, k: &str, v: &str, first: bool) {
+    if !first {
+        j.byte(b',');
+    }
+    j.raw("{\"key\":");
+    j.str(k);
+    j.raw(",\"type\":\"string\",\"value\":");
+    j.str(v);
+    j.byte(b'}');
+}
+
+/// Writes `spans` as a Jaeger query-API response (what the Jaeger UI's "Download
+/// JSON" saves): `{"data": [Trace...], "total", "limit", "offset", "errors"}`,
+/// one Trace per distinct trace id in first-appearance order, one process per
+/// service (`p1`, `p2`, ... in first-appearance order within the trace).
+/// Times are microseconds (integer division of the nanosecond times). The
+/// parent is a CHILD_OF reference (FOLLOWS_FROM when `follows_from`); each link
+/// is an extra FOLLOWS_FROM reference. Kind and status become the tags
+/// `span.kind`, `error` and `otel.status_description`, events become logs whose
+/// first field is `event`.
+pub fn write_jaeger_json<W: std::io::Write>(
+    spans: &[SynthSpan],
+    resources: &[SynthResource],
+    out: &mut W,
+) -> std::io::Result<()> {
+    let resources = resource_map(resources);
+    // Traces in first-appearance order.
+    let mut trace_index: rustc_hash::FxHashMap<u128, usize> = rustc_hash::FxHashMap::default();
+    let mut traces: Vec<(u128, Vec<usize>)> = Vec::new();
+    for (i, s) in spans.iter().enumerate() {
+        let t = *trace_index.entry(s.trace_id).or_insert_with(|| {
+            traces.push((s.trace_id, Vec::new()));
+            traces.len() - 1
+        });
+        traces[t].1.push(i);
+    }
+    let mut j = Json::new(out);
+    j.raw("{\"data\":[");
+    for (t, (trace_id, members)) in traces.iter().enumerate() {
+        if t > 0 {
+            j.byte(b',');
+        }
+        // Processes of this trace, in first-appearance order.
+        let mut process_of: rustc_hash::FxHashMap<&str, usize> = rustc_hash::FxHashMap::default();
+        let mut processes: Vec<&str> = Vec::new();
+        j.raw("{\"traceID\":");
+        j.trace_id_jaeger(*trace_id);
+        j.raw(",\"spans\":[");
+        for (n, &i) in members.iter().enumerate() {
+            if n > 0 {
+                j.byte(b',');
+            }
+            let s = &spans[i];
+            let p = *process_of.entry(s.service.as_str()).or_insert_with(|| {
+                processes.push(s.service.as_str());
+                processes.len()
+            });
+            jaeger_span(&mut j, s, p);
+            j.maybe_flush()?;
+        }
+        j.raw("],\"processes\":{");
+        for (n, service) in processes.iter().enumerate() {
+            if n > 0 {
+                j.byte(b',');
+            }
+            j.raw("\"p");
+            j.u64(n as u64 + 1);
+            j.raw("\":{\"serviceName\":");
+            j.str(service);
+            j.raw(",\"tags\":[");
+            if let Some(r) = resources.get(service) {
+                let mut first = true;
+                for (k, v) in r.attrs.iter().filter(|(k, _)| k != "service.name") {
+                    jaeger_tag(&mut j, k, v, first);
+                    first = false;
+                }
+            }
+            j.raw("]}");
+        }
+        j.raw("},\"warnings\":null}");
+        j.maybe_flush()?;
+    }
+    j.raw("],\"total\":0,\"limit\":0,\"offset\":0,\"errors\":null}\n");
+    j.finish()
+}
+
+fn jaeger_span<W: std::io::Write>(j: &mut Json<W>, s: &SynthSpan, process: usize) {
+    j.raw("{\"traceID\":");
+    j.trace_id_jaeger(s.trace_id);
+    j.raw(",\"spanID\":");
+    j.span_id(s.span_id);
+    j.raw(",\"flags\":1,\"operationName\":");
+    j.str(&s.name);
+    j.raw(",\"references\":[");
+    let mut first = true;
+    if let Some(p) = s.parent_id {
+        j.raw(if s.follows_from {
+            "{\"refType\":\"FOLLOWS_FROM\",\"traceID\":"
+        } else {
+            "{\"refType\":\"CHILD_OF\",\"traceID\":"
+        });
+        j.trace_id_jaeger(s.trace_id);
+        j.raw(",\"spanID\":");
+        j.span_id(p);
+        j.byte(b'}');
+        first = false;
+    }
+    for (t, id) in &s.links {
+        if !first {
+            j.byte(b',');
+        }
+        first = false;
+        j.raw("{\"refType\":\"FOLLOWS_FROM\",\"traceID\":");
+        j.trace_id_jaeger(*t);
+        j.raw(",\"spanID\":");
+        j.span_id(*id);
+        j.byte(b'}');
+    }
+    j.raw("],\"startTime\":");
+    j.i64(s.start_ns / 1000);
+    j.raw(",\"duration\":");
+    j.i64(s.duration_ns / 1000);
+    j.raw(",\"tags\":[");
+    let mut first = true;
+    for (k, v) in &s.attrs {
+        jaeger_tag(j, k, v, first);
+        first = false;
+    }
+    jaeger_str_tag(j, "span.kind", s.kind.jaeger(), first);
+    if let Some(msg) = &s.error {
+        j.raw(",{\"key\":\"error\",\"type\":\"bool\",\"value\":true}");
+        jaeger_str_tag(j, "otel.status_description", msg, false);
+    }
+    j.raw("],\"logs\":[");
+    for (n, e) in s.events.iter().enumerate() {
+        if n > 0 {
+            j.byte(b',');
+        }
+        j.raw("{\"timestamp\":");
+        j.i64(e.time_ns / 1000);
+        j.raw(",\"fields\":[");
+        jaeger_str_tag(j, "event", &e.name, true);
+        for (k, v) in &e.attrs {
+            jaeger_tag(j, k, v, false);
+        }
+        j.raw("]}");
+    }
+    j.raw("],\"processID\":\"p");
+    j.u64(process as u64);
+    j.raw("\",\"warnings\":null}");
+}

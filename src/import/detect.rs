@@ -21,7 +21,11 @@ use crate::model::Store;
 
 /// Reads `bytes` (a whole file) into the sink.
 pub fn read(sink: &mut Sink, name: &str, bytes: &[u8]) -> Result<(), ImportError> {
-    let bom = if bytes.starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
+    let bom = if bytes.starts_with(b"\xEF\xBB\xBF") {
+        3
+    } else {
+        0
+    };
     let body = &bytes[bom..];
     let Some(first) = body.iter().position(|b| !b.is_ascii_whitespace()) else {
         return Err(ImportError::new(name, "the file is empty"));
@@ -67,7 +71,10 @@ pub fn read(sink: &mut Sink, name: &str, bytes: &[u8]) -> Result<(), ImportError
 fn at(name: &str, msg: &str, body: &[u8], pos: usize, bom: usize) -> ImportError {
     let mut e = ImportError::new(name, msg);
     let line = body[..pos].iter().filter(|&&b| b == b'\n').count() + 1;
-    let line_start = body[..pos].iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
+    let line_start = body[..pos]
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |p| p + 1);
     e.line = Some(line);
     e.column = Some(pos - line_start + 1);
     e.offset = Some(pos + bom);
@@ -115,7 +122,9 @@ fn read_lines(sink: &mut Sink, name: &str, body: &[u8], bom: usize) -> Result<()
     sink.format("JSON Lines");
     for (kind, count) in skipped {
         let lines = if count == 1 { "line" } else { "lines" };
-        sink.note(format!("skipped {count} {lines} holding OpenTelemetry {kind} (not traces)"));
+        sink.note(format!(
+            "skipped {count} {lines} holding OpenTelemetry {kind} (not traces)"
+        ));
     }
     let _ = traced;
     Ok(())
@@ -316,7 +325,8 @@ impl<'de> Visitor<'de> for Top<'_, '_> {
         if jaeger_trace.seen {
             jaeger_trace.finish(sink);
         }
-        if !recognised && zipkin_fields.contains_key("traceId") && zipkin_fields.contains_key("id") {
+        if !recognised && zipkin_fields.contains_key("traceId") && zipkin_fields.contains_key("id")
+        {
             sink.format(zipkin::FORMAT);
             zipkin::Element {
                 sink: &mut *sink,
@@ -427,7 +437,9 @@ impl<'de> Visitor<'de> for ArrayOf<'_, '_> {
                         state: &mut jaeger_state,
                     })?
                     .is_some(),
-                ArrayKind::JaegerTraces => seq.next_element_seed(jaeger::Data(&mut *sink))?.is_some(),
+                ArrayKind::JaegerTraces => {
+                    seq.next_element_seed(jaeger::Data(&mut *sink))?.is_some()
+                }
                 ArrayKind::Otlp => match seq.next_element_seed(Top(&mut *sink))? {
                     Some(Outcome::Read) => {
                         read = true;

@@ -152,6 +152,9 @@ mod tests {
         assert_eq!(bytes[e.offset.unwrap()], b']');
         assert!(e.message.starts_with("malformed JSON: "), "{}", e.message);
         assert!(!e.message.contains("at line"));
-        assert_eq!(e.to_string(), format!("x.json: {} (line 3, column 8, byte 19)", e.message));
+        assert_eq!(
+            e.to_string(),
+            format!("x.json: {} (line 3, column 8, byte 19)", e.message)
+        );
     }
 }

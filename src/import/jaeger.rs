@@ -60,7 +60,9 @@ impl TraceState {
         match key {
             "traceID" => {
                 self.seen = true;
-                self.trace_id = map.next_value_seed(StrWith(|s: &str| jaeger_trace_id(s, &mut sink.store.strings)))?;
+                self.trace_id = map.next_value_seed(StrWith(|s: &str| {
+                    jaeger_trace_id(s, &mut sink.store.strings)
+                }))?;
             }
             "spans" => {
                 self.seen = true;
@@ -172,7 +174,9 @@ pub fn read_errors<'de, A: MapAccess<'de>>(sink: &mut Sink, map: &mut A) -> Resu
         #[serde(default, rename = "traceID")]
         trace_id: Option<String>,
     }
-    let errors = map.next_value::<Option<Vec<ApiError>>>()?.unwrap_or_default();
+    let errors = map
+        .next_value::<Option<Vec<ApiError>>>()?
+        .unwrap_or_default();
     for e in errors {
         let mut s = format!("Jaeger reported an error: {}", e.msg.unwrap_or_default());
         if let Some(c) = e.code {
@@ -264,10 +268,14 @@ impl<'de> Visitor<'de> for OneSpan<'_, '_, '_> {
         while let Some(k) = map.next_key::<Key>()? {
             match k.0.as_ref() {
                 "traceID" => {
-                    trace_id = map.next_value_seed(StrWith(|s: &str| jaeger_trace_id(s, &mut sink.store.strings)))?
+                    trace_id = map.next_value_seed(StrWith(|s: &str| {
+                        jaeger_trace_id(s, &mut sink.store.strings)
+                    }))?
                 }
                 "spanID" => {
-                    id = map.next_value_seed(StrWith(|s: &str| jaeger_span_id(s, &mut sink.store.strings)))?
+                    id = map.next_value_seed(StrWith(|s: &str| {
+                        jaeger_span_id(s, &mut sink.store.strings)
+                    }))?
                 }
                 "operationName" => {
                     name = map
@@ -280,7 +288,8 @@ impl<'de> Visitor<'de> for OneSpan<'_, '_, '_> {
                 "tags" => attrs = map.next_value_seed(TagList(&mut *sink))?,
                 "logs" => events = map.next_value_seed(LogList(&mut *sink))?,
                 "processID" => {
-                    process_key = map.next_value_seed(StrWith(|s: &str| sink.store.strings.intern(s)))?
+                    process_key =
+                        map.next_value_seed(StrWith(|s: &str| sink.store.strings.intern(s)))?
                 }
                 "process" => {
                     inline_scope = Some(map.next_value_seed(ProcessSeed {
@@ -303,7 +312,10 @@ impl<'de> Visitor<'de> for OneSpan<'_, '_, '_> {
         let parent_at = refs
             .iter()
             .position(|r| r.kind == RefType::ChildOf && same(r))
-            .or_else(|| refs.iter().position(|r| r.kind == RefType::FollowsFrom && same(r)));
+            .or_else(|| {
+                refs.iter()
+                    .position(|r| r.kind == RefType::FollowsFrom && same(r))
+            });
         let mut flags = SpanFlags::empty();
         let parent_id = parent_at.map(|p| {
             if refs[p].kind == RefType::FollowsFrom {
@@ -459,8 +471,13 @@ impl<'de> Visitor<'de> for RefSeed<'_, '_> {
                         kind = RefType::FollowsFrom;
                     }
                 }
-                "traceID" => trace_id = map.next_value_seed(StrWith(|s: &str| jaeger_trace_id(s, strings)))?,
-                "spanID" => span_id = map.next_value_seed(StrWith(|s: &str| jaeger_span_id(s, strings)))?,
+                "traceID" => {
+                    trace_id =
+                        map.next_value_seed(StrWith(|s: &str| jaeger_trace_id(s, strings)))?
+                }
+                "spanID" => {
+                    span_id = map.next_value_seed(StrWith(|s: &str| jaeger_span_id(s, strings)))?
+                }
                 _ => skip(&mut map)?,
             }
         }
@@ -550,7 +567,9 @@ fn tag_value(sink: &mut Sink, ty: Option<&str>, v: Scalar) -> Value {
         (Some("int64"), Scalar::Str(s)) if s.parse::<i64>().is_ok() => {
             Value::Int(s.parse().unwrap_or_default())
         }
-        (Some("int64"), Scalar::F64(f)) if f.fract() == 0.0 && f.abs() < 9.2e18 => Value::Int(f as i64),
+        (Some("int64"), Scalar::F64(f)) if f.fract() == 0.0 && f.abs() < 9.2e18 => {
+            Value::Int(f as i64)
+        }
         (Some("float64"), Scalar::F64(f)) => Value::Double(f),
         (Some("float64"), Scalar::I64(n)) => Value::Double(n as f64),
         (Some("float64"), Scalar::U64(n)) => Value::Double(n as f64),

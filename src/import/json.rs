@@ -133,7 +133,9 @@ impl<'de> DeserializeSeed<'de> for LooseU64 {
                     return Ok(None);
                 }
                 v.parse::<u64>().map(Some).map_err(|_| {
-                    E::custom(format!("expected an unsigned integer, got the string {v:?}"))
+                    E::custom(format!(
+                        "expected an unsigned integer, got the string {v:?}"
+                    ))
                 })
             }
             fn visit_unit<E: de::Error>(self) -> Result<Option<u64>, E> {
@@ -293,9 +295,18 @@ mod tests {
 
     #[test]
     fn loose_u64_reads_strings_and_numbers_exactly() {
-        assert_eq!(u64_of("\"1544712660300000000\"").unwrap(), Some(1_544_712_660_300_000_000));
-        assert_eq!(u64_of("1544712660300000001").unwrap(), Some(1_544_712_660_300_000_001));
-        assert_eq!(u64_of("\"11651379494838206464\"").unwrap(), Some(11_651_379_494_838_206_464));
+        assert_eq!(
+            u64_of("\"1544712660300000000\"").unwrap(),
+            Some(1_544_712_660_300_000_000)
+        );
+        assert_eq!(
+            u64_of("1544712660300000001").unwrap(),
+            Some(1_544_712_660_300_000_001)
+        );
+        assert_eq!(
+            u64_of("\"11651379494838206464\"").unwrap(),
+            Some(11_651_379_494_838_206_464)
+        );
         assert_eq!(u64_of("null").unwrap(), None);
         assert_eq!(u64_of("\"\"").unwrap(), None);
         assert!(u64_of("\"12abc\"").is_err());

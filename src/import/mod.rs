@@ -19,8 +19,8 @@ pub use error::ImportError;
 
 use crate::analysis;
 use crate::model::{
-    Attr, NewSpan, Range32, Resource, Scope, SourceFile, SpanFlags, Store, Sym, Trace,
-    TraceSummary, TraceId, Tree, Value,
+    Attr, NewSpan, Range32, Resource, Scope, SourceFile, SpanFlags, Store, Sym, Trace, TraceId,
+    TraceSummary, Tree, Value,
 };
 
 /// Where an importer writes: the store, plus what this load has added so far.
@@ -270,7 +270,11 @@ fn finish(sink: Sink<'_>, name: &str, bytes: usize) -> u32 {
         analysis::tree::build(store, t);
     }
     let lines = formats.contains(&"JSON Lines");
-    let named: Vec<&str> = formats.iter().copied().filter(|f| *f != "JSON Lines").collect();
+    let named: Vec<&str> = formats
+        .iter()
+        .copied()
+        .filter(|f| *f != "JSON Lines")
+        .collect();
     let mut format = match named.as_slice() {
         [] => "JSON".to_owned(),
         fs => fs.join(" + "),
@@ -296,8 +300,14 @@ mod tests {
     #[test]
     fn times_from_nanos() {
         assert_eq!(span_times(Some(10), Some(25)), (10, 15, SpanFlags::empty()));
-        assert_eq!(span_times(None, None).2, SpanFlags::NO_START | SpanFlags::NO_DURATION);
-        let (_, d, f) = span_times(Some(11_651_379_494_838_206_464), Some(11_651_379_494_838_206_464));
+        assert_eq!(
+            span_times(None, None).2,
+            SpanFlags::NO_START | SpanFlags::NO_DURATION
+        );
+        let (_, d, f) = span_times(
+            Some(11_651_379_494_838_206_464),
+            Some(11_651_379_494_838_206_464),
+        );
         assert_eq!(d, 0);
         assert!(f.contains(SpanFlags::BAD_TIME));
         let (_, d, f) = span_times(Some(30), Some(20));
@@ -307,8 +317,15 @@ mod tests {
 
     #[test]
     fn times_from_micros() {
-        assert_eq!(span_times_micros(Some(5), Some(2)), (5000, 2000, SpanFlags::empty()));
-        assert!(span_times_micros(Some(u64::MAX), Some(1)).2.contains(SpanFlags::BAD_TIME));
-        assert!(span_times_micros(Some(1), None).2.contains(SpanFlags::NO_DURATION));
+        assert_eq!(
+            span_times_micros(Some(5), Some(2)),
+            (5000, 2000, SpanFlags::empty())
+        );
+        assert!(span_times_micros(Some(u64::MAX), Some(1))
+            .2
+            .contains(SpanFlags::BAD_TIME));
+        assert!(span_times_micros(Some(1), None)
+            .2
+            .contains(SpanFlags::NO_DURATION));
     }
 }

@@ -38,7 +38,10 @@ impl<'de> Visitor<'de> for ResourceSpansList<'_, '_> {
         f.write_str("an array of ResourceSpans")
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        while seq.next_element_seed(ResourceSpans(&mut *self.0))?.is_some() {}
+        while seq
+            .next_element_seed(ResourceSpans(&mut *self.0))?
+            .is_some()
+        {}
         Ok(())
     }
     fn visit_unit<E: de::Error>(self) -> Result<(), E> {
@@ -104,7 +107,9 @@ impl<'de> Visitor<'de> for ResourceSpans<'_, '_> {
                     sink: &mut *sink,
                     resource,
                 })?,
-                "scopeSpans" | "scope_spans" | "instrumentationLibrarySpans"
+                "scopeSpans"
+                | "scope_spans"
+                | "instrumentationLibrarySpans"
                 | "instrumentation_library_spans" => map.next_value_seed(ScopeSpansList {
                     sink: &mut *sink,
                     resource,
@@ -229,12 +234,11 @@ impl<'de> Visitor<'de> for ScopeSpans<'_, '_> {
         let scope = sink.new_scope(self.resource);
         while let Some(k) = map.next_key::<Key>()? {
             match k.0.as_ref() {
-                "scope" | "instrumentationLibrary" | "instrumentation_library" => {
-                    map.next_value_seed(ScopeSeed {
+                "scope" | "instrumentationLibrary" | "instrumentation_library" => map
+                    .next_value_seed(ScopeSeed {
                         sink: &mut *sink,
                         scope,
-                    })?
-                }
+                    })?,
                 "spans" => map.next_value_seed(SpanList {
                     sink: &mut *sink,
                     scope,
@@ -269,12 +273,16 @@ impl<'de> Visitor<'de> for ScopeSeed<'_, '_> {
         while let Some(k) = map.next_key::<Key>()? {
             match k.0.as_ref() {
                 "name" => {
-                    if let Some(s) = map.next_value_seed(StrWith(|s: &str| sink.store.strings.intern(s)))? {
+                    if let Some(s) =
+                        map.next_value_seed(StrWith(|s: &str| sink.store.strings.intern(s)))?
+                    {
                         sink.store.scopes[i].name = s;
                     }
                 }
                 "version" => {
-                    if let Some(s) = map.next_value_seed(StrWith(|s: &str| sink.store.strings.intern(s)))? {
+                    if let Some(s) =
+                        map.next_value_seed(StrWith(|s: &str| sink.store.strings.intern(s)))?
+                    {
                         sink.store.scopes[i].version = s;
                     }
                 }
@@ -379,7 +387,9 @@ impl<'de> Visitor<'de> for SpanSeed<'_, '_> {
                         .unwrap_or(empty)
                 }
                 "kind" => kind = read_kind(map.next_value::<IntOrName>()?),
-                "startTimeUnixNano" | "start_time_unix_nano" => start = map.next_value_seed(LooseU64)?,
+                "startTimeUnixNano" | "start_time_unix_nano" => {
+                    start = map.next_value_seed(LooseU64)?
+                }
                 "endTimeUnixNano" | "end_time_unix_nano" => end = map.next_value_seed(LooseU64)?,
                 "attributes" => attrs = map.next_value_seed(AttrList(&mut *sink))?,
                 "droppedAttributesCount" | "dropped_attributes_count" => {
@@ -564,11 +574,17 @@ impl<'de> Visitor<'de> for AnyValueSeed<'_, '_> {
                     .unwrap_or(Value::Empty),
                 "boolValue" | "bool_value" => match map.next_value::<super::json::Scalar>()? {
                     super::json::Scalar::Bool(b) => Value::Bool(b),
-                    super::json::Scalar::Str(s) if s.eq_ignore_ascii_case("true") => Value::Bool(true),
-                    super::json::Scalar::Str(s) if s.eq_ignore_ascii_case("false") => Value::Bool(false),
+                    super::json::Scalar::Str(s) if s.eq_ignore_ascii_case("true") => {
+                        Value::Bool(true)
+                    }
+                    super::json::Scalar::Str(s) if s.eq_ignore_ascii_case("false") => {
+                        Value::Bool(false)
+                    }
                     other => sink.str_value(&other.as_text()),
                 },
-                "intValue" | "int_value" => int_value(sink, map.next_value::<super::json::Scalar>()?),
+                "intValue" | "int_value" => {
+                    int_value(sink, map.next_value::<super::json::Scalar>()?)
+                }
                 "doubleValue" | "double_value" => {
                     double_value(sink, map.next_value::<super::json::Scalar>()?)
                 }
@@ -581,9 +597,10 @@ impl<'de> Visitor<'de> for AnyValueSeed<'_, '_> {
                         }
                     }))?
                     .unwrap_or(Value::Empty),
-                "arrayValue" | "array_value" => {
-                    Value::Array(map.next_value_seed(ValuesList(&mut *sink))?.into_boxed_slice())
-                }
+                "arrayValue" | "array_value" => Value::Array(
+                    map.next_value_seed(ValuesList(&mut *sink))?
+                        .into_boxed_slice(),
+                ),
                 "kvlistValue" | "kvlist_value" => {
                     Value::Map(map.next_value_seed(KvList(&mut *sink))?.into_boxed_slice())
                 }

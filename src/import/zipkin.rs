@@ -101,7 +101,9 @@ impl SpanState {
                     if s.is_empty() {
                         Ok(None)
                     } else {
-                        zipkin_span_id(s).map(Some).map_err(|e| format!("parentId: {}", e.0))
+                        zipkin_span_id(s)
+                            .map(Some)
+                            .map_err(|e| format!("parentId: {}", e.0))
                     }
                 }))?
             }
@@ -110,7 +112,9 @@ impl SpanState {
                     .next_value_seed(StrWith(SpanKind::from_name))?
                     .unwrap_or_default()
             }
-            "name" => self.name = map.next_value_seed(StrWith(|s: &str| sink.store.strings.intern(s)))?,
+            "name" => {
+                self.name = map.next_value_seed(StrWith(|s: &str| sink.store.strings.intern(s)))?
+            }
             "timestamp" => self.timestamp = map.next_value_seed(LooseU64)?,
             "duration" => self.duration = map.next_value_seed(LooseU64)?,
             "shared" => self.shared = matches!(map.next_value::<Scalar>()?, Scalar::Bool(true)),
@@ -126,7 +130,9 @@ impl SpanState {
     }
 
     pub fn finish<E: de::Error>(self, sink: &mut Sink, endpoints: &mut Endpoints) -> Result<(), E> {
-        let trace_id = self.trace_id.ok_or_else(|| E::custom("span has no traceId"))?;
+        let trace_id = self
+            .trace_id
+            .ok_or_else(|| E::custom("span has no traceId"))?;
         let id = self.id.ok_or_else(|| E::custom("span has no id"))?;
         let empty = sink.store.strings.empty();
         let (start, duration, mut flags) = span_times_micros(self.timestamp, self.duration);

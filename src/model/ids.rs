@@ -103,7 +103,11 @@ pub fn otlp_trace_id(s: &str) -> Result<TraceId, IdError> {
         32 | 16 if is_hex(s) => Ok(hex_trace_id(s).expect("checked hex of valid length")),
         24 => base64_bytes(s)
             .and_then(|b| TraceId::from_bytes(&b))
-            .ok_or_else(|| IdError(format!("trace id {s:?} is 24 characters but not valid base64 of 16 bytes"))),
+            .ok_or_else(|| {
+                IdError(format!(
+                    "trace id {s:?} is 24 characters but not valid base64 of 16 bytes"
+                ))
+            }),
         0 => Err(IdError("trace id is empty".into())),
         _ => Err(IdError(format!(
             "trace id {s:?} is neither 32 hex digits nor 24 base64 characters"
@@ -184,7 +188,10 @@ mod tests {
         assert_eq!(c.to_text(&strings), "000000000000009600000000000000a0");
         let s = otlp_span_id("AAAAAAAAALQ=").unwrap().unwrap();
         assert_eq!(s.to_text(&strings), "00000000000000b4");
-        assert_eq!(otlp_span_id("EEE19B7EC3C1B174").unwrap(), Some(SpanId::Hex(0xeee19b7ec3c1b174)));
+        assert_eq!(
+            otlp_span_id("EEE19B7EC3C1B174").unwrap(),
+            Some(SpanId::Hex(0xeee19b7ec3c1b174))
+        );
         assert_eq!(otlp_span_id("").unwrap(), None);
     }
 
@@ -209,11 +216,17 @@ mod tests {
         // 15 hex digits: a dropped leading zero
         let id = jaeger_span_id("8a1f2e3d4c5b6a7", &mut strings);
         assert_eq!(id.to_text(&strings), "08a1f2e3d4c5b6a7");
-        assert_eq!(zipkin_span_id("2").unwrap().to_text(&strings), "0000000000000002");
+        assert_eq!(
+            zipkin_span_id("2").unwrap().to_text(&strings),
+            "0000000000000002"
+        );
         // 31-digit trace id (Tempo strips a leading zero)
         let t = hex_trace_id("1234567890abcdef1234567890abcde").unwrap();
         assert_eq!(t.to_text(&strings), "01234567890abcdef1234567890abcde");
-        assert_eq!(hex_trace_id("abc").unwrap().to_text(&strings), "0000000000000abc");
+        assert_eq!(
+            hex_trace_id("abc").unwrap().to_text(&strings),
+            "0000000000000abc"
+        );
     }
 
     #[test]

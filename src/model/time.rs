@@ -119,8 +119,14 @@ mod tests {
 
     #[test]
     fn timestamps() {
-        assert_eq!(format_timestamp(1_705_327_800_123_000_000, 0), "2024-01-15 14:10:00.123");
-        assert_eq!(format_timestamp(1_705_327_800_123_000_000, 60), "2024-01-15 15:10:00.123");
+        assert_eq!(
+            format_timestamp(1_705_327_800_123_000_000, 0),
+            "2024-01-15 14:10:00.123"
+        );
+        assert_eq!(
+            format_timestamp(1_705_327_800_123_000_000, 60),
+            "2024-01-15 15:10:00.123"
+        );
         assert_eq!(format_timestamp(100_000, 0), "1970-01-01 00:00:00.000");
     }
 }

@@ -135,11 +135,17 @@ mod tests {
         assert_eq!(SpanKind::from_name("SPAN_KIND_SERVER"), SpanKind::Server);
         assert_eq!(SpanKind::from_name("client"), SpanKind::Client);
         assert_eq!(SpanKind::from_name("CONSUMER"), SpanKind::Consumer);
-        assert_eq!(SpanKind::from_name("SPAN_KIND_UNSPECIFIED"), SpanKind::Unspecified);
+        assert_eq!(
+            SpanKind::from_name("SPAN_KIND_UNSPECIFIED"),
+            SpanKind::Unspecified
+        );
         assert_eq!(SpanKind::from_name("bogus"), SpanKind::Unspecified);
         assert_eq!(SpanKind::from_otlp(4), SpanKind::Producer);
         assert_eq!(SpanKind::from_otlp(99), SpanKind::Unspecified);
-        assert_eq!(StatusCode::from_name("STATUS_CODE_ERROR"), StatusCode::Error);
+        assert_eq!(
+            StatusCode::from_name("STATUS_CODE_ERROR"),
+            StatusCode::Error
+        );
         assert_eq!(StatusCode::from_name("OK"), StatusCode::Ok);
         assert_eq!(StatusCode::from_otlp(2), StatusCode::Error);
         assert_eq!(StatusCode::from_otlp(0), StatusCode::Unset);

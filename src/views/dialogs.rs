@@ -1,0 +1,158 @@
+//! Modal dialogs: paste JSON, keyboard shortcuts, a trace's warnings.
+
+use leptos::html::Textarea;
+use leptos::prelude::*;
+
+use super::state::{AppState, Dialog};
+
+/// Keyboard shortcuts, as the help dialog and the README list them.
+pub const SHORTCUTS: &[(&str, &str)] = &[
+    ("?", "Show this help"),
+    ("o", "Open trace files"),
+    ("p / Ctrl+V", "Paste trace JSON"),
+    ("t", "Trace list"),
+    ("↓ / j, ↑ / k", "Next / previous span"),
+    ("← / h", "Collapse the span, or go to its parent"),
+    ("→ / l", "Expand the span"),
+    ("Enter / Space", "Collapse or expand the span"),
+    ("Home / End", "First / last span"),
+    ("e / c", "Expand all / collapse all"),
+    ("0", "Reset zoom"),
+    ("Esc", "Close the details or the dialog"),
+];
+
+#[component]
+pub fn Dialogs() -> impl IntoView {
+    let app = expect_context::<AppState>();
+    move || match app.dialog.get() {
+        Dialog::None => None,
+        Dialog::Paste => Some(view! { <PasteDialog /> }.into_any()),
+        Dialog::Help => Some(view! { <HelpDialog /> }.into_any()),
+        Dialog::Warnings => Some(view! { <WarningsDialog /> }.into_any()),
+    }
+}
+
+#[component]
+fn Modal(title: &'static str, children: Children) -> impl IntoView {
+    let app = expect_context::<AppState>();
+    view! {
+        <div class="modal-backdrop" on:click=move |_| app.dialog.set(Dialog::None)>
+            <div class="modal" role="dialog" aria-label=title on:click=|e| e.stop_propagation()>
+                <header>
+                    <h2>{title}</h2>
+                    <button class="icon" title="Close (Esc)" on:click=move |_| app.dialog.set(Dialog::None)>"×"</button>
+                </header>
+                {children()}
+            </div>
+        </div>
+    }
+}
+
+#[component]
+fn PasteDialog() -> impl IntoView {
+    let app = expect_context::<AppState>();
+    let area = NodeRef::<Textarea>::new();
+    Effect::new(move |_| {
+        if let Some(a) = area.get() {
+            let _ = a.focus();
+        }
+    });
+    let load = move |_| {
+        let text = area.get_untracked().map(|a| a.value()).unwrap_or_default();
+        if !text.trim().is_empty() {
+            app.dialog.set(Dialog::None);
+            app.load_bytes("pasted text", text.as_bytes());
+        }
+    };
+    view! {
+        <Modal title="Paste trace JSON">
+            <p class="muted">"Any format Strata reads: OTLP/JSON, Jaeger JSON, Zipkin v2, Tempo or Jaeger v3 responses."</p>
+            <textarea node_ref=area class="paste-box" spellcheck="false" placeholder="{\"resourceSpans\": [...]}"></textarea>
+            <div class="modal-actions">
+                <button class="btn" on:click=move |_| app.dialog.set(Dialog::None)>"Cancel"</button>
+                <button class="btn primary" on:click=load>"Load"</button>
+            </div>
+        </Modal>
+    }
+}
+
+#[component]
+fn HelpDialog() -> impl IntoView {
+    view! {
+        <Modal title="Keyboard shortcuts">
+            <table class="shortcuts">
+                <tbody>
+                    {SHORTCUTS
+                        .iter()
+                        .map(|(k, what)| view! { <tr><th><kbd>{*k}</kbd></th><td>{*what}</td></tr> })
+                        .collect_view()}
+                </tbody>
+            </table>
+            <p class="muted">"Drag on the minimap to zoom into a time range. Drop files anywhere to open them."</p>
+        </Modal>
+    }
+}
+
+#[component]
+fn WarningsDialog() -> impl IntoView {
+    let app = expect_context::<AppState>();
+    let warnings = move || {
+        let t = app.trace.get()?;
+        Some(app.with_store(|s| {
+            s.traces[t as usize]
+                .warnings
+                .iter()
+                .map(|w| {
+                    let spans: Vec<(u32, String)> = w
+                        .spans
+                        .iter()
+                        .take(20)
+                        .map(|&i| {
+                            (
+                                i,
+                                format!(
+                                    "{}: {}",
+                                    s.str(s.spans.service[i as usize]),
+                                    s.str(s.spans.name[i as usize])
+                                ),
+                            )
+                        })
+                        .collect();
+                    (w.message.clone(), w.count as usize, spans)
+                })
+                .collect::<Vec<_>>()
+        }))
+    };
+    view! {
+        <Modal title="Trace warnings">
+            <ul class="warnings">
+                {move || {
+                    warnings()
+                        .unwrap_or_default()
+                        .into_iter()
+                        .map(|(msg, count, spans)| {
+                            let more = count.saturating_sub(spans.len());
+                            view! {
+                                <li>
+                                    <p>{msg}</p>
+                                    <div class="warn-spans">
+                                        {spans
+                                            .into_iter()
+                                            .map(|(i, name)| view! {
+                                                <button class="chip link" on:click=move |_| {
+                                                    app.dialog.set(Dialog::None);
+                                                    app.select_span(i);
+                                                }>{name}</button>
+                                            })
+                                            .collect_view()}
+                                        {(more > 0).then(|| view! { <span class="muted">{format!("and {more} more")}</span> })}
+                                    </div>
+                                </li>
+                            }
+                        })
+                        .collect_view()
+                }}
+            </ul>
+        </Modal>
+    }
+}

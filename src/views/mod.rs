@@ -1,0 +1,192 @@
+//! Leptos components. They read the store through [`state::AppState`], ask
+//! `layout` where things go, and draw; nothing here decides what a trace means.
+
+pub mod detail;
+pub mod dialogs;
+pub mod minimap;
+pub mod platform;
+pub mod sources;
+pub mod state;
+pub mod topbar;
+pub mod trace_list;
+pub mod trace_view;
+pub mod virtual_list;
+pub mod waterfall;
+
+use leptos::ev;
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+
+use state::{AppState, Dialog, Page, Theme};
+
+#[component]
+pub fn App() -> impl IntoView {
+    let app = AppState::new();
+    provide_context(app);
+
+    // The theme lives on <html> so the page background follows it too.
+    Effect::new(move |_| {
+        let theme = if app.theme.get() == Theme::Dark {
+            "dark"
+        } else {
+            "light"
+        };
+        if let Some(el) = document().document_element() {
+            let _ = el.set_attribute("data-theme", theme);
+        }
+    });
+
+    // First visit: the built-in demo, its featured trace open.
+    app.load_demo();
+
+    install_global_handlers(app);
+
+    let dragging = RwSignal::new(false);
+    let drag_depth = StoredValue::new(0i32);
+    let on_dragenter = window_event_listener(ev::dragenter, move |e| {
+        if has_files(&e) {
+            drag_depth.update_value(|d| *d += 1);
+            dragging.set(true);
+        }
+    });
+    let on_dragleave = window_event_listener(ev::dragleave, move |_| {
+        drag_depth.update_value(|d| *d -= 1);
+        if drag_depth.get_value() <= 0 {
+            drag_depth.set_value(0);
+            dragging.set(false);
+        }
+    });
+    let on_dragover = window_event_listener(ev::dragover, move |e| {
+        // Without this the browser opens the file instead of dropping it here.
+        e.prevent_default();
+    });
+    let on_drop = window_event_listener(ev::drop, move |e| {
+        e.prevent_default();
+        drag_depth.set_value(0);
+        dragging.set(false);
+        let files = e
+            .data_transfer()
+            .and_then(|dt| dt.files())
+            .map(|list| {
+                (0..list.length())
+                    .filter_map(|i| list.get(i))
+                    .collect::<Vec<_>>()
+            })
+            .unwrap_or_default();
+        if !files.is_empty() {
+            app.load_files(files);
+        }
+    });
+    on_cleanup(move || {
+        on_dragenter.remove();
+        on_dragleave.remove();
+        on_dragover.remove();
+        on_drop.remove();
+    });
+
+    view! {
+        <div class="app">
+            <topbar::TopBar />
+            <div class="body">
+                <sources::SourcesPanel />
+                <main class="content">
+                    {move || match app.page.get() {
+                        Page::Traces => view! { <trace_list::TraceList /> }.into_any(),
+                        Page::Trace => view! { <trace_view::TraceView /> }.into_any(),
+                    }}
+                </main>
+            </div>
+            <Show when=move || dragging.get()>
+                <div class="drop-overlay">
+                    <div class="drop-box">"Drop trace files to open them"
+                        <small>"OTLP/JSON, Jaeger JSON, Zipkin v2 — several at once is fine"</small>
+                    </div>
+                </div>
+            </Show>
+            <dialogs::Dialogs />
+        </div>
+    }
+}
+
+fn has_files(e: &web_sys::DragEvent) -> bool {
+    e.data_transfer()
+        .map(|dt| {
+            dt.types()
+                .iter()
+                .any(|t| t.as_string().as_deref() == Some("Files"))
+        })
+        .unwrap_or(false)
+}
+
+/// True when the event comes from a text field (its own keys and paste).
+fn from_text_field(target: Option<web_sys::EventTarget>) -> bool {
+    target
+        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+        .map(|el| matches!(el.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT"))
+        .unwrap_or(false)
+}
+
+fn install_global_handlers(app: AppState) {
+    // Ctrl+V of trace JSON anywhere outside a text field loads it.
+    let paste = window_event_listener(ev::paste, move |e| {
+        if from_text_field(e.target()) {
+            return;
+        }
+        let text = e
+            .clipboard_data()
+            .and_then(|d| d.get_data("text").ok())
+            .unwrap_or_default();
+        if !text.trim().is_empty() {
+            e.prevent_default();
+            app.load_bytes("pasted text", text.as_bytes());
+        }
+    });
+    let keys = window_event_listener(ev::keydown, move |e| {
+        let key = e.key();
+        if key == "Escape" {
+            if app.dialog.get_untracked() != Dialog::None {
+                app.dialog.set(Dialog::None);
+            } else {
+                app.span.set(None);
+            }
+            return;
+        }
+        if from_text_field(e.target()) || e.ctrl_key() || e.meta_key() || e.alt_key() {
+            return;
+        }
+        if app.dialog.get_untracked() != Dialog::None {
+            return;
+        }
+        let handled = match key.as_str() {
+            "?" => {
+                app.dialog.set(Dialog::Help);
+                true
+            }
+            "t" => {
+                app.page.set(Page::Traces);
+                true
+            }
+            "o" => {
+                if let Some(input) = document().get_element_by_id("file-input") {
+                    if let Ok(input) = input.dyn_into::<web_sys::HtmlElement>() {
+                        input.click();
+                    }
+                }
+                true
+            }
+            "p" => {
+                app.dialog.set(Dialog::Paste);
+                true
+            }
+            _ if app.page.get_untracked() == Page::Trace => waterfall::handle_key(app, &key),
+            _ => false,
+        };
+        if handled {
+            e.prevent_default();
+        }
+    });
+    on_cleanup(move || {
+        paste.remove();
+        keys.remove();
+    });
+}

@@ -1,0 +1,99 @@
+//! Thin wrappers over browser APIs the views use. Failures here are never
+//! fatal: a missing clipboard or storage degrades one feature, not the page.
+
+use leptos::prelude::*;
+
+use super::state::Theme;
+
+pub fn now_ms() -> f64 {
+    web_sys::window()
+        .and_then(|w| w.performance())
+        .map(|p| p.now())
+        .unwrap_or(0.0)
+}
+
+/// `performance.mark(name)`, read by the benchmarks from outside.
+pub fn mark(name: &str) {
+    if let Some(p) = web_sys::window().and_then(|w| w.performance()) {
+        let _ = p.mark(name);
+    }
+}
+
+/// Runs `f` after the next frame has painted (a frame callback inside a frame
+/// callback runs after the first one was presented).
+pub fn after_paint(f: impl FnOnce() + 'static) {
+    request_animation_frame(move || request_animation_frame(f));
+}
+
+pub fn copy_text(text: &str) {
+    if let Some(w) = web_sys::window() {
+        let _ = w.navigator().clipboard().write_text(text);
+    }
+}
+
+fn storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok()?
+}
+
+pub fn preferred_theme() -> Theme {
+    let saved = storage().and_then(|s| s.get_item("strata.theme").ok().flatten());
+    match saved.as_deref() {
+        Some("dark") => return Theme::Dark,
+        Some("light") => return Theme::Light,
+        _ => {}
+    }
+    let dark = web_sys::window()
+        .and_then(|w| w.match_media("(prefers-color-scheme: dark)").ok().flatten())
+        .map(|m| m.matches())
+        .unwrap_or(false);
+    if dark {
+        Theme::Dark
+    } else {
+        Theme::Light
+    }
+}
+
+pub fn save_theme(t: Theme) {
+    if let Some(s) = storage() {
+        let _ = s.set_item(
+            "strata.theme",
+            if t == Theme::Dark { "dark" } else { "light" },
+        );
+    }
+}
+
+/// Minutes to add to UTC for the viewer's local time.
+pub fn tz_offset_minutes() -> i32 {
+    -(js_sys::Date::new_0().get_timezone_offset() as i32)
+}
+
+pub fn device_pixel_ratio() -> f64 {
+    web_sys::window()
+        .map(|w| w.device_pixel_ratio())
+        .unwrap_or(1.0)
+        .max(1.0)
+}
+
+/// Follows a mouse drag until the button is released: `on_move` for each
+/// move, `on_end` once at the release. Listeners are on the window so the drag
+/// keeps working outside the element it started on.
+pub fn drag(
+    on_move: impl Fn(&web_sys::MouseEvent) + 'static,
+    on_end: impl FnOnce(&web_sys::MouseEvent) + 'static,
+) {
+    use std::cell::RefCell;
+    use std::rc::Rc;
+    let handles: Rc<RefCell<Vec<WindowListenerHandle>>> = Rc::default();
+    let mv = window_event_listener(leptos::ev::mousemove, move |e| on_move(&e));
+    let end = RefCell::new(Some(on_end));
+    let own = handles.clone();
+    let up = window_event_listener(leptos::ev::mouseup, move |e| {
+        if let Some(f) = end.borrow_mut().take() {
+            f(&e);
+        }
+        for h in own.borrow_mut().drain(..) {
+            h.remove();
+        }
+    });
+    handles.borrow_mut().extend([mv, up]);
+}

@@ -1,0 +1,190 @@
+//! The trace list: every loaded trace with its root service and operation,
+//! start, duration, span and error counts, services and source; sortable by
+//! column; a click opens the trace. Virtualized like the waterfall.
+
+use leptos::prelude::*;
+
+use super::platform;
+use super::state::{AppState, SortKey};
+use super::trace_view::trace_name;
+use super::virtual_list::Viewport;
+use crate::layout::colors::service_css;
+use crate::layout::waterfall::visible_range;
+use crate::model::time::{format_duration, format_timestamp};
+
+const ROW_H: f64 = 40.0;
+
+#[derive(Clone, PartialEq)]
+struct TraceRow {
+    t: u32,
+    service: String,
+    op: String,
+    id: String,
+    start: i64,
+    started: String,
+    duration: i64,
+    spans: usize,
+    errors: u32,
+    services: Vec<String>,
+    file: String,
+    warnings: usize,
+}
+
+#[component]
+pub fn TraceList() -> impl IntoView {
+    let app = expect_context::<AppState>();
+    let vp = Viewport::new();
+    let all = Memo::new(move |_| {
+        let tz = platform::tz_offset_minutes();
+        let (key, desc) = app.sort.get();
+        let mut rows: Vec<TraceRow> = app.with_store(|s| {
+            (0..s.traces.len() as u32)
+                .map(|t| {
+                    let tr = &s.traces[t as usize];
+                    let (service, op) = trace_name(s, t);
+                    TraceRow {
+                        t,
+                        service,
+                        op,
+                        id: tr.id.to_text(&s.strings),
+                        start: tr.summary.start,
+                        started: format_timestamp(tr.summary.start, tz),
+                        duration: tr.duration(),
+                        spans: tr.span_count(),
+                        errors: tr.summary.errors,
+                        services: tr
+                            .summary
+                            .services
+                            .iter()
+                            .map(|x| s.str(*x).to_owned())
+                            .collect(),
+                        file: s.files[tr.file as usize].name.clone(),
+                        warnings: tr.warnings.len(),
+                    }
+                })
+                .collect()
+        });
+        rows.sort_by(|a, b| {
+            let o = match key {
+                SortKey::Start => a.start.cmp(&b.start),
+                SortKey::Duration => a.duration.cmp(&b.duration),
+                SortKey::Spans => a.spans.cmp(&b.spans),
+                SortKey::Errors => a.errors.cmp(&b.errors),
+                SortKey::Services => a.services.len().cmp(&b.services.len()),
+                SortKey::Name => (&a.service, &a.op).cmp(&(&b.service, &b.op)),
+            };
+            let o = o.then(a.t.cmp(&b.t));
+            if desc {
+                o.reverse()
+            } else {
+                o
+            }
+        });
+        rows
+    });
+    let longest =
+        Memo::new(move |_| all.with(|r| r.iter().map(|x| x.duration).max().unwrap_or(1).max(1)));
+    let visible = Memo::new(move |_| {
+        all.with(|r| {
+            let range = visible_range(vp.top.get(), vp.height.get() - ROW_H, ROW_H, r.len(), 6);
+            range.map(|p| (p, r[p].clone())).collect::<Vec<_>>()
+        })
+    });
+    let header = move |label: &'static str, key: SortKey, class: &'static str| {
+        view! {
+            <button
+                class=format!("th {class}")
+                class:sorted=move || app.sort.get().0 == key
+                on:click=move |_| app.sort.update(|(k, d)| {
+                    if *k == key {
+                        *d = !*d;
+                    } else {
+                        *k = key;
+                        *d = key != SortKey::Name;
+                    }
+                })
+            >
+                {label}
+                {move || {
+                    let (k, d) = app.sort.get();
+                    if k == key { if d { " ▼" } else { " ▲" } } else { "" }
+                }}
+            </button>
+        }
+    };
+    view! {
+        <div class="trace-list">
+            <Show
+                when=move || all.with(|r| !r.is_empty())
+                fallback=|| view! {
+                    <div class="empty">
+                        <h2>"No traces loaded"</h2>
+                        <p>"Drop trace files anywhere on this page, pick them with " <b>"Open files…"</b>
+                           ", or paste JSON with Ctrl+V."</p>
+                    </div>
+                }
+            >
+                <div class="tl-scroll" node_ref=vp.el on:scroll=move |_| vp.measure()>
+                    <div class="tl-head">
+                        {header("Trace", SortKey::Name, "c-name")}
+                        {header("Started", SortKey::Start, "c-start")}
+                        {header("Duration", SortKey::Duration, "c-dur")}
+                        {header("Spans", SortKey::Spans, "c-num")}
+                        {header("Errors", SortKey::Errors, "c-num")}
+                        {header("Services", SortKey::Services, "c-svcs")}
+                        <span class="th c-file">"Source"</span>
+                    </div>
+                    <div class="tl-body" style:height=move || format!("{}px", all.with(|r| r.len()) as f64 * ROW_H)>
+                        <For
+                            each=move || visible.get()
+                            key=|(p, r)| (*p, r.t)
+                            children=move |(p, r)| {
+                                let t = r.t;
+                                let frac = r.duration as f64 / longest.get_untracked() as f64;
+                                let more = r.services.len().saturating_sub(4);
+                                view! {
+                                    <div
+                                        class="tl-row"
+                                        class:current=move || app.trace.get() == Some(t)
+                                        class:has-errors={r.errors > 0}
+                                        style:top=format!("{}px", p as f64 * ROW_H)
+                                        on:click=move |_| app.open_trace(t)
+                                        data-trace=t
+                                    >
+                                        <div class="c-name">
+                                            <div class="tl-title">
+                                                <span class="svc-dot" style:background=service_css(&r.service)></span>
+                                                <span class="svc">{r.service.clone()}</span>
+                                                ": "
+                                                <span class="op">{r.op.clone()}</span>
+                                            </div>
+                                            <code class="tl-id">{r.id.clone()}</code>
+                                            {(r.warnings > 0).then(|| view! { <span class="note" title="This trace has structural warnings">"warnings"</span> })}
+                                        </div>
+                                        <div class="c-start">{r.started.clone()}</div>
+                                        <div class="c-dur">
+                                            <span class="dur-bar" style:width=format!("{:.1}%", frac * 100.0)></span>
+                                            <span>{format_duration(r.duration)}</span>
+                                        </div>
+                                        <div class="c-num">{r.spans}</div>
+                                        <div class="c-num" class:bad={r.errors > 0}>{r.errors}</div>
+                                        <div class="c-svcs">
+                                            {r.services.iter().take(4).map(|sv| view! {
+                                                <span class="chip" title=sv.clone()>
+                                                    <span class="svc-dot" style:background=service_css(sv)></span>
+                                                    {sv.clone()}
+                                                </span>
+                                            }).collect_view()}
+                                            {(more > 0).then(|| view! { <span class="chip more">{format!("+{more}")}</span> })}
+                                        </div>
+                                        <div class="c-file" title=r.file.clone()>{r.file.clone()}</div>
+                                    </div>
+                                }
+                            }
+                        />
+                    </div>
+                </div>
+            </Show>
+        </div>
+    }
+}

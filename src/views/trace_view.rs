@@ -1,0 +1,147 @@
+//! One trace: its header (name, id, start, duration, counts, warnings), the
+//! minimap, the waterfall and, when a span is selected, its details.
+
+use leptos::prelude::*;
+
+use super::detail::DetailPanel;
+use super::minimap::Minimap;
+use super::platform;
+use super::state::{AppState, Dialog, Page};
+use super::waterfall::Waterfall;
+use crate::layout::colors::service_css;
+use crate::model::time::{format_duration, format_timestamp};
+use crate::model::{Store, NONE};
+
+/// "service: operation" of a trace's root span.
+pub fn trace_name(s: &Store, t: u32) -> (String, String) {
+    let root = s.traces[t as usize].summary.root;
+    if root == NONE {
+        return (String::new(), "(empty trace)".into());
+    }
+    let svc = s.str(s.spans.service[root as usize]);
+    let op = s.str(s.spans.name[root as usize]);
+    (
+        if svc.is_empty() {
+            "(no service)".to_owned()
+        } else {
+            svc.to_owned()
+        },
+        op.to_owned(),
+    )
+}
+
+#[derive(Clone, PartialEq)]
+struct Header {
+    service: String,
+    op: String,
+    id: String,
+    start: String,
+    duration: String,
+    spans: usize,
+    services: usize,
+    depth: u32,
+    errors: u32,
+    warnings: usize,
+    file: String,
+}
+
+#[component]
+pub fn TraceView() -> impl IntoView {
+    let app = expect_context::<AppState>();
+    let header = Memo::new(move |_| {
+        let t = app.trace.get()?;
+        Some(app.with_store(|s| {
+            let tr = &s.traces[t as usize];
+            let (service, op) = trace_name(s, t);
+            Header {
+                service,
+                op,
+                id: tr.id.to_text(&s.strings),
+                start: format_timestamp(tr.summary.start, platform::tz_offset_minutes()),
+                duration: format_duration(tr.duration()),
+                spans: tr.span_count(),
+                services: tr.summary.services.len(),
+                depth: tr.summary.max_depth + 1,
+                errors: tr.summary.errors,
+                warnings: tr.warnings.len(),
+                file: s.files[tr.file as usize].name.clone(),
+            }
+        }))
+    });
+
+    move || {
+        match header.get() {
+        None => view! {
+            <div class="empty">
+                <h2>"No trace open"</h2>
+                <p>"Pick one from the " <a href="#" on:click=move |e| { e.prevent_default(); app.page.set(Page::Traces); }>"trace list"</a>
+                   ", or drop a trace file anywhere on the page."</p>
+            </div>
+        }
+        .into_any(),
+        Some(h) => {
+            let id = h.id.clone();
+            let copied = RwSignal::new(false);
+            view! {
+                <div class="trace-view">
+                    <header class="tv-header">
+                        <div class="tv-title">
+                            <span class="svc-dot big" style:background=service_css(&h.service)></span>
+                            <h1>
+                                <span class="svc">{h.service.clone()}</span>
+                                ": "
+                                <span class="op">{h.op.clone()}</span>
+                            </h1>
+                        </div>
+                        <div class="tv-id">
+                            <span class="label">"Trace ID"</span>
+                            <code class="trace-id">{h.id.clone()}</code>
+                            <button
+                                class="btn small"
+                                title="Copy the trace id"
+                                on:click=move |_| {
+                                    platform::copy_text(&id);
+                                    copied.set(true);
+                                    set_timeout(move || copied.set(false), std::time::Duration::from_millis(1500));
+                                }
+                            >
+                                {move || if copied.get() { "Copied" } else { "Copy" }}
+                            </button>
+                            <span class="tv-file" title="Loaded from">{h.file.clone()}</span>
+                        </div>
+                        <dl class="tv-stats">
+                            <div><dt>"Started"</dt><dd>{h.start.clone()}</dd></div>
+                            <div><dt>"Duration"</dt><dd>{h.duration.clone()}</dd></div>
+                            <div><dt>"Spans"</dt><dd class="n-spans">{h.spans}</dd></div>
+                            <div><dt>"Services"</dt><dd>{h.services}</dd></div>
+                            <div><dt>"Depth"</dt><dd>{h.depth}</dd></div>
+                            <div class:bad={h.errors > 0}><dt>"Errors"</dt><dd class="n-errors">{h.errors}</dd></div>
+                            {(h.warnings > 0)
+                                .then(|| {
+                                    view! {
+                                        <div class="warn">
+                                            <dt>"Warnings"</dt>
+                                            <dd>
+                                                <button class="link" on:click=move |_| app.dialog.set(Dialog::Warnings)>
+                                                    {format!("{} — show", h.warnings)}
+                                                </button>
+                                            </dd>
+                                        </div>
+                                    }
+                                })}
+                        </dl>
+                    </header>
+                    <Minimap />
+                    <div class="tv-body">
+                        <Waterfall />
+                        <Show when=move || app.span.get().is_some()>
+                            <DetailPanel />
+                        </Show>
+                    </div>
+                </div>
+            }
+            .into_any()
+        }
+    }
+    }
+}

@@ -1,0 +1,65 @@
+//! Scroll position and size of a scrolled element, kept in signals, for
+//! virtualized lists: components render only `layout::waterfall::visible_range`.
+
+use leptos::ev;
+use leptos::html::Div;
+use leptos::prelude::*;
+
+#[derive(Clone, Copy)]
+pub struct Viewport {
+    pub el: NodeRef<Div>,
+    pub top: RwSignal<f64>,
+    pub height: RwSignal<f64>,
+    pub width: RwSignal<f64>,
+}
+
+impl Viewport {
+    /// A viewport measured on mount, on scroll (call `measure` from on:scroll)
+    /// and when the window resizes.
+    pub fn new() -> Viewport {
+        let v = Viewport {
+            el: NodeRef::new(),
+            top: RwSignal::new(0.0),
+            height: RwSignal::new(600.0),
+            width: RwSignal::new(800.0),
+        };
+        Effect::new(move |_| {
+            if v.el.get().is_some() {
+                v.measure();
+            }
+        });
+        let resize = window_event_listener(ev::resize, move |_| v.measure());
+        on_cleanup(move || resize.remove());
+        v
+    }
+
+    pub fn measure(&self) {
+        if let Some(el) = self.el.get_untracked() {
+            let top = el.scroll_top() as f64;
+            if top != self.top.get_untracked() {
+                self.top.set(top);
+            }
+            let h = el.client_height() as f64;
+            if h != self.height.get_untracked() {
+                self.height.set(h);
+            }
+            let w = el.client_width() as f64;
+            if w != self.width.get_untracked() {
+                self.width.set(w);
+            }
+        }
+    }
+
+    pub fn scroll_to(&self, top: f64) {
+        if let Some(el) = self.el.get_untracked() {
+            el.set_scroll_top(top.max(0.0) as i32);
+            self.measure();
+        }
+    }
+}
+
+impl Default for Viewport {
+    fn default() -> Self {
+        Viewport::new()
+    }
+}

@@ -1,0 +1,415 @@
+//! The waterfall: an indented span tree beside a timeline. Virtualized: only
+//! the rows in view (plus a few) exist in the DOM, so 100k spans scroll like 10.
+
+use leptos::prelude::*;
+
+use super::platform;
+use super::state::AppState;
+use super::virtual_list::Viewport;
+use crate::layout::colors::service_css;
+use crate::layout::waterfall::{self as wl, Window};
+use crate::model::time::format_duration;
+use crate::model::{SpanFlags, SpanKind, Store};
+
+pub const ROW_H: f64 = 24.0;
+const INDENT: f64 = 14.0;
+const MAX_INDENT_LEVELS: u32 = 30;
+const MAX_EVENT_TICKS: usize = 40;
+
+/// What a row shows that never changes for a span.
+#[derive(Clone)]
+struct RowData {
+    service: String,
+    op: String,
+    color: String,
+    kind: SpanKind,
+    error: bool,
+    depth: u32,
+    children: usize,
+    flags: SpanFlags,
+    duration: String,
+    /// ns offsets from the trace start
+    start: f64,
+    end: f64,
+    events: Vec<f64>,
+}
+
+fn row_data(s: &Store, i: u32, trace_start: i64) -> RowData {
+    let iu = i as usize;
+    let service = s.str(s.spans.service[iu]).to_owned();
+    let start = (s.spans.start[iu] - trace_start) as f64;
+    let mut events: Vec<f64> = s
+        .span_events(i)
+        .iter()
+        .map(|e| (e.time - trace_start) as f64)
+        .collect();
+    events.dedup();
+    events.truncate(MAX_EVENT_TICKS);
+    RowData {
+        color: service_css(&service),
+        service: if service.is_empty() {
+            "(no service)".into()
+        } else {
+            service
+        },
+        op: s.str(s.spans.name[iu]).to_owned(),
+        kind: s.spans.kind[iu],
+        error: s.is_error(i),
+        depth: s.spans.depth[iu],
+        children: s.children(i).len(),
+        flags: s.spans.flags[iu],
+        duration: format_duration(s.spans.duration[iu]),
+        start,
+        end: start + s.spans.duration[iu] as f64,
+        events,
+    }
+}
+
+#[component]
+pub fn Waterfall() -> impl IntoView {
+    let app = expect_context::<AppState>();
+    let vp = Viewport::new();
+    let name_w = RwSignal::new(380.0f64);
+
+    let rows = Memo::new(move |_| {
+        let Some(t) = app.trace.get() else {
+            return Vec::new();
+        };
+        app.collapsed
+            .with(|c| app.with_store(|s| wl::rows(s, t, c)))
+    });
+    let trace_start = Memo::new(move |_| {
+        app.trace
+            .get()
+            .map(|t| app.with_store(|s| s.traces[t as usize].summary.start))
+            .unwrap_or(0)
+    });
+    let window = Memo::new(move |_| {
+        app.window_or_whole().unwrap_or(Window {
+            start: 0.0,
+            end: 1.0,
+        })
+    });
+    let visible = Memo::new(move |_| {
+        let range =
+            rows.with(|r| wl::visible_range(vp.top.get(), vp.height.get(), ROW_H, r.len(), 8));
+        rows.with(|r| range.map(|p| (p, r[p])).collect::<Vec<_>>())
+    });
+    let timeline_w = Memo::new(move |_| (vp.width.get() - name_w.get()).max(50.0));
+    let ticks =
+        Memo::new(move |_| wl::ticks(&window.get(), (timeline_w.get() / 110.0).clamp(2.0, 12.0)));
+
+    // Performance mark once the first frame of a freshly loaded trace painted.
+    Effect::new(move |_| {
+        rows.track();
+        if app.mark_pending.get_untracked() && !rows.with(|r| r.is_empty()) {
+            app.mark_pending.set(false);
+            platform::after_paint(|| platform::mark("strata:trace-rendered"));
+        }
+    });
+
+    // Keep the selected span in view when it is chosen from elsewhere.
+    Effect::new(move |prev: Option<u64>| {
+        let n = app.reveal.get();
+        if prev.is_some_and(|p| p != n) {
+            if let Some(sel) = app.span.get_untracked() {
+                let pos = rows.with_untracked(|r| r.iter().position(|&x| x == sel));
+                if let Some(pos) = pos {
+                    let y = pos as f64 * ROW_H;
+                    let (top, h) = (vp.top.get_untracked(), vp.height.get_untracked() - 40.0);
+                    if y < top || y + ROW_H > top + h {
+                        vp.scroll_to(y - h / 3.0);
+                    }
+                }
+            }
+        }
+        n
+    });
+
+    // New trace: back to the top.
+    Effect::new(move |_| {
+        app.trace.track();
+        vp.scroll_to(0.0);
+    });
+
+    let grid = move || format!("grid-template-columns: {}px 1fr", name_w.get());
+    let drag_split = move |e: web_sys::MouseEvent| {
+        e.prevent_default();
+        let x0 = e.client_x() as f64;
+        let w0 = name_w.get_untracked();
+        platform::drag(
+            move |m| name_w.set((w0 + m.client_x() as f64 - x0).clamp(160.0, 900.0)),
+            |_| {},
+        );
+    };
+
+    view! {
+        <div class="wf">
+            <div class="wf-toolbar">
+                <button class="btn small" title="Expand all (e)" on:click=move |_| app.expand_all()>"Expand all"</button>
+                <button class="btn small" title="Collapse all (c)" on:click=move |_| app.collapse_all()>"Collapse all"</button>
+                <button
+                    class="btn small"
+                    title="Reset zoom (0)"
+                    disabled=move || app.window.get().is_none()
+                    on:click=move |_| app.window.set(None)
+                >
+                    "Reset zoom"
+                </button>
+                <span class="wf-count">
+                    {move || {
+                        let shown = rows.with(|r| r.len());
+                        let total = app
+                            .trace
+                            .get()
+                            .map(|t| app.with_store(|s| s.traces[t as usize].span_count()))
+                            .unwrap_or(0);
+                        if shown == total {
+                            format!("{total} spans")
+                        } else {
+                            format!("{shown} of {total} spans shown")
+                        }
+                    }}
+                </span>
+            </div>
+            <div class="wf-scroll" node_ref=vp.el on:scroll=move |_| vp.measure()>
+                <div class="wf-head" style=grid>
+                    <div class="wf-head-name">
+                        "Service · operation"
+                        <span class="wf-split" title="Drag to resize" on:mousedown=drag_split></span>
+                    </div>
+                    <div class="wf-head-axis">
+                        {move || {
+                            ticks
+                                .get()
+                                .into_iter()
+                                .map(|(f, label)| {
+                                    view! {
+                                        <span class="tick" style:left=format!("{:.4}%", f * 100.0)>
+                                            {label}
+                                        </span>
+                                    }
+                                })
+                                .collect_view()
+                        }}
+                    </div>
+                </div>
+                <div class="wf-canvas" style:height=move || format!("{}px", rows.with(|r| r.len()) as f64 * ROW_H)>
+                    <div class="wf-gridlines" style:left=move || format!("{}px", name_w.get())>
+                        {move || {
+                            ticks
+                                .get()
+                                .into_iter()
+                                .map(|(f, _)| view! { <span style:left=format!("{:.4}%", f * 100.0)></span> })
+                                .collect_view()
+                        }}
+                    </div>
+                    <For
+                        each=move || visible.get()
+                        key=|(pos, span)| (*pos, *span)
+                        children=move |(pos, span)| {
+                            let data = app.store.with_value(|s| row_data(s, span, trace_start.get_untracked()));
+                            view! { <Row pos=pos span=span data=data window=window grid=grid /> }
+                        }
+                    />
+                </div>
+            </div>
+        </div>
+    }
+}
+
+#[component]
+fn Row(
+    pos: usize,
+    span: u32,
+    data: RowData,
+    window: Memo<Window>,
+    grid: impl Fn() -> String + Send + Sync + 'static,
+) -> impl IntoView {
+    let app = expect_context::<AppState>();
+    let RowData {
+        service,
+        op,
+        color,
+        kind,
+        error,
+        depth,
+        children,
+        flags,
+        duration,
+        start,
+        end,
+        events,
+    } = data;
+    let indent = depth.min(MAX_INDENT_LEVELS) as f64 * INDENT;
+    let collapsed = move || app.collapsed.with(|c| c.contains(&span));
+    let bar = move || {
+        let w = window.get();
+        let l = w.frac(start).clamp(0.0, 1.0);
+        let r = w.frac(end).clamp(0.0, 1.0);
+        (l, r - l)
+    };
+    let bar_style = move || {
+        let (l, w) = bar();
+        format!("left:{:.4}%;width:{:.4}%", l * 100.0, w * 100.0)
+    };
+    // The duration label sits right of the bar, or left of it near the edge.
+    let label_style = move || {
+        let (l, w) = bar();
+        if l + w > 0.75 {
+            format!("right:calc({:.4}% + 6px)", (1.0 - l) * 100.0)
+        } else {
+            format!("left:calc({:.4}% + 6px)", (l + w) * 100.0)
+        }
+    };
+    let event_ticks = move || {
+        let w = window.get();
+        events
+            .iter()
+            .map(|&t| w.frac(t))
+            .filter(|f| (0.0..=1.0).contains(f))
+            .map(|f| view! { <span class="wf-event" style:left=format!("{:.4}%", f * 100.0)></span> })
+            .collect_view()
+    };
+    let kind_label = match kind {
+        SpanKind::Server => "server",
+        SpanKind::Client => "client",
+        SpanKind::Producer => "producer",
+        SpanKind::Consumer => "consumer",
+        _ => "",
+    };
+    let note = if flags.contains(SpanFlags::ORPHAN) {
+        Some(("orphan", "Parent span is missing from the trace"))
+    } else if flags.contains(SpanFlags::CYCLE) {
+        Some(("cycle", "Its parent link formed a cycle and was cut"))
+    } else if flags.contains(SpanFlags::DUPLICATE_ID) {
+        Some(("dup id", "Another span has the same id"))
+    } else {
+        None
+    };
+    let title = format!("{service}: {op} ({duration})");
+    view! {
+        <div
+            class="wf-row"
+            class:selected=move || app.span.get() == Some(span)
+            class:error=error
+            style=move || format!("top:{}px;{}", pos as f64 * ROW_H, grid())
+            data-span=span
+            on:click=move |_| app.span.set(Some(span))
+        >
+            <div class="wf-name" style:padding-left=format!("{}px", indent + 4.0) title=title>
+                <span class="wf-guides" style:width=format!("{indent}px")></span>
+                {if children > 0 {
+                    view! {
+                        <button
+                            class="wf-toggle"
+                            title=move || if collapsed() { format!("Expand ({children} children)") } else { "Collapse".to_owned() }
+                            on:click=move |e| {
+                                e.stop_propagation();
+                                app.toggle_collapsed(span);
+                            }
+                        >
+                            {move || if collapsed() { "▸" } else { "▾" }}
+                        </button>
+                    }
+                        .into_any()
+                } else {
+                    view! { <span class="wf-toggle leaf"></span> }.into_any()
+                }}
+                <span class="svc-dot" style:background=color.clone()></span>
+                <span class="svc">{service}</span>
+                <span class="op">{op}</span>
+                {error.then(|| view! { <span class="err-badge" title="Error status">"!"</span> })}
+                {(!kind_label.is_empty()).then(|| view! { <span class="kind">{kind_label}</span> })}
+                {note.map(|(text, why)| view! { <span class="note" title=why>{text}</span> })}
+                <Show when=move || collapsed()>
+                    <span class="hidden-count">{format!("+{children}")}</span>
+                </Show>
+            </div>
+            <div class="wf-time">
+                <div class="wf-bar" class:error=error style=bar_style style:background=color></div>
+                {event_ticks}
+                <span class="wf-dur" style=label_style>{duration}</span>
+            </div>
+        </div>
+    }
+}
+
+/// Keyboard navigation in the waterfall; true if the key was used.
+pub fn handle_key(app: AppState, key: &str) -> bool {
+    let Some(t) = app.trace.get_untracked() else {
+        return false;
+    };
+    let rows = app
+        .collapsed
+        .with_untracked(|c| app.store.with_value(|s| wl::rows(s, t, c)));
+    let sel = app.span.get_untracked();
+    let pos = sel.and_then(|s| rows.iter().position(|&r| r == s));
+    let select = |p: usize| {
+        if let Some(&s) = rows.get(p) {
+            app.span.set(Some(s));
+            app.reveal.update(|r| *r += 1);
+        }
+    };
+    match key {
+        "ArrowDown" | "j" => {
+            select(pos.map_or(0, |p| (p + 1).min(rows.len().saturating_sub(1))));
+            true
+        }
+        "ArrowUp" | "k" => {
+            select(pos.map_or(0, |p| p.saturating_sub(1)));
+            true
+        }
+        "ArrowLeft" | "h" => {
+            if let Some(s) = sel {
+                let has_children = app.store.with_value(|st| !st.children(s).is_empty());
+                let is_collapsed = app.collapsed.with_untracked(|c| c.contains(&s));
+                if has_children && !is_collapsed {
+                    app.toggle_collapsed(s);
+                } else {
+                    let parent = app.store.with_value(|st| st.spans.parent[s as usize]);
+                    if parent != crate::model::NONE {
+                        app.span.set(Some(parent));
+                        app.reveal.update(|r| *r += 1);
+                    }
+                }
+            }
+            true
+        }
+        "ArrowRight" | "l" => {
+            if let Some(s) = sel {
+                if app.collapsed.with_untracked(|c| c.contains(&s)) {
+                    app.toggle_collapsed(s);
+                }
+            }
+            true
+        }
+        "Enter" | " " => {
+            if let Some(s) = sel {
+                app.toggle_collapsed(s);
+            }
+            true
+        }
+        "Home" => {
+            select(0);
+            true
+        }
+        "End" => {
+            select(rows.len().saturating_sub(1));
+            true
+        }
+        "e" => {
+            app.expand_all();
+            true
+        }
+        "c" => {
+            app.collapse_all();
+            true
+        }
+        "0" => {
+            app.window.set(None);
+            true
+        }
+        _ => false,
+    }
+}
