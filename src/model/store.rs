@@ -280,6 +280,15 @@ pub enum WarningKind {
     BadTimes,
 }
 
+impl WarningKind {
+    /// Data problems (lost, duplicated or contradictory data) as opposed to
+    /// observations about a healthy but unusual shape (several roots, async
+    /// work outliving its caller), which the UI shows as notes.
+    pub fn is_problem(self) -> bool {
+        !matches!(self, WarningKind::MultipleRoots | WarningKind::EndsAfterParent)
+    }
+}
+
 /// A problem with a trace's structure, with the spans it concerns.
 #[derive(Clone, Debug)]
 pub struct TraceWarning {
@@ -326,6 +335,16 @@ impl Trace {
 
     pub fn duration(&self) -> i64 {
         self.summary.end - self.summary.start
+    }
+
+    /// Warnings about lost or contradictory data.
+    pub fn problems(&self) -> usize {
+        self.warnings.iter().filter(|w| w.kind.is_problem()).count()
+    }
+
+    /// Observations about the trace's shape (several roots, async work).
+    pub fn notes(&self) -> usize {
+        self.warnings.len() - self.problems()
     }
 }
 

@@ -118,23 +118,26 @@ fn WarningsDialog() -> impl IntoView {
                             )
                         })
                         .collect();
-                    (w.message.clone(), w.count as usize, spans)
+                    (w.message.clone(), w.count as usize, spans, w.kind.is_problem())
                 })
                 .collect::<Vec<_>>()
         }))
     };
     view! {
-        <Modal title="Trace warnings">
+        <Modal title="Trace warnings and notes">
             <ul class="warnings">
                 {move || {
                     warnings()
                         .unwrap_or_default()
                         .into_iter()
-                        .map(|(msg, count, spans)| {
+                        .map(|(msg, count, spans, problem)| {
                             let more = count.saturating_sub(spans.len());
                             view! {
-                                <li>
-                                    <p>{msg}</p>
+                                <li class:problem=problem>
+                                    <p>
+                                        <span class="warn-kind">{if problem { "warning" } else { "note" }}</span>
+                                        {msg}
+                                    </p>
                                     <div class="warn-spans">
                                         {spans
                                             .into_iter()

@@ -95,11 +95,11 @@ fn SourceItem(load: Load) -> impl IntoView {
                 let warned = f
                     .traces
                     .range()
-                    .filter(|&t| !s.traces[t].warnings.is_empty())
+                    .filter(|&t| s.traces[t].problems() > 0)
                     .count();
                 if warned > 0 {
                     notes.push(format!(
-                        "{warned} of {} traces have structural warnings (see each trace's header)",
+                        "{warned} of {} traces have data warnings (missing parents, duplicate ids, bad times…): see each trace's header",
                         f.traces.len
                     ));
                 }

@@ -59,7 +59,7 @@ pub fn TraceList() -> impl IntoView {
                             .map(|x| s.str(*x).to_owned())
                             .collect(),
                         file: s.files[tr.file as usize].name.clone(),
-                        warnings: tr.warnings.len(),
+                        warnings: tr.problems(),
                     }
                 })
                 .collect()
@@ -159,7 +159,7 @@ pub fn TraceList() -> impl IntoView {
                                                 <span class="op">{r.op.clone()}</span>
                                             </div>
                                             <code class="tl-id">{r.id.clone()}</code>
-                                            {(r.warnings > 0).then(|| view! { <span class="note" title="This trace has structural warnings">"warnings"</span> })}
+                                            {(r.warnings > 0).then(|| view! { <span class="note" title="This trace has data warnings: open it and see its header">"warnings"</span> })}
                                         </div>
                                         <div class="c-start">{r.started.clone()}</div>
                                         <div class="c-dur">

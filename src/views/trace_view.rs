@@ -42,6 +42,7 @@ struct Header {
     depth: u32,
     errors: u32,
     warnings: usize,
+    notes: usize,
     file: String,
 }
 
@@ -63,7 +64,8 @@ pub fn TraceView() -> impl IntoView {
                 services: tr.summary.services.len(),
                 depth: tr.summary.max_depth + 1,
                 errors: tr.summary.errors,
-                warnings: tr.warnings.len(),
+                warnings: tr.problems(),
+                notes: tr.notes(),
                 file: s.files[tr.file as usize].name.clone(),
             }
         }))
@@ -122,8 +124,21 @@ pub fn TraceView() -> impl IntoView {
                                         <div class="warn">
                                             <dt>"Warnings"</dt>
                                             <dd>
-                                                <button class="link" on:click=move |_| app.dialog.set(Dialog::Warnings)>
+                                                <button class="link" title="Missing parents, duplicate ids, cycles, bad times" on:click=move |_| app.dialog.set(Dialog::Warnings)>
                                                     {format!("{} — show", h.warnings)}
+                                                </button>
+                                            </dd>
+                                        </div>
+                                    }
+                                })}
+                            {(h.notes > 0)
+                                .then(|| {
+                                    view! {
+                                        <div class="notes">
+                                            <dt>"Notes"</dt>
+                                            <dd>
+                                                <button class="link" title="Several roots, async work outliving its caller" on:click=move |_| app.dialog.set(Dialog::Warnings)>
+                                                    {format!("{} — show", h.notes)}
                                                 </button>
                                             </dd>
                                         </div>

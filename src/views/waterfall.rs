@@ -253,13 +253,16 @@ fn Row(
         let (l, w) = bar();
         format!("left:{:.4}%;width:{:.4}%", l * 100.0, w * 100.0)
     };
-    // The duration label sits right of the bar, or left of it near the edge.
-    let label_style = move || {
+    // The duration label sits right of the bar when there is room, else left
+    // of it, else (a bar spanning the view) inside it.
+    let label = move || {
         let (l, w) = bar();
-        if l + w > 0.75 {
-            format!("right:calc({:.4}% + 6px)", (1.0 - l) * 100.0)
+        if l + w <= 0.8 {
+            (format!("left:calc({:.4}% + 6px)", (l + w) * 100.0), false)
+        } else if l >= 0.15 {
+            (format!("right:calc({:.4}% + 6px)", (1.0 - l) * 100.0), false)
         } else {
-            format!("left:calc({:.4}% + 6px)", (l + w) * 100.0)
+            (format!("left:calc({:.4}% + 6px)", l * 100.0), true)
         }
     };
     let event_ticks = move || {
@@ -329,7 +332,7 @@ fn Row(
             <div class="wf-time">
                 <div class="wf-bar" class:error=error style=bar_style style:background=color></div>
                 {event_ticks}
-                <span class="wf-dur" style=label_style>{duration}</span>
+                <span class="wf-dur" class:inside=move || label().1 style=move || label().0>{duration}</span>
             </div>
         </div>
     }

@@ -1,0 +1,104 @@
+# Strata: `make run` serves the app, `make test` runs every test.
+# Every install step skips itself when the tool is already there; nothing is
+# downloaded from outside crates.io, npm and Debian (see ../shared/notes/TOOLCHAIN.md).
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+TRUNK_VERSION := 0.21.14
+BINARYEN_VERSION := 132.0.0
+PLAYWRIGHT_VERSION := 1.65.1
+# wasm-bindgen-cli must equal the wasm-bindgen crate in Cargo.lock.
+WASM_BINDGEN_VERSION := $(shell awk '/^name = "wasm-bindgen"$$/ { getline; gsub(/"/, "", $$3); print $$3 }' Cargo.lock)
+PORT ?= 8080
+
+TOOLS := $(CURDIR)/.tools
+NODE_BIN := $(TOOLS)/node_modules/.bin
+CARGO_BIN := $(HOME)/.cargo/bin
+export PATH := $(NODE_BIN):$(CARGO_BIN):$(PATH)
+export TRUNK_OFFLINE := true
+export TRUNK_SKIP_VERSION_CHECK := true
+export CHROMEDRIVER := /usr/bin/chromedriver
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: help run build test test-native test-wasm test-e2e bench lint tools test-tools \
+        tool-target tool-trunk tool-wasm-bindgen tool-npm tool-chromium clean
+
+help:
+	@echo "make run    install what is missing, build, serve on http://127.0.0.1:$(PORT) (demo open)"
+	@echo "make test   install what tests need, run native, wasm (headless Chromium) and end-to-end tests"
+	@echo "make bench  benchmarks: native import/layout, and load/scroll in headless Chromium"
+	@echo "make lint   cargo fmt --check and clippy -D warnings"
+
+# ---- tools -----------------------------------------------------------------
+
+tools: tool-target tool-trunk tool-wasm-bindgen tool-npm
+
+tool-target:
+	@rustup target list --installed | grep -qx wasm32-unknown-unknown \
+	  || rustup target add wasm32-unknown-unknown
+
+tool-trunk:
+	@trunk --version 2>/dev/null | grep -q "$(TRUNK_VERSION)" \
+	  || cargo install trunk --locked --version $(TRUNK_VERSION)
+
+# Without --locked: wasm-bindgen-cli's lockfile names a crate version the
+# registry lacks; the fallback resolver keeps the rest compatible with rustc.
+tool-wasm-bindgen:
+	@test -n "$(WASM_BINDGEN_VERSION)" || { echo "no wasm-bindgen in Cargo.lock"; exit 1; }
+	@wasm-bindgen --version 2>/dev/null | grep -q "$(WASM_BINDGEN_VERSION)" \
+	  || CARGO_RESOLVER_INCOMPATIBLE_RUST_VERSIONS=fallback cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION)
+
+# wasm-opt from npm's binaryen (Debian's 108 produces a wasm that fails to load);
+# playwright-core drives Debian's Chromium (it never downloads a browser).
+tool-npm:
+	@$(NODE_BIN)/wasm-opt --version 2>/dev/null | grep -q "version_$(basename $(basename $(BINARYEN_VERSION)))" \
+	  && [ -f $(TOOLS)/node_modules/playwright-core/package.json ] \
+	  && grep -q '"version": "$(PLAYWRIGHT_VERSION)"' $(TOOLS)/node_modules/playwright-core/package.json \
+	  || { mkdir -p $(TOOLS) && npm install --no-save --no-audit --no-fund --prefix $(TOOLS) \
+	         binaryen@$(BINARYEN_VERSION) playwright-core@$(PLAYWRIGHT_VERSION); }
+
+tool-chromium:
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null \
+	  || { $(SUDO) apt-get update && $(SUDO) apt-get install -y chromium chromium-driver; }
+
+test-tools: tools tool-chromium
+
+# ---- build and serve -------------------------------------------------------
+
+run: tools
+	trunk serve --release --offline --address 127.0.0.1 --port $(PORT)
+
+build: tools
+	trunk build --release --offline --dist dist
+
+# ---- tests -----------------------------------------------------------------
+
+test: test-tools test-native test-wasm test-e2e
+
+test-native:
+	cargo test --all-targets
+
+# #[wasm_bindgen_test]s in headless Chromium (runner: .cargo/config.toml).
+test-wasm: test-tools
+	cargo test --target wasm32-unknown-unknown --test wasm
+
+# The release build, served on 127.0.0.1, driven by playwright-core.
+test-e2e: test-tools
+	trunk build --release --offline --dist dist-test
+	node tests/e2e/run.mjs dist-test
+
+# ---- benchmarks and lint ---------------------------------------------------
+
+bench: test-tools
+	cargo bench --bench import
+	trunk build --release --offline --dist dist-bench
+	node benches/browser.mjs dist-bench
+
+lint:
+	cargo fmt --check
+	cargo clippy --all-targets -- -D warnings
+
+clean:
+	rm -rf dist dist-test dist-bench target/e2e
