@@ -91,10 +91,16 @@ test-e2e: test-tools
 
 # ---- benchmarks and lint ---------------------------------------------------
 
+BENCH_SIZES ?= 10000 100000
+
 bench: test-tools
 	cargo bench --bench import
+	mkdir -p target/bench
+	for n in $(BENCH_SIZES); do \
+	  [ -f target/bench/jaeger-$$n.json ] || cargo run --release --example gen -- --spans $$n --format jaeger --out target/bench/jaeger-$$n.json; \
+	done
 	trunk build --release --offline --dist dist-bench
-	node benches/browser.mjs dist-bench
+	node benches/browser.mjs dist-bench $(BENCH_SIZES)
 
 lint:
 	cargo fmt --check

@@ -16,28 +16,65 @@ fn load(name: &str, bytes: &[u8]) -> Store {
 
 #[wasm_bindgen_test]
 fn every_format_imports_in_wasm() {
-    let s = load("genai", include_bytes!("../../shared/traces/jaeger/jaeger-ui__genaiTestTrace.json"));
+    let s = load(
+        "genai",
+        include_bytes!("../../shared/traces/jaeger/jaeger-ui__genaiTestTrace.json"),
+    );
     assert_eq!((s.traces.len(), s.spans.len()), (1, 57));
-    let s = load("otlp", include_bytes!("../../shared/traces/otlp/grafana-agent__trace-sample.json"));
+    let s = load(
+        "otlp",
+        include_bytes!("../../shared/traces/otlp/grafana-agent__trace-sample.json"),
+    );
     assert_eq!((s.traces.len(), s.spans.len()), (2, 17));
-    let s = load("jsonl", include_bytes!("../../shared/traces/otlp/otlp2parquet__traces.jsonl"));
+    let s = load(
+        "jsonl",
+        include_bytes!("../../shared/traces/otlp/otlp2parquet__traces.jsonl"),
+    );
     assert_eq!((s.traces.len(), s.spans.len()), (19, 19));
-    let s = load("zipkin", include_bytes!("../../shared/traces/zipkin/zipkin-lens__smartthings-oauth-authorization.json"));
+    let s = load(
+        "zipkin",
+        include_bytes!(
+            "../../shared/traces/zipkin/zipkin-lens__smartthings-oauth-authorization.json"
+        ),
+    );
     assert_eq!((s.traces.len(), s.spans.len()), (1, 175));
-    let s = load("tempo", include_bytes!("../../shared/traces/tempo/tempo__tempopb-trace.json"));
+    let s = load(
+        "tempo",
+        include_bytes!("../../shared/traces/tempo/tempo__tempopb-trace.json"),
+    );
     assert_eq!(s.spans.len(), 1);
     // exact int64 beyond 2^53 and nanosecond times survive wasm (no f64 on the way)
-    let s = load("v3", include_bytes!("../../shared/traces/jaeger-apiv3/jaeger__apiv3-TestGRPCGateway_GetTrace-2023.json"));
-    assert_eq!(s.traces[0].id.to_text(&s.strings), "000000000000009600000000000000a0");
+    let s = load(
+        "v3",
+        include_bytes!(
+            "../../shared/traces/jaeger-apiv3/jaeger__apiv3-TestGRPCGateway_GetTrace-2023.json"
+        ),
+    );
+    assert_eq!(
+        s.traces[0].id.to_text(&s.strings),
+        "000000000000009600000000000000a0"
+    );
 }
 
 #[wasm_bindgen_test]
 fn bad_input_is_an_error_not_a_panic() {
     let mut s = Store::default();
-    let e = import::load(&mut s, "bad.json", include_bytes!("../../shared/traces/otlp/otlp2parquet__invalid-trace_mixed_encoding.json")).unwrap_err();
+    let e = import::load(
+        &mut s,
+        "bad.json",
+        include_bytes!("../../shared/traces/otlp/otlp2parquet__invalid-trace_mixed_encoding.json"),
+    )
+    .unwrap_err();
     assert!(e.message.contains("zzz"));
     assert_eq!(e.line, Some(21));
-    for junk in [&b""[..], b"{", b"[1,2]", b"<html>", b"\x00\x01\x02", b"{\"data\": 5}"] {
+    for junk in [
+        &b""[..],
+        b"{",
+        b"[1,2]",
+        b"<html>",
+        b"\x00\x01\x02",
+        b"{\"data\": 5}",
+    ] {
         assert!(import::load(&mut s, "junk", junk).is_err());
     }
     assert!(s.spans.is_empty());
@@ -74,7 +111,8 @@ async fn app_mounts_with_the_demo_open() {
     assert!(text(".source.loaded").contains("demo: online shop"));
     // Clicking a row opens its details.
     let doc = web_sys::window().unwrap().document().unwrap();
-    let row: web_sys::HtmlElement = wasm_bindgen::JsCast::dyn_into(doc.query_selector(".wf-row").unwrap().unwrap()).unwrap();
+    let row: web_sys::HtmlElement =
+        wasm_bindgen::JsCast::dyn_into(doc.query_selector(".wf-row").unwrap().unwrap()).unwrap();
     row.click();
     leptos::task::tick().await;
     assert_eq!(count(".detail"), 1);

@@ -51,12 +51,12 @@ pub fn build(store: &mut Store, t: u32) {
         }
     }
     // Server halves hang under their client half.
-    for k in 0..n {
+    for (k, p) in parent.iter_mut().enumerate() {
         let i = base + k;
         if spans.flags[i].contains(SpanFlags::SHARED) {
             if let Some(&(client, _)) = by_id.get(&spans.id[i]) {
                 if client != NONE {
-                    parent[k] = client;
+                    *p = client;
                 }
             }
         }
@@ -68,8 +68,8 @@ pub fn build(store: &mut Store, t: u32) {
     };
 
     // 2. Resolve declared parents.
-    for k in 0..n {
-        if parent[k] != NONE {
+    for (k, p) in parent.iter_mut().enumerate() {
+        if *p != NONE {
             continue;
         }
         let i = base + k;
@@ -77,7 +77,7 @@ pub fn build(store: &mut Store, t: u32) {
             continue;
         };
         match lookup(&pid) {
-            Some(j) if j as usize != k => parent[k] = j,
+            Some(j) if j as usize != k => *p = j,
             Some(_) => spans.flags[i].insert(SpanFlags::CYCLE),
             None => spans.flags[i].insert(SpanFlags::ORPHAN),
         }

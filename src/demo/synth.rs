@@ -271,8 +271,12 @@ fn resource_map(resources: &[SynthResource]) -> rustc_hash::FxHashMap<&str, &Syn
     map
 }
 
-fn otlp_attrs<W: std::io::Write>(j: &mut Json<W>, attrs: &[(String, SynthValue)], first: bool) {
-    for (n, (k, v)) in attrs.iter().enumerate() {
+fn otlp_attrs<'a, W: std::io::Write>(
+    j: &mut Json<W>,
+    attrs: impl IntoIterator<Item = &'a (String, SynthValue)>,
+    first: bool,
+) {
+    for (n, (k, v)) in attrs.into_iter().enumerate() {
         if n > 0 || !first {
             j.byte(b',');
         }
@@ -324,13 +328,8 @@ pub fn write_otlp_json<W: std::io::Write>(
         j.str(service);
         j.raw("}}");
         if let Some(r) = resources.get(service) {
-            let extra: Vec<(String, SynthValue)> = r
-                .attrs
-                .iter()
-                .filter(|(k, _)| k != "service.name")
-                .cloned()
-                .collect();
-            otlp_attrs(&mut j, &extra, false);
+            let extra = r.attrs.iter().filter(|(k, _)| k != "service.name");
+            otlp_attrs(&mut j, extra, false);
         }
         j.raw("]},\"scopeSpans\":[{\"scope\":{\"name\":\"strata-demo\"},\"spans\":[");
         for (n, &i) in members.iter().enumerate() {

@@ -122,7 +122,7 @@ impl<'de> DeserializeSeed<'de> for LooseU64 {
                     .map_err(|_| E::custom(format!("expected an unsigned integer, got {v}")))
             }
             fn visit_f64<E: de::Error>(self, v: f64) -> Result<Option<u64>, E> {
-                if v >= 0.0 && v < 1.8e19 && v.is_finite() {
+                if (0.0..1.8e19).contains(&v) {
                     Ok(Some(v as u64))
                 } else {
                     Err(E::custom(format!("expected an unsigned integer, got {v}")))

@@ -20,12 +20,49 @@ pub enum SpanId {
 }
 
 /// A trace id: 64-bit (Jaeger/Zipkin ids of up to 16 hex digits) or 128-bit, or
-/// opaque text. The width is part of the id so it prints as it was written.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+/// opaque text. The width is kept so the id prints as it was written, but it is
+/// not part of the identity: Jaeger prints a 128-bit id with a zero high half
+/// as 16 digits, OTLP always as 32, and both name the same trace.
+#[derive(Clone, Copy, Debug)]
 pub enum TraceId {
     Hex64(u64),
     Hex128(u64, u64),
     Text(Sym),
+}
+
+impl TraceId {
+    /// (high, low) of a hex id; None for text ids.
+    fn value(self) -> Option<(u64, u64)> {
+        match self {
+            TraceId::Hex64(lo) => Some((0, lo)),
+            TraceId::Hex128(hi, lo) => Some((hi, lo)),
+            TraceId::Text(_) => None,
+        }
+    }
+}
+
+impl PartialEq for TraceId {
+    fn eq(&self, other: &TraceId) -> bool {
+        match (self, other) {
+            (TraceId::Text(a), TraceId::Text(b)) => a == b,
+            _ => self.value().is_some() && self.value() == other.value(),
+        }
+    }
+}
+
+impl Eq for TraceId {}
+
+impl std::hash::Hash for TraceId {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        match self.value() {
+            Some(v) => v.hash(state),
+            None => {
+                if let TraceId::Text(s) = self {
+                    s.hash(state)
+                }
+            }
+        }
+    }
 }
 
 impl SpanId {
@@ -227,6 +264,22 @@ mod tests {
             hex_trace_id("abc").unwrap().to_text(&strings),
             "0000000000000abc"
         );
+    }
+
+    #[test]
+    fn trace_id_width_is_not_identity() {
+        let a = hex_trace_id("abcd").unwrap();
+        let b = otlp_trace_id("0000000000000000000000000000abcd").unwrap();
+        assert_eq!(a, b);
+        let hash = |t: TraceId| {
+            use std::hash::BuildHasher;
+            rustc_hash::FxBuildHasher.hash_one(t)
+        };
+        assert_eq!(hash(a), hash(b));
+        let strings = Strings::default();
+        assert_eq!(a.to_text(&strings), "000000000000abcd");
+        assert_eq!(b.to_text(&strings), "0000000000000000000000000000abcd");
+        assert_ne!(a, hex_trace_id("abce").unwrap());
     }
 
     #[test]

@@ -285,7 +285,10 @@ impl WarningKind {
     /// observations about a healthy but unusual shape (several roots, async
     /// work outliving its caller), which the UI shows as notes.
     pub fn is_problem(self) -> bool {
-        !matches!(self, WarningKind::MultipleRoots | WarningKind::EndsAfterParent)
+        !matches!(
+            self,
+            WarningKind::MultipleRoots | WarningKind::EndsAfterParent
+        )
     }
 }
 

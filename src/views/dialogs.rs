@@ -118,7 +118,12 @@ fn WarningsDialog() -> impl IntoView {
                             )
                         })
                         .collect();
-                    (w.message.clone(), w.count as usize, spans, w.kind.is_problem())
+                    (
+                        w.message.clone(),
+                        w.count as usize,
+                        spans,
+                        w.kind.is_problem(),
+                    )
                 })
                 .collect::<Vec<_>>()
         }))

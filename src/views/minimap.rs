@@ -82,7 +82,10 @@ pub fn Minimap() -> impl IntoView {
                 let _ = root.draw(&Rectangle::new([(x0, y0), (x1, y1)], color.filled()));
                 if r.error {
                     // Errors: a red mark at the start of the run.
-                    let _ = root.draw(&Rectangle::new([(x0, y0), (x0 + (2.0 * dpr) as i32, y1.max(y0 + dpr as i32))], RGBColor(0xd6, 0x2d, 0x2d).filled()));
+                    let _ = root.draw(&Rectangle::new(
+                        [(x0, y0), (x0 + (2.0 * dpr) as i32, y1.max(y0 + dpr as i32))],
+                        RGBColor(0xd6, 0x2d, 0x2d).filled(),
+                    ));
                 }
             }
             let _ = root.present();

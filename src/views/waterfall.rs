@@ -260,7 +260,10 @@ fn Row(
         if l + w <= 0.8 {
             (format!("left:calc({:.4}% + 6px)", (l + w) * 100.0), false)
         } else if l >= 0.15 {
-            (format!("right:calc({:.4}% + 6px)", (1.0 - l) * 100.0), false)
+            (
+                format!("right:calc({:.4}% + 6px)", (1.0 - l) * 100.0),
+                false,
+            )
         } else {
             (format!("left:calc({:.4}% + 6px)", l * 100.0), true)
         }

@@ -25,12 +25,14 @@ const TYPES = {
   '.svg': 'image/svg+xml',
 };
 
-/** Serves `dir` on 127.0.0.1 (a free port); resolves to its base URL. */
-export function serve(dir) {
-  const root = resolve(dir);
+/** Serves `dir` on 127.0.0.1 (a free port), plus `mounts` ({'/data/': dir});
+ *  resolves to its base URL. */
+export function serve(dir, mounts = {}) {
   const server = createServer(async (req, res) => {
     const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
-    let file = normalize(join(root, path));
+    const mount = Object.keys(mounts).find((m) => path.startsWith(m));
+    const root = resolve(mount ? mounts[mount] : dir);
+    let file = normalize(join(root, mount ? path.slice(mount.length) : path));
     if (!file.startsWith(root)) {
       res.writeHead(403).end();
       return;
