@@ -14,7 +14,7 @@ use base64::Engine;
 use rustc_hash::FxHashMap;
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 
-use super::json::{skip, Key, LooseU64, Scalar, StrWith};
+use super::json::{skip, Arena, Key, LooseU64, Many, Object, Scalar, StrWith};
 use super::{span_times_micros, Sink};
 use crate::model::ids::{jaeger_span_id, jaeger_trace_id};
 use crate::model::{
@@ -282,11 +282,17 @@ impl<'de> Visitor<'de> for OneSpan<'_, '_, '_> {
                         .next_value_seed(StrWith(|s: &str| sink.store.strings.intern(s)))?
                         .unwrap_or(empty)
                 }
-                "references" => refs = map.next_value_seed(RefList(&mut *sink))?,
+                "references" => {
+                    refs = map
+                        .next_value_seed(Many::<Reference>::new(&mut *sink))?
+                        .into_iter()
+                        .flatten()
+                        .collect()
+                }
                 "startTime" => start = map.next_value_seed(LooseU64)?,
                 "duration" => duration = map.next_value_seed(LooseU64)?,
-                "tags" => attrs = map.next_value_seed(TagList(&mut *sink))?,
-                "logs" => events = map.next_value_seed(LogList(&mut *sink))?,
+                "tags" => attrs = map.next_value_seed(TagList::new(&mut *sink))?,
+                "logs" => events = map.next_value_seed(Arena::<Log>::new(&mut *sink))?,
                 "processID" => {
                     process_key =
                         map.next_value_seed(StrWith(|s: &str| sink.store.strings.intern(s)))?
@@ -418,48 +424,14 @@ fn from_tags(sink: &mut Sink, attrs: Range32) -> (SpanKind, StatusCode, Text) {
     (kind, status, message)
 }
 
-struct RefList<'a, 's>(&'a mut Sink<'s>);
+/// A span reference `{refType, traceID, spanID}`; without a spanID it is ignored.
+struct Reference;
 
-impl<'de> DeserializeSeed<'de> for RefList<'_, '_> {
-    type Value = Vec<Ref>;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Vec<Ref>, D::Error> {
-        d.deserialize_any(self)
-    }
-}
-
-impl<'de> Visitor<'de> for RefList<'_, '_> {
-    type Value = Vec<Ref>;
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("an array of span references")
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<Ref>, A::Error> {
-        let mut out = Vec::new();
-        while let Some(r) = seq.next_element_seed(RefSeed(&mut *self.0))? {
-            out.extend(r);
-        }
-        Ok(out)
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<Vec<Ref>, E> {
-        Ok(Vec::new())
-    }
-}
-
-struct RefSeed<'a, 's>(&'a mut Sink<'s>);
-
-impl<'de> DeserializeSeed<'de> for RefSeed<'_, '_> {
-    type Value = Option<Ref>;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Option<Ref>, D::Error> {
-        d.deserialize_map(self)
-    }
-}
-
-impl<'de> Visitor<'de> for RefSeed<'_, '_> {
-    type Value = Option<Ref>;
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a span reference")
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Option<Ref>, A::Error> {
-        let strings = &mut self.0.store.strings;
+impl Object for Reference {
+    type Out = Option<Ref>;
+    const WHAT: &'static str = "a span reference";
+    fn read<'de, A: MapAccess<'de>>(sink: &mut Sink, mut map: A) -> Result<Option<Ref>, A::Error> {
+        let strings = &mut sink.store.strings;
         let mut kind = RefType::ChildOf;
         let mut trace_id = None;
         let mut span_id = None;
@@ -487,51 +459,21 @@ impl<'de> Visitor<'de> for RefSeed<'_, '_> {
             span_id,
         }))
     }
-}
-
-/// Jaeger tags `[{key, type, value}]`, appended to the attribute arena.
-pub struct TagList<'a, 's>(pub &'a mut Sink<'s>);
-
-impl<'de> DeserializeSeed<'de> for TagList<'_, '_> {
-    type Value = Range32;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Range32, D::Error> {
-        d.deserialize_any(self)
+    fn null() -> Option<Option<Ref>> {
+        Some(None)
     }
 }
 
-impl<'de> Visitor<'de> for TagList<'_, '_> {
-    type Value = Range32;
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("an array of Jaeger tags")
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Range32, A::Error> {
-        let start = self.0.store.attrs.len();
-        while let Some(attr) = seq.next_element_seed(TagSeed(&mut *self.0))? {
-            self.0.store.attrs.push(attr);
-        }
-        Ok(Range32::new(start, self.0.store.attrs.len()))
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<Range32, E> {
-        Ok(Range32::default())
-    }
-}
+/// A Jaeger tag `{key, type, value}`.
+pub struct Tag;
 
-struct TagSeed<'a, 's>(&'a mut Sink<'s>);
+/// Jaeger tags, appended to the attribute arena.
+pub type TagList<'a, 's> = Arena<'a, 's, Tag>;
 
-impl<'de> DeserializeSeed<'de> for TagSeed<'_, '_> {
-    type Value = Attr;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Attr, D::Error> {
-        d.deserialize_map(self)
-    }
-}
-
-impl<'de> Visitor<'de> for TagSeed<'_, '_> {
-    type Value = Attr;
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a Jaeger tag {key, type, value}")
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Attr, A::Error> {
-        let sink = self.0;
+impl Object for Tag {
+    type Out = Attr;
+    const WHAT: &'static str = "a Jaeger tag {key, type, value}";
+    fn read<'de, A: MapAccess<'de>>(sink: &mut Sink, mut map: A) -> Result<Attr, A::Error> {
         let mut key = sink.store.strings.empty();
         let mut ty: Option<Key> = None;
         // `value` may come before `type`: keep it (borrowed) until both are read.
@@ -592,51 +534,13 @@ fn tag_value(sink: &mut Sink, ty: Option<&str>, v: Scalar) -> Value {
     }
 }
 
-struct LogList<'a, 's>(&'a mut Sink<'s>);
+/// A Jaeger log `{timestamp, fields}`: a span event named by its `event` field.
+struct Log;
 
-impl<'de> DeserializeSeed<'de> for LogList<'_, '_> {
-    type Value = Range32;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Range32, D::Error> {
-        d.deserialize_any(self)
-    }
-}
-
-impl<'de> Visitor<'de> for LogList<'_, '_> {
-    type Value = Range32;
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("an array of Jaeger logs")
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Range32, A::Error> {
-        let sink = self.0;
-        let mut events = Vec::new();
-        while let Some(e) = seq.next_element_seed(LogSeed(&mut *sink))? {
-            events.push(e);
-        }
-        let start = sink.store.events.len();
-        sink.store.events.extend(events);
-        Ok(Range32::new(start, sink.store.events.len()))
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<Range32, E> {
-        Ok(Range32::default())
-    }
-}
-
-struct LogSeed<'a, 's>(&'a mut Sink<'s>);
-
-impl<'de> DeserializeSeed<'de> for LogSeed<'_, '_> {
-    type Value = Event;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Event, D::Error> {
-        d.deserialize_map(self)
-    }
-}
-
-impl<'de> Visitor<'de> for LogSeed<'_, '_> {
-    type Value = Event;
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a Jaeger log {timestamp, fields}")
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Event, A::Error> {
-        let sink = self.0;
+impl Object for Log {
+    type Out = Event;
+    const WHAT: &'static str = "a Jaeger log {timestamp, fields}";
+    fn read<'de, A: MapAccess<'de>>(sink: &mut Sink, mut map: A) -> Result<Event, A::Error> {
         let mut time = 0;
         let mut attrs = Range32::default();
         while let Some(k) = map.next_key::<Key>()? {
@@ -648,7 +552,7 @@ impl<'de> Visitor<'de> for LogSeed<'_, '_> {
                         .and_then(|ns| i64::try_from(ns).ok())
                         .unwrap_or(0)
                 }
-                "fields" => attrs = map.next_value_seed(TagList(&mut *sink))?,
+                "fields" => attrs = map.next_value_seed(TagList::new(&mut *sink))?,
                 _ => skip(&mut map)?,
             }
         }
@@ -736,7 +640,7 @@ impl<'de> Visitor<'de> for ProcessSeed<'_, '_, '_> {
                         .next_value_seed(StrWith(|s: &str| sink.store.strings.intern(s)))?
                         .unwrap_or(service)
                 }
-                "tags" => attrs = map.next_value_seed(TagList(&mut *sink))?,
+                "tags" => attrs = map.next_value_seed(TagList::new(&mut *sink))?,
                 _ => skip(&mut map)?,
             }
         }

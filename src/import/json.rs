@@ -8,8 +8,154 @@
 
 use std::borrow::Cow;
 use std::fmt;
+use std::marker::PhantomData;
 
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+
+use super::Sink;
+use crate::model::{Attr, Event, Link, Range32, Store};
+
+/// A JSON object read with access to the sink (to intern names and push
+/// attributes while it is read). Each format implements it for its small
+/// objects (an OTLP KeyValue, a Jaeger tag, a Zipkin annotation...); [`One`],
+/// [`Many`] and [`Arena`] read one, a list, or a list into a store arena.
+pub trait Object {
+    type Out;
+    /// What the object is, for error messages ("a Jaeger tag").
+    const WHAT: &'static str;
+    fn read<'de, A: MapAccess<'de>>(sink: &mut Sink, map: A) -> Result<Self::Out, A::Error>;
+    /// What a JSON null reads as; `None` makes null an error.
+    fn null() -> Option<Self::Out> {
+        None
+    }
+}
+
+/// Reads one [`Object`].
+pub struct One<'a, 's, R>(pub &'a mut Sink<'s>, PhantomData<fn() -> R>);
+
+impl<'a, 's, R> One<'a, 's, R> {
+    pub fn new(sink: &'a mut Sink<'s>) -> Self {
+        One(sink, PhantomData)
+    }
+}
+
+impl<'de, R: Object> DeserializeSeed<'de> for One<'_, '_, R> {
+    type Value = R::Out;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<R::Out, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de, R: Object> Visitor<'de> for One<'_, '_, R> {
+    type Value = R::Out;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str(R::WHAT)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<R::Out, A::Error> {
+        R::read(self.0, map)
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<R::Out, E> {
+        R::null().ok_or_else(|| E::custom(format!("expected {}, found null", R::WHAT)))
+    }
+}
+
+/// Reads an array of [`Object`]s (null: none).
+pub struct Many<'a, 's, R>(pub &'a mut Sink<'s>, PhantomData<fn() -> R>);
+
+impl<'a, 's, R> Many<'a, 's, R> {
+    pub fn new(sink: &'a mut Sink<'s>) -> Self {
+        Many(sink, PhantomData)
+    }
+}
+
+impl<'de, R: Object> DeserializeSeed<'de> for Many<'_, '_, R> {
+    type Value = Vec<R::Out>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Vec<R::Out>, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de, R: Object> Visitor<'de> for Many<'_, '_, R> {
+    type Value = Vec<R::Out>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        write!(f, "an array of {}", R::WHAT)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<R::Out>, A::Error> {
+        let mut out = Vec::new();
+        while let Some(x) = seq.next_element_seed(One::<R>::new(&mut *self.0))? {
+            out.push(x);
+        }
+        Ok(out)
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Vec<R::Out>, E> {
+        Ok(Vec::new())
+    }
+}
+
+/// The store arena a kind of object is appended to.
+pub trait Stored: Sized {
+    fn arena(store: &mut Store) -> &mut Vec<Self>;
+}
+
+impl Stored for Attr {
+    fn arena(store: &mut Store) -> &mut Vec<Attr> {
+        &mut store.attrs
+    }
+}
+
+impl Stored for Event {
+    fn arena(store: &mut Store) -> &mut Vec<Event> {
+        &mut store.events
+    }
+}
+
+impl Stored for Link {
+    fn arena(store: &mut Store) -> &mut Vec<Link> {
+        &mut store.links
+    }
+}
+
+/// Reads an array of [`Object`]s straight into their store arena: a span's
+/// attributes, events or links, as one [`Range32`] (null: empty). Reading an
+/// element may push to *other* arenas (an event's attributes), never to this
+/// one, so the range stays contiguous.
+pub struct Arena<'a, 's, R>(pub &'a mut Sink<'s>, PhantomData<fn() -> R>);
+
+impl<'a, 's, R> Arena<'a, 's, R> {
+    pub fn new(sink: &'a mut Sink<'s>) -> Self {
+        Arena(sink, PhantomData)
+    }
+}
+
+impl<'de, R: Object> DeserializeSeed<'de> for Arena<'_, '_, R>
+where
+    R::Out: Stored,
+{
+    type Value = Range32;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Range32, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de, R: Object> Visitor<'de> for Arena<'_, '_, R>
+where
+    R::Out: Stored,
+{
+    type Value = Range32;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        write!(f, "an array of {}", R::WHAT)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Range32, A::Error> {
+        let start = R::Out::arena(self.0.store).len();
+        while let Some(x) = seq.next_element_seed(One::<R>::new(&mut *self.0))? {
+            R::Out::arena(self.0.store).push(x);
+        }
+        Ok(Range32::new(start, R::Out::arena(self.0.store).len()))
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Range32, E> {
+        Ok(Range32::default())
+    }
+}
 
 /// A map key or string that borrows from the input unless it had escapes.
 pub struct Key<'de>(pub Cow<'de, str>);

@@ -13,7 +13,11 @@ use std::fmt;
 use base64::Engine;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
-use super::json::{skip, IntOrName, Key, LooseU64, StrCheck, StrWith};
+use std::marker::PhantomData;
+
+use super::json::{
+    skip, Arena, IntOrName, Key, LooseU64, Many, Object, One, Scalar, StrCheck, StrWith,
+};
 use super::{span_times, Sink};
 use crate::model::ids::{otlp_span_id, otlp_trace_id};
 use crate::model::{
@@ -147,7 +151,7 @@ impl<'de> Visitor<'de> for ResourceSeed<'_, '_> {
         while let Some(k) = map.next_key::<Key>()? {
             match k.0.as_ref() {
                 "attributes" => {
-                    let attrs = map.next_value_seed(AttrList(&mut *sink))?;
+                    let attrs = map.next_value_seed(AttrList::new(&mut *sink))?;
                     let key = sink.intern("service.name");
                     let service = sink.store.attrs[attrs.range()]
                         .iter()
@@ -287,7 +291,7 @@ impl<'de> Visitor<'de> for ScopeSeed<'_, '_> {
                     }
                 }
                 "attributes" => {
-                    let attrs = map.next_value_seed(AttrList(&mut *sink))?;
+                    let attrs = map.next_value_seed(AttrList::new(&mut *sink))?;
                     sink.store.scopes[i].attrs = attrs;
                 }
                 _ => skip(&mut map)?,
@@ -391,20 +395,21 @@ impl<'de> Visitor<'de> for SpanSeed<'_, '_> {
                     start = map.next_value_seed(LooseU64)?
                 }
                 "endTimeUnixNano" | "end_time_unix_nano" => end = map.next_value_seed(LooseU64)?,
-                "attributes" => attrs = map.next_value_seed(AttrList(&mut *sink))?,
+                "attributes" => attrs = map.next_value_seed(AttrList::new(&mut *sink))?,
                 "droppedAttributesCount" | "dropped_attributes_count" => {
                     dropped.attrs = clamp_u32(map.next_value_seed(LooseU64)?.unwrap_or(0))
                 }
-                "events" => events = map.next_value_seed(EventList(&mut *sink))?,
+                "events" => events = map.next_value_seed(Arena::<SpanEvent>::new(&mut *sink))?,
                 "droppedEventsCount" | "dropped_events_count" => {
                     dropped.events = clamp_u32(map.next_value_seed(LooseU64)?.unwrap_or(0))
                 }
-                "links" => links = map.next_value_seed(LinkList(&mut *sink))?,
+                "links" => links = map.next_value_seed(Arena::<SpanLink>::new(&mut *sink))?,
                 "droppedLinksCount" | "dropped_links_count" => {
                     dropped.links = clamp_u32(map.next_value_seed(LooseU64)?.unwrap_or(0))
                 }
                 "status" => {
-                    (status, status_message) = map.next_value_seed(StatusSeed(&mut *sink))?
+                    (status, status_message) =
+                        map.next_value_seed(One::<Status>::new(&mut *sink))?
                 }
                 _ => skip(&mut map)?,
             }
@@ -448,21 +453,13 @@ pub fn clamp_u32(n: u64) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
 }
 
-struct StatusSeed<'a, 's>(&'a mut Sink<'s>);
+/// `status`: `{code, message}`; `{}` or null is unset.
+struct Status;
 
-impl<'de> DeserializeSeed<'de> for StatusSeed<'_, '_> {
-    type Value = (StatusCode, Text);
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_any(self)
-    }
-}
-
-impl<'de> Visitor<'de> for StatusSeed<'_, '_> {
-    type Value = (StatusCode, Text);
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a Status object")
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+impl Object for Status {
+    type Out = (StatusCode, Text);
+    const WHAT: &'static str = "a Status object";
+    fn read<'de, A: MapAccess<'de>>(sink: &mut Sink, mut map: A) -> Result<Self::Out, A::Error> {
         let mut code = StatusCode::Unset;
         let mut message = Text::default();
         while let Some(k) = map.next_key::<Key>()? {
@@ -476,7 +473,7 @@ impl<'de> Visitor<'de> for StatusSeed<'_, '_> {
                 }
                 "message" => {
                     message = map
-                        .next_value_seed(StrWith(|s: &str| self.0.store.text.push(s)))?
+                        .next_value_seed(StrWith(|s: &str| sink.store.text.push(s)))?
                         .unwrap_or_default()
                 }
                 _ => skip(&mut map)?,
@@ -484,54 +481,18 @@ impl<'de> Visitor<'de> for StatusSeed<'_, '_> {
         }
         Ok((code, message))
     }
-    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok((StatusCode::Unset, Text::default()))
+    fn null() -> Option<Self::Out> {
+        Some((StatusCode::Unset, Text::default()))
     }
 }
 
-/// A list of OTLP `KeyValue`s, appended to the attribute arena.
-pub struct AttrList<'a, 's>(pub &'a mut Sink<'s>);
+/// An OTLP `KeyValue`.
+pub struct KeyValue;
 
-impl<'de> DeserializeSeed<'de> for AttrList<'_, '_> {
-    type Value = Range32;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Range32, D::Error> {
-        d.deserialize_any(self)
-    }
-}
-
-impl<'de> Visitor<'de> for AttrList<'_, '_> {
-    type Value = Range32;
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("an array of KeyValue")
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Range32, A::Error> {
-        let start = self.0.store.attrs.len();
-        while let Some(attr) = seq.next_element_seed(KeyValueSeed(&mut *self.0))? {
-            self.0.store.attrs.push(attr);
-        }
-        Ok(Range32::new(start, self.0.store.attrs.len()))
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<Range32, E> {
-        Ok(Range32::default())
-    }
-}
-
-struct KeyValueSeed<'a, 's>(&'a mut Sink<'s>);
-
-impl<'de> DeserializeSeed<'de> for KeyValueSeed<'_, '_> {
-    type Value = Attr;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Attr, D::Error> {
-        d.deserialize_map(self)
-    }
-}
-
-impl<'de> Visitor<'de> for KeyValueSeed<'_, '_> {
-    type Value = Attr;
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a KeyValue object")
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Attr, A::Error> {
-        let sink = self.0;
+impl Object for KeyValue {
+    type Out = Attr;
+    const WHAT: &'static str = "a KeyValue object";
+    fn read<'de, A: MapAccess<'de>>(sink: &mut Sink, mut map: A) -> Result<Attr, A::Error> {
         let mut key = sink.store.strings.empty();
         let mut value = Value::Empty;
         while let Some(k) = map.next_key::<Key>()? {
@@ -541,7 +502,7 @@ impl<'de> Visitor<'de> for KeyValueSeed<'_, '_> {
                         .next_value_seed(StrWith(|s: &str| sink.store.strings.intern(s)))?
                         .unwrap_or(key)
                 }
-                "value" => value = map.next_value_seed(AnyValueSeed(&mut *sink))?,
+                "value" => value = map.next_value_seed(One::<AnyValue>::new(&mut *sink))?,
                 _ => skip(&mut map)?,
             }
         }
@@ -549,45 +510,30 @@ impl<'de> Visitor<'de> for KeyValueSeed<'_, '_> {
     }
 }
 
+/// OTLP attributes: a list of KeyValues, appended to the attribute arena.
+pub type AttrList<'a, 's> = Arena<'a, 's, KeyValue>;
+
 /// An OTLP `AnyValue`: exactly one of its fields set (or none: empty).
-struct AnyValueSeed<'a, 's>(&'a mut Sink<'s>);
+struct AnyValue;
 
-impl<'de> DeserializeSeed<'de> for AnyValueSeed<'_, '_> {
-    type Value = Value;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
-        d.deserialize_any(self)
-    }
-}
-
-impl<'de> Visitor<'de> for AnyValueSeed<'_, '_> {
-    type Value = Value;
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("an AnyValue object")
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
-        let sink = self.0;
+impl Object for AnyValue {
+    type Out = Value;
+    const WHAT: &'static str = "an AnyValue object";
+    fn read<'de, A: MapAccess<'de>>(sink: &mut Sink, mut map: A) -> Result<Value, A::Error> {
         let mut value = Value::Empty;
         while let Some(k) = map.next_key::<Key>()? {
             value = match k.0.as_ref() {
                 "stringValue" | "string_value" => map
                     .next_value_seed(StrWith(|s: &str| Value::Str(sink.store.text.push(s))))?
                     .unwrap_or(Value::Empty),
-                "boolValue" | "bool_value" => match map.next_value::<super::json::Scalar>()? {
-                    super::json::Scalar::Bool(b) => Value::Bool(b),
-                    super::json::Scalar::Str(s) if s.eq_ignore_ascii_case("true") => {
-                        Value::Bool(true)
-                    }
-                    super::json::Scalar::Str(s) if s.eq_ignore_ascii_case("false") => {
-                        Value::Bool(false)
-                    }
+                "boolValue" | "bool_value" => match map.next_value::<Scalar>()? {
+                    Scalar::Bool(b) => Value::Bool(b),
+                    Scalar::Str(s) if s.eq_ignore_ascii_case("true") => Value::Bool(true),
+                    Scalar::Str(s) if s.eq_ignore_ascii_case("false") => Value::Bool(false),
                     other => sink.str_value(&other.as_text()),
                 },
-                "intValue" | "int_value" => {
-                    int_value(sink, map.next_value::<super::json::Scalar>()?)
-                }
-                "doubleValue" | "double_value" => {
-                    double_value(sink, map.next_value::<super::json::Scalar>()?)
-                }
+                "intValue" | "int_value" => int_value(sink, map.next_value::<Scalar>()?),
+                "doubleValue" | "double_value" => double_value(sink, map.next_value::<Scalar>()?),
                 "bytesValue" | "bytes_value" => map
                     .next_value_seed(StrWith(|s: &str| {
                         match base64::engine::general_purpose::STANDARD.decode(s) {
@@ -598,12 +544,13 @@ impl<'de> Visitor<'de> for AnyValueSeed<'_, '_> {
                     }))?
                     .unwrap_or(Value::Empty),
                 "arrayValue" | "array_value" => Value::Array(
-                    map.next_value_seed(ValuesList(&mut *sink))?
+                    map.next_value_seed(One::<Values<AnyValue>>::new(&mut *sink))?
                         .into_boxed_slice(),
                 ),
-                "kvlistValue" | "kvlist_value" => {
-                    Value::Map(map.next_value_seed(KvList(&mut *sink))?.into_boxed_slice())
-                }
+                "kvlistValue" | "kvlist_value" => Value::Map(
+                    map.next_value_seed(One::<Values<KeyValue>>::new(&mut *sink))?
+                        .into_boxed_slice(),
+                ),
                 _ => {
                     map.next_value::<IgnoredAny>()?;
                     value
@@ -612,13 +559,12 @@ impl<'de> Visitor<'de> for AnyValueSeed<'_, '_> {
         }
         Ok(value)
     }
-    fn visit_unit<E: de::Error>(self) -> Result<Value, E> {
-        Ok(Value::Empty)
+    fn null() -> Option<Value> {
+        Some(Value::Empty)
     }
 }
 
-fn int_value(sink: &mut Sink, v: super::json::Scalar) -> Value {
-    use super::json::Scalar;
+fn int_value(sink: &mut Sink, v: Scalar) -> Value {
     match v {
         Scalar::I64(n) => Value::Int(n),
         Scalar::U64(n) => match i64::try_from(n) {
@@ -635,8 +581,7 @@ fn int_value(sink: &mut Sink, v: super::json::Scalar) -> Value {
     }
 }
 
-fn double_value(sink: &mut Sink, v: super::json::Scalar) -> Value {
-    use super::json::Scalar;
+fn double_value(sink: &mut Sink, v: Scalar) -> Value {
     match v {
         Scalar::F64(f) => Value::Double(f),
         Scalar::I64(n) => Value::Double(n as f64),
@@ -656,165 +601,34 @@ fn double_value(sink: &mut Sink, v: super::json::Scalar) -> Value {
     }
 }
 
-/// `{"values": [AnyValue...]}`
-struct ValuesList<'a, 's>(&'a mut Sink<'s>);
+/// `{"values": [...]}`: an ArrayValue (of AnyValues) or a KeyValueList.
+struct Values<R>(PhantomData<R>);
 
-impl<'de> DeserializeSeed<'de> for ValuesList<'_, '_> {
-    type Value = Vec<Value>;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Vec<Value>, D::Error> {
-        d.deserialize_any(self)
-    }
-}
-
-impl<'de> Visitor<'de> for ValuesList<'_, '_> {
-    type Value = Vec<Value>;
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("an ArrayValue object")
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Vec<Value>, A::Error> {
+impl<R: Object> Object for Values<R> {
+    type Out = Vec<R::Out>;
+    const WHAT: &'static str = "an object with \"values\"";
+    fn read<'de, A: MapAccess<'de>>(sink: &mut Sink, mut map: A) -> Result<Self::Out, A::Error> {
         let mut out = Vec::new();
         while let Some(k) = map.next_key::<Key>()? {
             match k.0.as_ref() {
-                "values" => out = map.next_value_seed(ValuesSeq(&mut *self.0))?,
+                "values" => out = map.next_value_seed(Many::<R>::new(&mut *sink))?,
                 _ => skip(&mut map)?,
             }
         }
         Ok(out)
     }
-    fn visit_unit<E: de::Error>(self) -> Result<Vec<Value>, E> {
-        Ok(Vec::new())
+    fn null() -> Option<Self::Out> {
+        Some(Vec::new())
     }
 }
 
-struct ValuesSeq<'a, 's>(&'a mut Sink<'s>);
+/// A span event.
+struct SpanEvent;
 
-impl<'de> DeserializeSeed<'de> for ValuesSeq<'_, '_> {
-    type Value = Vec<Value>;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Vec<Value>, D::Error> {
-        d.deserialize_any(self)
-    }
-}
-
-impl<'de> Visitor<'de> for ValuesSeq<'_, '_> {
-    type Value = Vec<Value>;
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("an array of AnyValue")
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<Value>, A::Error> {
-        let mut out = Vec::new();
-        while let Some(v) = seq.next_element_seed(AnyValueSeed(&mut *self.0))? {
-            out.push(v);
-        }
-        Ok(out)
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<Vec<Value>, E> {
-        Ok(Vec::new())
-    }
-}
-
-/// `{"values": [KeyValue...]}`
-struct KvList<'a, 's>(&'a mut Sink<'s>);
-
-impl<'de> DeserializeSeed<'de> for KvList<'_, '_> {
-    type Value = Vec<Attr>;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Vec<Attr>, D::Error> {
-        d.deserialize_any(self)
-    }
-}
-
-impl<'de> Visitor<'de> for KvList<'_, '_> {
-    type Value = Vec<Attr>;
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a KeyValueList object")
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Vec<Attr>, A::Error> {
-        let mut out = Vec::new();
-        while let Some(k) = map.next_key::<Key>()? {
-            match k.0.as_ref() {
-                "values" => out = map.next_value_seed(KvSeq(&mut *self.0))?,
-                _ => skip(&mut map)?,
-            }
-        }
-        Ok(out)
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<Vec<Attr>, E> {
-        Ok(Vec::new())
-    }
-}
-
-struct KvSeq<'a, 's>(&'a mut Sink<'s>);
-
-impl<'de> DeserializeSeed<'de> for KvSeq<'_, '_> {
-    type Value = Vec<Attr>;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Vec<Attr>, D::Error> {
-        d.deserialize_any(self)
-    }
-}
-
-impl<'de> Visitor<'de> for KvSeq<'_, '_> {
-    type Value = Vec<Attr>;
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("an array of KeyValue")
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<Attr>, A::Error> {
-        let mut out = Vec::new();
-        while let Some(v) = seq.next_element_seed(KeyValueSeed(&mut *self.0))? {
-            out.push(v);
-        }
-        Ok(out)
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<Vec<Attr>, E> {
-        Ok(Vec::new())
-    }
-}
-
-struct EventList<'a, 's>(&'a mut Sink<'s>);
-
-impl<'de> DeserializeSeed<'de> for EventList<'_, '_> {
-    type Value = Range32;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Range32, D::Error> {
-        d.deserialize_any(self)
-    }
-}
-
-impl<'de> Visitor<'de> for EventList<'_, '_> {
-    type Value = Range32;
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("an array of span events")
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Range32, A::Error> {
-        let sink = self.0;
-        // Events are collected first: each event's attributes go to the arena
-        // while it is read, so events cannot be pushed until the list ends.
-        let mut events = Vec::new();
-        while let Some(e) = seq.next_element_seed(EventSeed(&mut *sink))? {
-            events.push(e);
-        }
-        let start = sink.store.events.len();
-        sink.store.events.extend(events);
-        Ok(Range32::new(start, sink.store.events.len()))
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<Range32, E> {
-        Ok(Range32::default())
-    }
-}
-
-struct EventSeed<'a, 's>(&'a mut Sink<'s>);
-
-impl<'de> DeserializeSeed<'de> for EventSeed<'_, '_> {
-    type Value = Event;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Event, D::Error> {
-        d.deserialize_map(self)
-    }
-}
-
-impl<'de> Visitor<'de> for EventSeed<'_, '_> {
-    type Value = Event;
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a span Event object")
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Event, A::Error> {
-        let sink = self.0;
+impl Object for SpanEvent {
+    type Out = Event;
+    const WHAT: &'static str = "a span Event object";
+    fn read<'de, A: MapAccess<'de>>(sink: &mut Sink, mut map: A) -> Result<Event, A::Error> {
         let mut e = Event {
             time: 0,
             name: sink.store.strings.empty(),
@@ -834,7 +648,7 @@ impl<'de> Visitor<'de> for EventSeed<'_, '_> {
                         .next_value_seed(StrWith(|s: &str| sink.store.strings.intern(s)))?
                         .unwrap_or(e.name)
                 }
-                "attributes" => e.attrs = map.next_value_seed(AttrList(&mut *sink))?,
+                "attributes" => e.attrs = map.next_value_seed(AttrList::new(&mut *sink))?,
                 "droppedAttributesCount" | "dropped_attributes_count" => {
                     e.dropped_attrs = clamp_u32(map.next_value_seed(LooseU64)?.unwrap_or(0))
                 }
@@ -845,51 +659,13 @@ impl<'de> Visitor<'de> for EventSeed<'_, '_> {
     }
 }
 
-struct LinkList<'a, 's>(&'a mut Sink<'s>);
+/// A span link.
+struct SpanLink;
 
-impl<'de> DeserializeSeed<'de> for LinkList<'_, '_> {
-    type Value = Range32;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Range32, D::Error> {
-        d.deserialize_any(self)
-    }
-}
-
-impl<'de> Visitor<'de> for LinkList<'_, '_> {
-    type Value = Range32;
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("an array of span links")
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Range32, A::Error> {
-        let sink = self.0;
-        let mut links = Vec::new();
-        while let Some(l) = seq.next_element_seed(LinkSeed(&mut *sink))? {
-            links.push(l);
-        }
-        let start = sink.store.links.len();
-        sink.store.links.extend(links);
-        Ok(Range32::new(start, sink.store.links.len()))
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<Range32, E> {
-        Ok(Range32::default())
-    }
-}
-
-struct LinkSeed<'a, 's>(&'a mut Sink<'s>);
-
-impl<'de> DeserializeSeed<'de> for LinkSeed<'_, '_> {
-    type Value = Link;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Link, D::Error> {
-        d.deserialize_map(self)
-    }
-}
-
-impl<'de> Visitor<'de> for LinkSeed<'_, '_> {
-    type Value = Link;
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a span Link object")
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Link, A::Error> {
-        let sink = self.0;
+impl Object for SpanLink {
+    type Out = Link;
+    const WHAT: &'static str = "a span Link object";
+    fn read<'de, A: MapAccess<'de>>(sink: &mut Sink, mut map: A) -> Result<Link, A::Error> {
         let mut trace_id = None;
         let mut span_id = None;
         let mut attrs = Range32::default();
@@ -906,7 +682,7 @@ impl<'de> Visitor<'de> for LinkSeed<'_, '_> {
                         otlp_span_id(s).map_err(|e| format!("link spanId: {}", e.0))
                     }))?
                 }
-                "attributes" => attrs = map.next_value_seed(AttrList(&mut *sink))?,
+                "attributes" => attrs = map.next_value_seed(AttrList::new(&mut *sink))?,
                 "droppedAttributesCount" | "dropped_attributes_count" => {
                     dropped_attrs = clamp_u32(map.next_value_seed(LooseU64)?.unwrap_or(0))
                 }

@@ -13,7 +13,7 @@ use std::fmt;
 use rustc_hash::FxHashMap;
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 
-use super::json::{skip, Key, LooseU64, Scalar, StrCheck, StrWith};
+use super::json::{skip, Key, LooseU64, Many, Object, One, Scalar, StrCheck, StrWith};
 use super::{span_times_micros, Sink};
 use crate::model::ids::{zipkin_span_id, zipkin_trace_id};
 use crate::model::{
@@ -118,9 +118,15 @@ impl SpanState {
             "timestamp" => self.timestamp = map.next_value_seed(LooseU64)?,
             "duration" => self.duration = map.next_value_seed(LooseU64)?,
             "shared" => self.shared = matches!(map.next_value::<Scalar>()?, Scalar::Bool(true)),
-            "localEndpoint" => self.local = map.next_value_seed(EndpointSeed(&mut *sink))?,
-            "remoteEndpoint" => self.remote = map.next_value_seed(EndpointSeed(&mut *sink))?,
-            "annotations" => self.annotations = map.next_value_seed(Annotations(&mut *sink))?,
+            "localEndpoint" => {
+                self.local = map.next_value_seed(One::<EndpointObject>::new(&mut *sink))?
+            }
+            "remoteEndpoint" => {
+                self.remote = map.next_value_seed(One::<EndpointObject>::new(&mut *sink))?
+            }
+            "annotations" => {
+                self.annotations = map.next_value_seed(Many::<Annotation>::new(&mut *sink))?
+            }
             "tags" => self.tags = map.next_value_seed(Tags(&mut *sink))?,
             "binaryAnnotations" => return Err(de::Error::custom(V1_MESSAGE)),
             "debug" => skip(map)?,
@@ -317,22 +323,17 @@ impl<'de> Visitor<'de> for Element<'_, '_> {
     }
 }
 
-struct EndpointSeed<'a, 's>(&'a mut Sink<'s>);
+/// An endpoint `{serviceName, ipv4, ipv6, port}`; null is none.
+struct EndpointObject;
 
-impl<'de> DeserializeSeed<'de> for EndpointSeed<'_, '_> {
-    type Value = Option<Endpoint>;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Option<Endpoint>, D::Error> {
-        d.deserialize_any(self)
-    }
-}
-
-impl<'de> Visitor<'de> for EndpointSeed<'_, '_> {
-    type Value = Option<Endpoint>;
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a Zipkin endpoint")
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Option<Endpoint>, A::Error> {
-        let strings = &mut self.0.store.strings;
+impl Object for EndpointObject {
+    type Out = Option<Endpoint>;
+    const WHAT: &'static str = "a Zipkin endpoint";
+    fn read<'de, A: MapAccess<'de>>(
+        sink: &mut Sink,
+        mut map: A,
+    ) -> Result<Option<Endpoint>, A::Error> {
+        let strings = &mut sink.store.strings;
         let mut e = Endpoint::default();
         while let Some(k) = map.next_key::<Key>()? {
             match k.0.as_ref() {
@@ -349,52 +350,18 @@ impl<'de> Visitor<'de> for EndpointSeed<'_, '_> {
         }
         Ok(Some(e))
     }
-    fn visit_unit<E: de::Error>(self) -> Result<Option<Endpoint>, E> {
-        Ok(None)
+    fn null() -> Option<Option<Endpoint>> {
+        Some(None)
     }
 }
 
-struct Annotations<'a, 's>(&'a mut Sink<'s>);
+/// An annotation `{timestamp, value}`; one carrying an `endpoint` is Zipkin v1.
+struct Annotation;
 
-impl<'de> DeserializeSeed<'de> for Annotations<'_, '_> {
-    type Value = Vec<(u64, Text)>;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_any(self)
-    }
-}
-
-impl<'de> Visitor<'de> for Annotations<'_, '_> {
-    type Value = Vec<(u64, Text)>;
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("an array of Zipkin annotations")
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        let mut out = Vec::new();
-        while let Some(a) = seq.next_element_seed(AnnotationSeed(&mut *self.0))? {
-            out.push(a);
-        }
-        Ok(out)
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(Vec::new())
-    }
-}
-
-struct AnnotationSeed<'a, 's>(&'a mut Sink<'s>);
-
-impl<'de> DeserializeSeed<'de> for AnnotationSeed<'_, '_> {
-    type Value = (u64, Text);
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_map(self)
-    }
-}
-
-impl<'de> Visitor<'de> for AnnotationSeed<'_, '_> {
-    type Value = (u64, Text);
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a Zipkin annotation {timestamp, value}")
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+impl Object for Annotation {
+    type Out = (u64, Text);
+    const WHAT: &'static str = "a Zipkin annotation {timestamp, value}";
+    fn read<'de, A: MapAccess<'de>>(sink: &mut Sink, mut map: A) -> Result<(u64, Text), A::Error> {
         let mut ts = 0;
         let mut value = Text::default();
         while let Some(k) = map.next_key::<Key>()? {
@@ -402,7 +369,7 @@ impl<'de> Visitor<'de> for AnnotationSeed<'_, '_> {
                 "timestamp" => ts = map.next_value_seed(LooseU64)?.unwrap_or(0),
                 "value" => {
                     value = map
-                        .next_value_seed(StrWith(|s: &str| self.0.store.text.push(s)))?
+                        .next_value_seed(StrWith(|s: &str| sink.store.text.push(s)))?
                         .unwrap_or_default()
                 }
                 "endpoint" => return Err(de::Error::custom(V1_MESSAGE)),
