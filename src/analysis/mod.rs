@@ -1,4 +1,5 @@
 //! What the store's spans mean: tree structure and health now; critical path,
 //! self time and statistics build on it.
 
+pub mod search;
 pub mod tree;

@@ -428,6 +428,50 @@ impl Plan {
     }
 }
 
+/// A span's attributes, in the order they are added.
+#[derive(Default)]
+struct Attrs(Vec<(String, SynthValue)>);
+
+impl Attrs {
+    fn str(&mut self, key: &str, v: impl Into<String>) {
+        self.0.push((key.into(), text(v)));
+    }
+
+    fn int(&mut self, key: &str, v: i64) {
+        self.0.push((key.into(), SynthValue::Int(v)));
+    }
+
+    fn double(&mut self, key: &str, v: f64) {
+        self.0.push((key.into(), SynthValue::Double(v)));
+    }
+
+    fn bool(&mut self, key: &str, v: bool) {
+        self.0.push((key.into(), SynthValue::Bool(v)));
+    }
+
+    /// The service a client span talks to.
+    fn peer(&mut self, service: &str, host: impl Into<String>, port: i64) {
+        self.str("peer.service", service);
+        self.str("net.peer.name", host);
+        self.int("net.peer.port", port);
+    }
+
+    /// A gRPC call, as both of its sides describe it.
+    fn rpc(&mut self, service: &str, method: &str, status: i64) {
+        self.str("rpc.system", "grpc");
+        self.str("rpc.service", service);
+        self.str("rpc.method", method);
+        self.int("rpc.grpc.status_code", status);
+    }
+
+    /// A Kafka message `operation` ("publish" or "process") on `topic`.
+    fn kafka(&mut self, topic: &str, operation: &str) {
+        self.str("messaging.system", "kafka");
+        self.str("messaging.destination", topic);
+        self.str("messaging.operation", operation);
+    }
+}
+
 struct Gen {
     rng: Rng,
     spans: Vec<SynthSpan>,
@@ -469,11 +513,9 @@ impl Gen {
         &items[self.rng.usize(..items.len())]
     }
 
-    #[allow(clippy::too_many_arguments)]
     fn push(
         &mut self,
         parent: Option<usize>,
-        follows_from: bool,
         svc: usize,
         kind: SynthKind,
         name: String,
@@ -487,7 +529,7 @@ impl Gen {
             trace_id: self.trace_id,
             span_id,
             parent_id,
-            follows_from,
+            follows_from: false,
             service: SERVICES[svc].name.to_owned(),
             name,
             kind,
@@ -499,6 +541,12 @@ impl Gen {
             links: Vec::new(),
         });
         self.spans.len() - 1
+    }
+
+    /// Whether a span fails: a child's failure propagates with probability
+    /// 0.4, and the span fails on its own with probability `p`.
+    fn fails(&mut self, child_failed: bool, p: f64) -> bool {
+        (child_failed && self.chance(0.4)) || self.chance(p)
     }
 
     /// The part of a span's time its children may use: a little after its
@@ -514,9 +562,9 @@ impl Gen {
     }
 
     /// Common attributes: component and thread.
-    fn common(&mut self, attrs: &mut Vec<(String, SynthValue)>, component: &str) {
-        attrs.push(("component".into(), text(component)));
-        attrs.push(("thread.id".into(), SynthValue::Int(self.rng.i64(1..200))));
+    fn common(&mut self, attrs: &mut Attrs, component: &str) {
+        attrs.str("component", component);
+        attrs.int("thread.id", self.rng.i64(1..200));
     }
 
     /// 0-3 events (an "exception" first for failed spans), 1-3 attributes each.
@@ -850,62 +898,36 @@ impl Gen {
         let s = &SERVICES[svc];
         let op = *self.pick(&INTERNAL_OPS);
         let name = format!("{}Service.{}", s.class, op);
-        let idx = self.push(
-            Some(parent),
-            false,
-            svc,
-            SynthKind::Internal,
-            name,
-            start,
-            dur,
-        );
+        let idx = self.push(Some(parent), svc, SynthKind::Internal, name, start, dur);
         let child_failed = self.grow(idx, r, budget, svc);
-        let error = if (child_failed && self.chance(0.4)) || self.chance(0.01) {
-            Some(
-                *self.pick(&[
-                    "validation failed: item 'SKU-48213' is out of stock",
-                    "context deadline exceeded",
-                    "NullPointerException: Cannot invoke \"Order.getItems()\" because \"order\" is null",
-                ]),
-            )
-        } else {
-            None
-        };
-        let mut attrs = Vec::with_capacity(10);
-        attrs.push((
-            "code.namespace".into(),
-            text(format!("shop.{}.{}Service", s.name, s.class)),
-        ));
-        attrs.push(("code.function".into(), text(op)));
-        attrs.push((
-            "code.lineno".into(),
-            SynthValue::Int(self.rng.i64(20..2000)),
-        ));
-        self.common(&mut attrs, "internal");
-        attrs.push((
-            "order.id".into(),
-            text(format!("ord_{:08x}", self.rng.u32(..))),
-        ));
-        attrs.push(("items.count".into(), SynthValue::Int(self.rng.i64(1..50))));
-        attrs.push(("product.name".into(), text(*self.pick(&PRODUCTS))));
-        attrs.push(("cache.hit".into(), SynthValue::Bool(self.chance(0.7))));
-        attrs.push((
-            "score".into(),
-            SynthValue::Double(self.rng.u32(0..1000) as f64 / 1000.0),
-        ));
-        self.finish(idx, attrs, error)
+        let error = self.fails(child_failed, 0.01).then(|| {
+            *self.pick(&[
+                "validation failed: item 'SKU-48213' is out of stock",
+                "context deadline exceeded",
+                "NullPointerException: Cannot invoke \"Order.getItems()\" because \"order\" is null",
+            ])
+        });
+        let mut a = Attrs::default();
+        a.str(
+            "code.namespace",
+            format!("shop.{}.{}Service", s.name, s.class),
+        );
+        a.str("code.function", op);
+        a.int("code.lineno", self.rng.i64(20..2000));
+        self.common(&mut a, "internal");
+        a.str("order.id", format!("ord_{:08x}", self.rng.u32(..)));
+        a.int("items.count", self.rng.i64(1..50));
+        a.str("product.name", *self.pick(&PRODUCTS));
+        a.bool("cache.hit", self.chance(0.7));
+        a.double("score", self.rng.u32(0..1000) as f64 / 1000.0);
+        self.finish(idx, a, error)
     }
 
-    fn finish(
-        &mut self,
-        idx: usize,
-        attrs: Vec<(String, SynthValue)>,
-        error: Option<&str>,
-    ) -> bool {
+    fn finish(&mut self, idx: usize, attrs: Attrs, error: Option<&str>) -> bool {
         let (start, dur) = (self.spans[idx].start_ns, self.spans[idx].duration_ns);
         let events = self.events(start, dur, error);
         let sp = &mut self.spans[idx];
-        sp.attrs = attrs;
+        sp.attrs = attrs.0;
         sp.events = events;
         sp.error = error.map(str::to_owned);
         error.is_some()
@@ -926,254 +948,130 @@ impl Gen {
         dur: i64,
     ) -> bool {
         let t = &SERVICES[target];
-        match proto {
-            Kafka => {
-                let topic = format!("shop.{}.requests", t.name);
-                let name = format!("{topic} publish");
-                let prod = self.push(
-                    Some(parent),
-                    false,
-                    svc,
-                    SynthKind::Producer,
-                    name,
-                    start,
-                    dur,
-                );
-                // The consumer starts while the producer runs and may outlive it.
-                let cstart = start + (dur as f64 * self.uniform(0.2, 0.9)) as i64;
-                let cdur = (dur as f64 * self.uniform(0.4, 1.1)) as i64;
-                let name = format!("{topic} process");
-                let cons = self.push(
-                    Some(prod),
-                    true,
-                    target,
-                    SynthKind::Consumer,
-                    name,
-                    cstart,
-                    cdur,
-                );
-                let child_failed = self.grow(cons, r - 1, budget - 1, target);
-                let cerr = if (child_failed && self.chance(0.4)) || self.chance(0.02) {
-                    Some("Broker: Not enough in-sync replicas")
-                } else {
-                    None
-                };
-                let partition = self.rng.i64(0..24);
-                let msg_id = format!("{:016x}", self.rng.u64(..));
-                let mut attrs = Vec::with_capacity(10);
-                attrs.push(("messaging.system".into(), text("kafka")));
-                attrs.push(("messaging.destination".into(), text(topic.clone())));
-                attrs.push(("messaging.operation".into(), text("process")));
-                attrs.push((
-                    "messaging.kafka.consumer_group".into(),
-                    text(format!("{}-workers", t.name)),
-                ));
-                attrs.push((
-                    "messaging.kafka.partition".into(),
-                    SynthValue::Int(partition),
-                ));
-                attrs.push((
-                    "messaging.kafka.message_offset".into(),
-                    SynthValue::Int(self.rng.i64(0..90_000_000)),
-                ));
-                attrs.push(("messaging.message_id".into(), text(msg_id.clone())));
-                self.common(&mut attrs, "kafka");
-                attrs.push((
-                    "messaging.redelivered".into(),
-                    SynthValue::Bool(self.chance(0.05)),
-                ));
-                self.finish(cons, attrs, cerr);
-                // Publishing is not affected by the consumer's failure.
-                let perr = if self.chance(0.005) {
-                    Some("Broker: Request timed out")
-                } else {
-                    None
-                };
-                let mut attrs = Vec::with_capacity(10);
-                attrs.push(("messaging.system".into(), text("kafka")));
-                attrs.push(("messaging.destination".into(), text(topic)));
-                attrs.push(("messaging.operation".into(), text("publish")));
-                attrs.push(("messaging.message_id".into(), text(msg_id)));
-                attrs.push((
-                    "messaging.kafka.partition".into(),
-                    SynthValue::Int(partition),
-                ));
-                attrs.push((
-                    "messaging.message_payload_size_bytes".into(),
-                    SynthValue::Int(self.rng.i64(200..20_000)),
-                ));
-                attrs.push(("peer.service".into(), text("kafka")));
-                self.common(&mut attrs, "kafka");
-                attrs.push(("messaging.idempotent".into(), SynthValue::Bool(true)));
-                self.finish(prod, attrs, perr)
-            }
-            Http | Grpc => {
-                let http = proto == Http && !t.routes.is_empty() || t.methods.is_empty();
-                let (name, method, route) = if http {
-                    let (m, r) = *self.pick(t.routes);
-                    (format!("{m} {r}"), m, r)
-                } else {
-                    let m = *self.pick(t.methods);
-                    (
-                        format!(
-                            "shop.{}.v1.{}Service/{}",
-                            t.name.replace('-', "_"),
-                            t.class,
-                            m
-                        ),
-                        m,
-                        "",
-                    )
-                };
-                let client = self.push(
-                    Some(parent),
-                    false,
-                    svc,
-                    SynthKind::Client,
-                    name.clone(),
-                    start,
-                    dur,
-                );
-                let (ss, se) = self.inner(start, dur);
-                let server = self.push(
-                    Some(client),
-                    false,
-                    target,
-                    SynthKind::Server,
-                    name,
-                    ss,
-                    se - ss,
-                );
-                let child_failed = self.grow(server, r - 1, budget - 1, target);
-                let serr = if (child_failed && self.chance(0.4)) || self.chance(0.02) {
-                    Some(if http {
-                        "HTTP 503 Service Unavailable"
-                    } else {
-                        "rpc error: code = Unavailable desc = upstream connect error or disconnect/reset before headers"
-                    })
-                } else {
-                    None
-                };
-                let cerr = if (serr.is_some() && self.chance(0.9)) || self.chance(0.003) {
-                    Some(serr.unwrap_or("context deadline exceeded"))
-                } else {
-                    None
-                };
-                let id = self.rng.u32(10_000..999_999);
-                let path = route.replace("{id}", &id.to_string());
-                let port = if http { 8080 } else { 50051 };
-                // Server
-                let mut attrs = Vec::with_capacity(10);
-                if http {
-                    attrs.push(("http.method".into(), text(method)));
-                    attrs.push(("http.route".into(), text(route)));
-                    attrs.push((
-                        "http.url".into(),
-                        text(format!("http://{}.shop.svc:{port}{path}", t.name)),
-                    ));
-                    attrs.push((
-                        "http.status_code".into(),
-                        SynthValue::Int(if serr.is_some() { 503 } else { 200 }),
-                    ));
-                    attrs.push((
-                        "http.user_agent".into(),
-                        text(format!("{}/2.3 (+shop)", SERVICES[svc].name)),
-                    ));
-                    attrs.push((
-                        "http.request_content_length".into(),
-                        SynthValue::Int(self.rng.i64(0..8192)),
-                    ));
-                } else {
-                    attrs.push(("rpc.system".into(), text("grpc")));
-                    attrs.push((
-                        "rpc.service".into(),
-                        text(format!(
-                            "shop.{}.v1.{}Service",
-                            t.name.replace('-', "_"),
-                            t.class
-                        )),
-                    ));
-                    attrs.push(("rpc.method".into(), text(method)));
-                    attrs.push((
-                        "rpc.grpc.status_code".into(),
-                        SynthValue::Int(if serr.is_some() { 14 } else { 0 }),
-                    ));
-                    attrs.push((
-                        "message.uncompressed_size".into(),
-                        SynthValue::Int(self.rng.i64(16..65536)),
-                    ));
-                    attrs.push((
-                        "rpc.deadline_ms".into(),
-                        SynthValue::Double(self.rng.u32(1..40) as f64 * 250.0),
-                    ));
-                }
-                attrs.push((
-                    "net.peer.ip".into(),
-                    text(format!(
-                        "10.{}.{}.{}",
-                        self.rng.u8(0..16),
-                        self.rng.u8(..),
-                        self.rng.u8(1..255)
-                    )),
-                ));
-                attrs.push(("net.host.port".into(), SynthValue::Int(port)));
-                self.common(&mut attrs, component(t.lang, http));
-                self.finish(server, attrs, serr);
-                // Client
-                let mut attrs = Vec::with_capacity(10);
-                if http {
-                    attrs.push(("http.method".into(), text(method)));
-                    attrs.push((
-                        "http.url".into(),
-                        text(format!("http://{}.shop.svc:{port}{path}", t.name)),
-                    ));
-                    attrs.push((
-                        "http.status_code".into(),
-                        SynthValue::Int(match (serr, cerr) {
-                            (Some(_), _) => 503,
-                            (None, Some(_)) => 504,
-                            _ => 200,
-                        }),
-                    ));
-                    attrs.push((
-                        "http.retry_count".into(),
-                        SynthValue::Int(if self.chance(0.05) { 1 } else { 0 }),
-                    ));
-                    attrs.push((
-                        "http.timeout_s".into(),
-                        SynthValue::Double(self.rng.u32(1..20) as f64 * 0.5),
-                    ));
-                } else {
-                    attrs.push(("rpc.system".into(), text("grpc")));
-                    attrs.push((
-                        "rpc.service".into(),
-                        text(format!(
-                            "shop.{}.v1.{}Service",
-                            t.name.replace('-', "_"),
-                            t.class
-                        )),
-                    ));
-                    attrs.push(("rpc.method".into(), text(method)));
-                    attrs.push((
-                        "rpc.grpc.status_code".into(),
-                        SynthValue::Int(match (serr, cerr) {
-                            (Some(_), _) => 14,
-                            (None, Some(_)) => 4,
-                            _ => 0,
-                        }),
-                    ));
-                    attrs.push((
-                        "rpc.deadline_ms".into(),
-                        SynthValue::Double(self.rng.u32(1..40) as f64 * 250.0),
-                    ));
-                }
-                attrs.push(("peer.service".into(), text(t.name)));
-                attrs.push(("net.peer.name".into(), text(format!("{}.shop.svc", t.name))));
-                attrs.push(("net.peer.port".into(), SynthValue::Int(port)));
-                self.common(&mut attrs, component(SERVICES[svc].lang, http));
-                self.finish(client, attrs, cerr)
-            }
+        if proto == Kafka {
+            let topic = format!("shop.{}.requests", t.name);
+            let name = format!("{topic} publish");
+            let prod = self.push(Some(parent), svc, SynthKind::Producer, name, start, dur);
+            // The consumer starts while the producer runs and may outlive it.
+            let cstart = start + (dur as f64 * self.uniform(0.2, 0.9)) as i64;
+            let cdur = (dur as f64 * self.uniform(0.4, 1.1)) as i64;
+            let name = format!("{topic} process");
+            let cons = self.push(Some(prod), target, SynthKind::Consumer, name, cstart, cdur);
+            self.spans[cons].follows_from = true;
+            let child_failed = self.grow(cons, r - 1, budget - 1, target);
+            let cerr = self
+                .fails(child_failed, 0.02)
+                .then_some("Broker: Not enough in-sync replicas");
+            let partition = self.rng.i64(0..24);
+            let msg_id = format!("{:016x}", self.rng.u64(..));
+            let mut a = Attrs::default();
+            a.kafka(&topic, "process");
+            a.str(
+                "messaging.kafka.consumer_group",
+                format!("{}-workers", t.name),
+            );
+            a.int("messaging.kafka.partition", partition);
+            a.int(
+                "messaging.kafka.message_offset",
+                self.rng.i64(0..90_000_000),
+            );
+            a.str("messaging.message_id", msg_id.clone());
+            self.common(&mut a, "kafka");
+            a.bool("messaging.redelivered", self.chance(0.05));
+            self.finish(cons, a, cerr);
+            // Publishing is not affected by the consumer's failure.
+            let perr = self.chance(0.005).then_some("Broker: Request timed out");
+            let mut a = Attrs::default();
+            a.kafka(&topic, "publish");
+            a.str("messaging.message_id", msg_id);
+            a.int("messaging.kafka.partition", partition);
+            a.int(
+                "messaging.message_payload_size_bytes",
+                self.rng.i64(200..20_000),
+            );
+            a.str("peer.service", "kafka");
+            self.common(&mut a, "kafka");
+            a.bool("messaging.idempotent", true);
+            return self.finish(prod, a, perr);
         }
+        let http = proto == Http && !t.routes.is_empty() || t.methods.is_empty();
+        let rpc_service = format!("shop.{}.v1.{}Service", t.name.replace('-', "_"), t.class);
+        let (name, method, route) = if http {
+            let (m, r) = *self.pick(t.routes);
+            (format!("{m} {r}"), m, r)
+        } else {
+            let m = *self.pick(t.methods);
+            (format!("{rpc_service}/{m}"), m, "")
+        };
+        let client = self.push(
+            Some(parent),
+            svc,
+            SynthKind::Client,
+            name.clone(),
+            start,
+            dur,
+        );
+        let (ss, se) = self.inner(start, dur);
+        let server = self.push(Some(client), target, SynthKind::Server, name, ss, se - ss);
+        let child_failed = self.grow(server, r - 1, budget - 1, target);
+        let serr = self.fails(child_failed, 0.02).then_some(if http {
+            "HTTP 503 Service Unavailable"
+        } else {
+            "rpc error: code = Unavailable desc = upstream connect error or disconnect/reset before headers"
+        });
+        let cerr = ((serr.is_some() && self.chance(0.9)) || self.chance(0.003))
+            .then(|| serr.unwrap_or("context deadline exceeded"));
+        let id = self.rng.u32(10_000..999_999);
+        let path = route.replace("{id}", &id.to_string());
+        let port = if http { 8080 } else { 50051 };
+        let url = format!("http://{}.shop.svc:{port}{path}", t.name);
+        // Server
+        let mut a = Attrs::default();
+        if http {
+            a.str("http.method", method);
+            a.str("http.route", route);
+            a.str("http.url", url.clone());
+            a.int("http.status_code", if serr.is_some() { 503 } else { 200 });
+            a.str(
+                "http.user_agent",
+                format!("{}/2.3 (+shop)", SERVICES[svc].name),
+            );
+            a.int("http.request_content_length", self.rng.i64(0..8192));
+        } else {
+            a.rpc(&rpc_service, method, if serr.is_some() { 14 } else { 0 });
+            a.int("message.uncompressed_size", self.rng.i64(16..65536));
+            a.double("rpc.deadline_ms", self.rng.u32(1..40) as f64 * 250.0);
+        }
+        let ip = format!(
+            "10.{}.{}.{}",
+            self.rng.u8(0..16),
+            self.rng.u8(..),
+            self.rng.u8(1..255)
+        );
+        a.str("net.peer.ip", ip);
+        a.int("net.host.port", port);
+        self.common(&mut a, component(t.lang, http));
+        self.finish(server, a, serr);
+        // Client: a server error, or a timeout of its own.
+        let (http_status, grpc_status) = match (serr, cerr) {
+            (Some(_), _) => (503, 14),
+            (None, Some(_)) => (504, 4),
+            _ => (200, 0),
+        };
+        let mut a = Attrs::default();
+        if http {
+            a.str("http.method", method);
+            a.str("http.url", url);
+            a.int("http.status_code", http_status);
+            a.int("http.retry_count", if self.chance(0.05) { 1 } else { 0 });
+            a.double("http.timeout_s", self.rng.u32(1..20) as f64 * 0.5);
+        } else {
+            a.rpc(&rpc_service, method, grpc_status);
+            a.double("rpc.deadline_ms", self.rng.u32(1..40) as f64 * 250.0);
+        }
+        a.peer(t.name, format!("{}.shop.svc", t.name), port);
+        self.common(&mut a, component(SERVICES[svc].lang, http));
+        self.finish(client, a, cerr)
     }
 
     /// A leaf call: a database or cache query, a third-party API call, or a
@@ -1188,92 +1086,54 @@ impl Gen {
         };
         match (roll, store, s.external) {
             (0..=59, Some(db), _) => self.db_leaf(parent, svc, db, start, dur),
-            (60..=69, _, Some(ext)) => {
-                let (peer, host, path) = ext;
+            (60..=69, _, Some((peer, host, path))) => {
                 let method = if path.contains("send") || path.contains("intents") {
                     "POST"
                 } else {
                     "GET"
                 };
                 let name = format!("{method} {path}");
-                let idx = self.push(
-                    Some(parent),
-                    false,
-                    svc,
-                    SynthKind::Client,
-                    name,
-                    start,
-                    dur,
-                );
-                let error = if self.chance(0.06) {
-                    Some("HTTP 429 Too Many Requests")
-                } else {
-                    None
-                };
-                let mut attrs = Vec::with_capacity(10);
-                attrs.push(("http.method".into(), text(method)));
-                attrs.push(("http.url".into(), text(format!("https://{host}{path}"))));
-                attrs.push((
-                    "http.status_code".into(),
-                    SynthValue::Int(if error.is_some() { 429 } else { 200 }),
-                ));
-                attrs.push(("peer.service".into(), text(peer)));
-                attrs.push(("net.peer.name".into(), text(host)));
-                attrs.push(("net.peer.port".into(), SynthValue::Int(443)));
-                self.common(&mut attrs, component(s.lang, true));
-                attrs.push((
-                    "http.retry_count".into(),
-                    SynthValue::Int(if error.is_some() { 3 } else { 0 }),
-                ));
-                attrs.push(("http.timeout_s".into(), SynthValue::Double(10.0)));
-                self.finish(idx, attrs, error)
+                let idx = self.push(Some(parent), svc, SynthKind::Client, name, start, dur);
+                let error = self.chance(0.06).then_some("HTTP 429 Too Many Requests");
+                let mut a = Attrs::default();
+                a.str("http.method", method);
+                a.str("http.url", format!("https://{host}{path}"));
+                a.int("http.status_code", if error.is_some() { 429 } else { 200 });
+                a.peer(peer, host, 443);
+                self.common(&mut a, component(s.lang, true));
+                a.int("http.retry_count", if error.is_some() { 3 } else { 0 });
+                a.double("http.timeout_s", 10.0);
+                self.finish(idx, a, error)
             }
             _ => {
                 let op = *self.pick(&LEAF_OPS);
                 let idx = self.push(
                     Some(parent),
-                    false,
                     svc,
                     SynthKind::Internal,
                     op.to_owned(),
                     start,
                     dur,
                 );
-                let error = if self.chance(0.01) {
-                    Some("unexpected end of JSON input")
-                } else {
-                    None
-                };
-                let mut attrs = Vec::with_capacity(10);
-                attrs.push(("code.function".into(), text(op)));
-                attrs.push((
-                    "code.namespace".into(),
-                    text(format!("shop.{}.util", s.name)),
-                ));
-                attrs.push(("code.lineno".into(), SynthValue::Int(self.rng.i64(10..900))));
-                self.common(&mut attrs, "internal");
-                attrs.push((
-                    "payload.bytes".into(),
-                    SynthValue::Int(self.rng.i64(16..1 << 20)),
-                ));
-                attrs.push((
-                    "payload.compressed".into(),
-                    SynthValue::Bool(self.chance(0.3)),
-                ));
-                attrs.push((
-                    "payload.ratio".into(),
-                    SynthValue::Double(self.rng.u32(100..1000) as f64 / 1000.0),
-                ));
-                attrs.push(("product.name".into(), text(*self.pick(&PRODUCTS))));
-                attrs.push(("tenant".into(), text("eu-west")));
-                self.finish(idx, attrs, error)
+                let error = self.chance(0.01).then_some("unexpected end of JSON input");
+                let mut a = Attrs::default();
+                a.str("code.function", op);
+                a.str("code.namespace", format!("shop.{}.util", s.name));
+                a.int("code.lineno", self.rng.i64(10..900));
+                self.common(&mut a, "internal");
+                a.int("payload.bytes", self.rng.i64(16..1 << 20));
+                a.bool("payload.compressed", self.chance(0.3));
+                a.double("payload.ratio", self.rng.u32(100..1000) as f64 / 1000.0);
+                a.str("product.name", *self.pick(&PRODUCTS));
+                a.str("tenant", "eu-west");
+                self.finish(idx, a, error)
             }
         }
     }
 
     fn db_leaf(&mut self, parent: usize, svc: usize, db: Db, start: i64, dur: i64) -> bool {
         let s = &SERVICES[svc];
-        let mut attrs: Vec<(String, SynthValue)> = Vec::with_capacity(12);
+        let mut a = Attrs::default();
         let (name, error): (String, Option<&str>) = match db {
             Postgres | Mysql | Cassandra | Clickhouse => {
                 let table = *self.pick(s.tables);
@@ -1289,37 +1149,22 @@ impl Gen {
                     8 => ("UPDATE", format!("UPDATE {table} SET status = 'done', \"updatedAt\" = now() WHERE id = $1")),
                     _ => ("DELETE", format!("DELETE FROM {table} WHERE expires_at < now()")),
                 };
-                let error = if self.chance(0.03) {
-                    Some(*self.pick(&[
+                let error = self.chance(0.03).then(|| {
+                    *self.pick(&[
                         "deadlock detected",
                         "canceling statement due to statement timeout",
                         "duplicate key value violates unique constraint \"pk_id\"",
-                    ]))
-                } else {
-                    None
-                };
-                attrs.push(("db.system".into(), text(system)));
-                attrs.push((
-                    "db.name".into(),
-                    text(format!("shop_{}", s.name.replace('-', "_"))),
-                ));
-                attrs.push((
-                    "db.user".into(),
-                    text(format!("svc_{}", s.name.replace('-', "_"))),
-                ));
-                attrs.push(("db.statement".into(), text(stmt)));
-                attrs.push(("db.operation".into(), text(op)));
-                attrs.push(("db.sql.table".into(), text(table)));
-                attrs.push(("peer.service".into(), text(peer)));
-                attrs.push((
-                    "net.peer.name".into(),
-                    text(format!("{peer}-{}.db.svc", s.name)),
-                ));
-                attrs.push(("net.peer.port".into(), SynthValue::Int(port)));
-                attrs.push((
-                    "db.rows_affected".into(),
-                    SynthValue::Int(self.rng.i64(0..500)),
-                ));
+                    ])
+                });
+                let schema = s.name.replace('-', "_");
+                a.str("db.system", system);
+                a.str("db.name", format!("shop_{schema}"));
+                a.str("db.user", format!("svc_{schema}"));
+                a.str("db.statement", stmt);
+                a.str("db.operation", op);
+                a.str("db.sql.table", table);
+                a.peer(peer, format!("{peer}-{}.db.svc", s.name), port);
+                a.int("db.rows_affected", self.rng.i64(0..500));
                 (format!("{op} {table}"), error)
             }
             Redis => {
@@ -1336,22 +1181,15 @@ impl Gen {
                         ),
                     ),
                 };
-                let error = if self.chance(0.02) {
-                    Some("READONLY You can't write against a read only replica.")
-                } else {
-                    None
-                };
-                attrs.push(("db.system".into(), text("redis")));
-                attrs.push(("db.statement".into(), text(format!("{cmd} {key}"))));
-                attrs.push(("db.operation".into(), text(cmd)));
-                attrs.push((
-                    "db.redis.database_index".into(),
-                    SynthValue::Int(self.rng.i64(0..4)),
-                ));
-                attrs.push(("peer.service".into(), text("redis")));
-                attrs.push(("net.peer.name".into(), text("redis-master.cache.svc")));
-                attrs.push(("net.peer.port".into(), SynthValue::Int(6379)));
-                attrs.push(("cache.hit".into(), SynthValue::Bool(self.chance(0.8))));
+                let error = self
+                    .chance(0.02)
+                    .then_some("READONLY You can't write against a read only replica.");
+                a.str("db.system", "redis");
+                a.str("db.statement", format!("{cmd} {key}"));
+                a.str("db.operation", cmd);
+                a.int("db.redis.database_index", self.rng.i64(0..4));
+                a.peer("redis", "redis-master.cache.svc", 6379);
+                a.bool("cache.hit", self.chance(0.8));
                 (cmd.to_owned(), error)
             }
             Mongo => {
@@ -1360,19 +1198,13 @@ impl Gen {
                 let stmt =
                     serde_json::json!({"find": coll, "filter": {"name": product}, "limit": 20})
                         .to_string();
-                let error = if self.chance(0.02) {
-                    Some("operation exceeded time limit")
-                } else {
-                    None
-                };
-                attrs.push(("db.system".into(), text("mongodb")));
-                attrs.push(("db.name".into(), text("shop")));
-                attrs.push(("db.mongodb.collection".into(), text(coll)));
-                attrs.push(("db.statement".into(), text(stmt)));
-                attrs.push(("db.operation".into(), text("find")));
-                attrs.push(("peer.service".into(), text("mongodb")));
-                attrs.push(("net.peer.name".into(), text("mongo-0.mongo.svc")));
-                attrs.push(("net.peer.port".into(), SynthValue::Int(27017)));
+                let error = self.chance(0.02).then_some("operation exceeded time limit");
+                a.str("db.system", "mongodb");
+                a.str("db.name", "shop");
+                a.str("db.mongodb.collection", coll);
+                a.str("db.statement", stmt);
+                a.str("db.operation", "find");
+                a.peer("mongodb", "mongo-0.mongo.svc", 27017);
                 (format!("find {coll}"), error)
             }
             Elastic => {
@@ -1380,40 +1212,25 @@ impl Gen {
                 let product = *self.pick(&PRODUCTS);
                 let stmt = serde_json::json!({"query": {"match": {"name": product}}, "size": 24})
                     .to_string();
-                let error = if self.chance(0.02) {
-                    Some("search_phase_execution_exception")
-                } else {
-                    None
-                };
-                attrs.push(("db.system".into(), text("elasticsearch")));
-                attrs.push(("db.statement".into(), text(stmt)));
-                attrs.push(("db.operation".into(), text("search")));
-                attrs.push(("http.method".into(), text("POST")));
-                attrs.push((
-                    "http.url".into(),
-                    text(format!("http://es.search.svc:9200/{index}/_search")),
-                ));
-                attrs.push(("peer.service".into(), text("elasticsearch")));
-                attrs.push(("net.peer.name".into(), text("es.search.svc")));
-                attrs.push(("net.peer.port".into(), SynthValue::Int(9200)));
+                let error = self
+                    .chance(0.02)
+                    .then_some("search_phase_execution_exception");
+                a.str("db.system", "elasticsearch");
+                a.str("db.statement", stmt);
+                a.str("db.operation", "search");
+                a.str("http.method", "POST");
+                a.str(
+                    "http.url",
+                    format!("http://es.search.svc:9200/{index}/_search"),
+                );
+                a.peer("elasticsearch", "es.search.svc", 9200);
                 (format!("POST /{index}/_search"), error)
             }
         };
-        let idx = self.push(
-            Some(parent),
-            false,
-            svc,
-            SynthKind::Client,
-            name,
-            start,
-            dur,
-        );
-        self.common(&mut attrs, db_component(s.lang, db));
-        attrs.push((
-            "db.response_ms".into(),
-            SynthValue::Double((dur / 1000) as f64 / 1000.0),
-        ));
-        self.finish(idx, attrs, error)
+        let idx = self.push(Some(parent), svc, SynthKind::Client, name, start, dur);
+        self.common(&mut a, db_component(s.lang, db));
+        a.double("db.response_ms", (dur / 1000) as f64 / 1000.0);
+        self.finish(idx, a, error)
     }
 
     /// Grows one whole trace of `spans` spans rooted at a gateway request.
@@ -1425,7 +1242,6 @@ impl Gen {
         let dur = ((spans as f64 * NS_PER_SPAN).max(20e6) * self.uniform(0.9, 1.1)) as i64;
         let root = self.push(
             None,
-            false,
             GATEWAY,
             SynthKind::Server,
             format!("{method} {route}"),
@@ -1433,41 +1249,29 @@ impl Gen {
             dur,
         );
         let failed = self.grow(root, MAX_DEPTH, spans - 1, GATEWAY);
-        let error = if failed && self.chance(0.5) {
-            Some("HTTP 502 Bad Gateway")
-        } else {
-            None
-        };
+        let error = (failed && self.chance(0.5)).then_some("HTTP 502 Bad Gateway");
         let path = route.replace("{id}", &self.rng.u32(10_000..999_999).to_string());
-        let mut attrs = Vec::with_capacity(10);
-        attrs.push(("http.method".into(), text(method)));
-        attrs.push(("http.route".into(), text(route)));
-        attrs.push((
-            "http.url".into(),
-            text(format!(
-                "https://shop.example.com{path}?lang=fr&q=caf%C3%A9"
-            )),
-        ));
-        attrs.push((
-            "http.status_code".into(),
-            SynthValue::Int(if error.is_some() { 502 } else { 200 }),
-        ));
-        attrs.push((
-            "http.user_agent".into(),
-            text("Mozilla/5.0 (Macintosh; Intel Mac OS X 14_4) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Safari/605.1.15"),
-        ));
-        attrs.push((
-            "http.client_ip".into(),
-            text(format!("203.0.113.{}", self.rng.u8(1..255))),
-        ));
-        attrs.push(("net.host.port".into(), SynthValue::Int(443)));
-        self.common(&mut attrs, "net/http");
-        attrs.push((
-            "enduser.id".into(),
-            text(format!("user-{}", self.rng.u32(1..5_000_000))),
-        ));
-        attrs.push(("sampling.priority".into(), SynthValue::Double(1.0)));
-        self.finish(root, attrs, error);
+        let mut a = Attrs::default();
+        a.str("http.method", method);
+        a.str("http.route", route);
+        a.str(
+            "http.url",
+            format!("https://shop.example.com{path}?lang=fr&q=caf%C3%A9"),
+        );
+        a.int("http.status_code", if error.is_some() { 502 } else { 200 });
+        a.str(
+            "http.user_agent",
+            "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_4) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Safari/605.1.15",
+        );
+        a.str(
+            "http.client_ip",
+            format!("203.0.113.{}", self.rng.u8(1..255)),
+        );
+        a.int("net.host.port", 443);
+        self.common(&mut a, "net/http");
+        a.str("enduser.id", format!("user-{}", self.rng.u32(1..5_000_000)));
+        a.double("sampling.priority", 1.0);
+        self.finish(root, a, error);
     }
 }
 

@@ -385,6 +385,9 @@ fn build(seed: u64) -> Vec<Built> {
 
 type S = usize;
 
+/// A duration range in milliseconds: (shortest, longest).
+type Ms = (f64, f64);
+
 struct Tb {
     rng: Rng,
     trace: u128,
@@ -491,6 +494,12 @@ impl Tb {
         self.spans.len() - 1
     }
 
+    /// A child of `parent` in the same service.
+    fn open_in(&mut self, parent: S, name: &str, kind: SynthKind, start: i64) -> S {
+        let service = self.spans[parent].service.clone();
+        self.open(Some(parent), &service, name, kind, start)
+    }
+
     /// Ends span `s` at `end` and returns `end`.
     fn close(&mut self, s: S, end: i64) -> i64 {
         let span = &mut self.spans[s];
@@ -501,6 +510,11 @@ impl Tb {
 
     fn end(&self, s: S) -> i64 {
         self.spans[s].start_ns + self.spans[s].duration_ns
+    }
+
+    /// When the caller of `s` goes on: the end of `s` and a little work.
+    fn after(&mut self, s: S) -> i64 {
+        self.end(s) + self.tiny()
     }
 
     /// Adds attributes, replacing earlier values of the same keys.
@@ -531,162 +545,171 @@ impl Tb {
         }
     }
 
-    /// Records an exception event at `at` and fails the span with its message.
-    fn exception(&mut self, s: S, at: i64, ty: &str, message: &str, stack: &str) {
+    /// Fails `s` with an HTTP status (`error.type` unless already set).
+    fn fail_status(&mut self, s: S, status: u16) {
+        self.fail(s, &status_text(status));
+        self.set_default(s, "error.type", text(&status.to_string()));
+    }
+
+    /// Records exception `e` at `at` and fails the span with its message.
+    fn exception(&mut self, s: S, at: i64, e: &Exception) {
         let mut attrs = vec![
-            ("exception.type".to_owned(), text(ty)),
-            ("exception.message".to_owned(), text(message)),
+            kv("exception.type", text(e.ty)),
+            kv("exception.message", text(e.message)),
         ];
-        if !stack.is_empty() {
-            attrs.push(("exception.stacktrace".to_owned(), text(stack)));
+        if !e.stack.is_empty() {
+            attrs.push(kv("exception.stacktrace", text(e.stack)));
         }
         self.spans[s].events.push(SynthEvent {
             time_ns: at,
             name: "exception".to_owned(),
             attrs,
         });
-        self.fail(s, message);
-        self.set(s, [("error.type", text(ty))]);
+        self.fail(s, e.message);
+        self.set(s, [("error.type", text(e.ty))]);
     }
 
-    /// An internal span of fixed duration; returns it.
-    fn internal(&mut self, parent: S, service: &str, name: &str, start: i64, dur: i64) -> S {
-        let s = self.open(Some(parent), service, name, SynthKind::Internal, start);
+    /// Client span `s` (Go) gave up waiting: its context deadline passed at `at`.
+    fn deadline_exceeded(&mut self, s: S, at: i64) {
+        self.exception(s, at, &DEADLINE_EXCEEDED);
+        self.set(s, [("error.type", text("timeout"))]);
+    }
+
+    /// An internal span in the parent's service lasting `ms`; returns it.
+    fn internal(&mut self, parent: S, name: &str, start: i64, (lo, hi): Ms) -> S {
+        let dur = self.ms(lo, hi);
+        let s = self.open_in(parent, name, SynthKind::Internal, start);
         self.close(s, start + dur);
         s
     }
 
     // -- calls --
 
-    /// An HTTP call from `from` to the instrumented service `to`. `body` does
-    /// the server's work from the given time and returns (work end, status).
-    fn http<F>(&mut self, parent: S, from: &str, to: &str, req: Req, start: i64, body: F) -> (S, S)
+    /// A call from `parent`'s service to the instrumented service `to`: a
+    /// client span and, under it, the server span named alike. `body` does
+    /// the server's work from the given time and returns (work end, result).
+    fn call<F, R>(&mut self, parent: S, to: &str, name: &str, start: i64, body: F) -> (S, S, R)
     where
-        F: FnOnce(&mut Tb, S, i64) -> (i64, u16),
+        F: FnOnce(&mut Tb, S, i64) -> (i64, R),
     {
-        let name = format!("{} {}", req.method, req.route);
-        let c = self.open(Some(parent), from, &name, SynthKind::Client, start);
+        let c = self.open_in(parent, name, SynthKind::Client, start);
         let s_start = start + self.net();
-        let s = self.open(Some(c), to, &name, SynthKind::Server, s_start);
+        let s = self.open(Some(c), to, name, SynthKind::Server, s_start);
         let t = s_start + self.tiny();
-        let (work_end, status) = body(self, s, t);
+        let (work_end, result) = body(self, s, t);
         let s_end = work_end + self.tiny();
         self.close(s, s_end);
         let c_end = s_end + self.net();
         self.close(c, c_end);
+        (c, s, result)
+    }
 
+    /// An HTTP call to the instrumented service `to`. `body` does the
+    /// server's work from the given time and returns (work end, status).
+    fn http<F>(&mut self, parent: S, to: &str, req: Req, start: i64, body: F) -> (S, S)
+    where
+        F: FnOnce(&mut Tb, S, i64) -> (i64, u16),
+    {
+        let name = format!("{} {}", req.method, req.route);
+        let (c, s, status) = self.call(parent, to, &name, start, body);
         let (host, port) = host_of(to);
         let url = format!("http://{host}:{port}{}", req.path);
+        self.http_client_attrs(c, req.method, req.route, &url);
         self.set(
             c,
             [
-                ("http.request.method", text(req.method)),
-                ("url.full", text(&url)),
-                ("url.template", text(req.route)),
-                ("server.address", text(host)),
-                ("server.port", int(port)),
                 ("network.protocol.version", text("1.1")),
                 ("peer.service", text(to)),
                 ("http.response.status_code", int(status as i64)),
             ],
         );
-        let client_ip = pod_ip(from);
+        let client_ip = pod_ip(&self.spans[c].service);
+        self.http_server_attrs(s, req.method, req.route, &url, &client_ip);
         self.set(
             s,
             [
-                ("http.request.method", text(req.method)),
-                ("http.route", text(req.route)),
-                ("url.path", text(&req.path)),
-                ("url.scheme", text("http")),
-                ("server.address", text(host)),
-                ("server.port", int(port)),
-                ("client.address", text(&client_ip)),
                 ("network.protocol.version", text("1.1")),
                 ("http.response.status_code", int(status as i64)),
             ],
         );
         if status >= 400 {
-            let msg = status_text(status);
-            self.fail(c, &msg);
-            self.set_default(c, "error.type", text(&status.to_string()));
+            self.fail_status(c, status);
             if status >= 500 {
-                self.fail(s, &msg);
-                self.set_default(s, "error.type", text(&status.to_string()));
+                self.fail_status(s, status);
             }
         }
         (c, s)
     }
 
-    /// An HTTP call to a service outside the shop (no server span).
-    #[allow(clippy::too_many_arguments)]
-    fn http_external(
-        &mut self,
-        parent: S,
-        from: &str,
-        method: &str,
-        route: &str,
-        url: &str,
-        peer: &str,
-        start: i64,
-        dur: i64,
-        status: u16,
-    ) -> S {
-        let name = format!("{method} {route}");
-        let c = self.open(Some(parent), from, &name, SynthKind::Client, start);
-        self.close(c, start + dur);
-        let host = url
-            .split("://")
-            .nth(1)
-            .and_then(|r| r.split('/').next())
-            .unwrap_or(url)
-            .to_owned();
+    /// The request attributes of an HTTP client span.
+    fn http_client_attrs(&mut self, c: S, method: &str, route: &str, url: &str) {
+        let (_, host, port, _) = split_url(url);
         self.set(
             c,
             [
                 ("http.request.method", text(method)),
                 ("url.full", text(url)),
                 ("url.template", text(route)),
-                ("server.address", text(&host)),
-                ("server.port", int(443)),
+                ("server.address", text(host)),
+                ("server.port", int(port)),
+            ],
+        );
+    }
+
+    /// The request attributes of an HTTP server span.
+    fn http_server_attrs(&mut self, s: S, method: &str, route: &str, url: &str, client: &str) {
+        let (scheme, host, port, path) = split_url(url);
+        self.set(
+            s,
+            [
+                ("http.request.method", text(method)),
+                ("http.route", text(route)),
+                ("url.path", text(path)),
+                ("url.scheme", text(scheme)),
+                ("server.address", text(host)),
+                ("server.port", int(port)),
+                ("client.address", text(client)),
+            ],
+        );
+    }
+
+    /// An HTTP call to an API outside the shop (no server span).
+    fn http_external(&mut self, parent: S, api: &Api, start: i64, dur: i64, status: u16) -> S {
+        let name = format!("{} {}", api.method, api.route);
+        let c = self.open_in(parent, &name, SynthKind::Client, start);
+        self.close(c, start + dur);
+        self.http_client_attrs(c, api.method, api.route, api.url);
+        self.set(
+            c,
+            [
                 ("network.protocol.version", text("2")),
-                ("peer.service", text(peer)),
+                ("peer.service", text(api.peer)),
                 ("http.response.status_code", int(status as i64)),
             ],
         );
         if status >= 400 {
-            self.fail(c, &status_text(status));
-            self.set(c, [("error.type", text(&status.to_string()))]);
+            self.fail_status(c, status);
         }
         c
     }
 
     /// A gRPC call; `body` does the server's work and returns its end.
-    #[allow(clippy::too_many_arguments)]
     fn grpc<F>(
         &mut self,
         parent: S,
-        from: &str,
         to: &str,
         service: &str,
         method: &str,
         start: i64,
         body: F,
-    ) -> (S, S)
+    ) -> S
     where
         F: FnOnce(&mut Tb, S, i64) -> i64,
     {
         let name = format!("{service}/{method}");
-        let c = self.open(Some(parent), from, &name, SynthKind::Client, start);
-        let s_start = start + self.net();
-        let s = self.open(Some(c), to, &name, SynthKind::Server, s_start);
-        let t = s_start + self.tiny();
-        let work_end = body(self, s, t);
-        let s_end = work_end + self.tiny();
-        self.close(s, s_end);
-        let c_end = s_end + self.net();
-        self.close(c, c_end);
+        let (c, s, ()) = self.call(parent, to, &name, start, |tb, s, t| (body(tb, s, t), ()));
         let (host, _) = host_of(to);
-        for (span, server) in [(c, false), (s, true)] {
+        for span in [c, s] {
             self.set(
                 span,
                 [
@@ -698,37 +721,27 @@ impl Tb {
                     ("server.port", int(50051)),
                 ],
             );
-            if server {
-                let ip = pod_ip(from);
-                self.set(span, [("client.address", text(&ip))]);
-            } else {
-                self.set(span, [("peer.service", text(to))]);
-            }
         }
-        (c, s)
+        self.set(c, [("peer.service", text(to))]);
+        let client_ip = pod_ip(&self.spans[c].service);
+        self.set(s, [("client.address", text(&client_ip))]);
+        c
     }
 
-    /// A database call of fixed duration.
-    #[allow(clippy::too_many_arguments)]
-    fn db(
-        &mut self,
-        parent: S,
-        service: &str,
-        db: Db,
-        op: &str,
-        table: &str,
-        query: &str,
-        start: i64,
-        dur: i64,
-    ) -> S {
+    /// A database call of fixed duration from `parent`'s service. The
+    /// operation is the statement's first word; `table` is empty for
+    /// statements on no table.
+    fn db(&mut self, parent: S, db: Db, table: &str, query: &str, start: i64, dur: i64) -> S {
+        let op = query.split(' ').next().unwrap_or(query);
         let name = if db.system == "redis" || table.is_empty() {
             op.to_owned()
         } else {
             format!("{op} {}.{table}", db.namespace)
         };
-        let s = self.open(Some(parent), service, &name, SynthKind::Client, start);
+        let s = self.open_in(parent, &name, SynthKind::Client, start);
         self.close(s, start + dur);
         // Older instrumentations (Go, .NET here) still write db.statement.
+        let service = self.spans[s].service.as_str();
         let query_key = if matches!(service, "inventory-service" | "loyalty-service") {
             "db.statement"
         } else {
@@ -752,38 +765,51 @@ impl Tb {
         s
     }
 
-    /// A Redis command; `hit` adds `app.cache.hit`.
-    fn redis(
+    /// A database call lasting `ms`.
+    fn query(
         &mut self,
         parent: S,
-        service: &str,
-        cmd: &str,
-        key: &str,
+        db: Db,
+        table: &str,
+        query: &str,
         start: i64,
-        hit: Option<bool>,
+        (lo, hi): Ms,
     ) -> S {
+        let dur = self.ms(lo, hi);
+        self.db(parent, db, table, query, start, dur)
+    }
+
+    /// A Redis command; `hit` adds `app.cache.hit`.
+    fn redis(&mut self, parent: S, cmd: &str, key: &str, start: i64, hit: Option<bool>) -> S {
         let dur = self.ms(0.15, 0.7);
-        let s = self.db(
-            parent,
-            service,
-            REDIS,
-            cmd,
-            "",
-            &format!("{cmd} {key}"),
-            start,
-            dur,
-        );
+        let s = self.db(parent, REDIS, "", &format!("{cmd} {key}"), start, dur);
         if let Some(hit) = hit {
             self.set(s, [("app.cache.hit", SynthValue::Bool(hit))]);
         }
         s
     }
 
+    /// Reads `key` from Redis; on a miss, `load` queries the database from
+    /// the given time and the value is written back. Returns the last Redis
+    /// command.
+    fn cached<F>(&mut self, parent: S, key: &str, hit: bool, start: i64, load: F) -> S
+    where
+        F: FnOnce(&mut Tb, i64) -> S,
+    {
+        let r = self.redis(parent, "GET", key, start, Some(hit));
+        if hit {
+            return r;
+        }
+        let t = self.after(r);
+        let d = load(self, t);
+        let t = self.after(d);
+        self.redis(parent, "SET", key, t, None)
+    }
+
     /// `{topic} publish`, a Kafka producer span.
-    fn publish(&mut self, parent: S, service: &str, topic: &str, key: &str, start: i64) -> S {
-        let s = self.open(
-            Some(parent),
-            service,
+    fn publish(&mut self, parent: S, topic: &str, key: &str, start: i64) -> S {
+        let s = self.open_in(
+            parent,
             &format!("{topic} publish"),
             SynthKind::Producer,
             start,
@@ -880,6 +906,40 @@ fn req<'a>(method: &'a str, route: &'a str, path: impl Into<String>) -> Req<'a> 
         path: path.into(),
     }
 }
+
+/// (scheme, host, port, path) of an absolute URL.
+fn split_url(url: &str) -> (&str, &str, i64, &str) {
+    let (scheme, rest) = url.split_once("://").unwrap_or(("https", url));
+    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    let (host, port) = match authority.split_once(':') {
+        Some((host, port)) => (host, port.parse().unwrap_or(0)),
+        None => (authority, if scheme == "http" { 80 } else { 443 }),
+    };
+    (scheme, host, port, path)
+}
+
+/// An HTTP API outside the shop.
+struct Api {
+    /// Its `peer.service`.
+    peer: &'static str,
+    method: &'static str,
+    route: &'static str,
+    url: &'static str,
+}
+
+const STRIPE: Api = Api {
+    peer: "stripe",
+    method: "POST",
+    route: "/v1/payment_intents",
+    url: "https://api.stripe.com/v1/payment_intents",
+};
+
+const IDP_JWKS: Api = Api {
+    peer: "shop-idp",
+    method: "GET",
+    route: "/.well-known/jwks.json",
+    url: "https://login.shop-idp.example/.well-known/jwks.json",
+};
 
 #[derive(Clone, Copy)]
 struct Db {
@@ -1023,6 +1083,14 @@ impl Ctx {
     fn total(&self) -> SynthValue {
         SynthValue::Double(self.total_cents() as f64 / 100.0)
     }
+
+    fn lines(&self) -> SynthValue {
+        int(self.items.len() as i64)
+    }
+
+    fn customer_type(&self) -> SynthValue {
+        text(if self.guest { "guest" } else { "registered" })
+    }
 }
 
 fn trace(tb: &mut Tb, p: &Plan, start: i64) {
@@ -1044,21 +1112,12 @@ const BROWSER_UA: &str = "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_6) AppleWebK
 /// A request from the internet to api-gateway, optionally from a browser
 /// (web-frontend root span). `body` does the gateway's work and returns
 /// (the time the gateway answers, status). Returns the gateway span.
-#[allow(clippy::too_many_arguments)]
-fn request<F>(
-    tb: &mut Tb,
-    frontend: bool,
-    method: &str,
-    route: &str,
-    path: &str,
-    user: Option<&str>,
-    t0: i64,
-    body: F,
-) -> S
+fn request<F>(tb: &mut Tb, frontend: bool, r: Req, user: Option<&str>, t0: i64, body: F) -> S
 where
     F: FnOnce(&mut Tb, S, i64) -> (i64, u16),
 {
-    let name = format!("{method} {route}");
+    let name = format!("{} {}", r.method, r.route);
+    let url = format!("https://shop.example.com{}", r.path);
     let fe = frontend.then(|| tb.open(None, "web-frontend", &name, SynthKind::Client, t0));
     let gw_start = if fe.is_some() {
         t0 + tb.ms(12.0, 45.0)
@@ -1070,16 +1129,10 @@ where
     let (end, status) = body(tb, gw, t);
     tb.close(gw, end);
     let client_ip = format!("203.0.113.{}", tb.rng.u8(2..250));
+    tb.http_server_attrs(gw, r.method, r.route, &url, &client_ip);
     tb.set(
         gw,
         [
-            ("http.request.method", text(method)),
-            ("http.route", text(route)),
-            ("url.path", text(path)),
-            ("url.scheme", text("https")),
-            ("server.address", text("shop.example.com")),
-            ("server.port", int(443)),
-            ("client.address", text(&client_ip)),
             ("user_agent.original", text(BROWSER_UA)),
             ("network.protocol.version", text("2")),
             ("http.response.status_code", int(status as i64)),
@@ -1089,62 +1142,55 @@ where
         tb.set(gw, [("enduser.id", text(u))]);
     }
     if status >= 500 {
-        tb.fail(gw, &status_text(status));
-        tb.set(gw, [("error.type", text(&status.to_string()))]);
+        tb.fail_status(gw, status);
     }
     if let Some(fe) = fe {
         let back = tb.ms(10.0, 40.0);
         tb.close(fe, end + back);
+        tb.http_client_attrs(fe, r.method, r.route, &url);
         tb.set(
             fe,
             [
-                ("http.request.method", text(method)),
-                ("url.full", text(&format!("https://shop.example.com{path}"))),
-                ("url.template", text(route)),
-                ("server.address", text("shop.example.com")),
-                ("server.port", int(443)),
                 ("http.response.status_code", int(status as i64)),
                 ("user_agent.original", text(BROWSER_UA)),
             ],
         );
         if status >= 400 {
-            tb.fail(fe, &status_text(status));
-            tb.set(fe, [("error.type", text(&status.to_string()))]);
+            tb.fail_status(fe, status);
         }
     }
     gw
 }
 
+/// A request from a signed-in customer: the gateway has auth-service verify
+/// the token, then `body` does the rest of the gateway's work.
+fn signed_in<F>(tb: &mut Tb, frontend: bool, r: Req, ctx: &Ctx, t0: i64, body: F) -> S
+where
+    F: FnOnce(&mut Tb, S, i64) -> (i64, u16),
+{
+    request(tb, frontend, r, Some(&ctx.user), t0, |tb, gw, t| {
+        let t = auth(tb, gw, t, &ctx.user) + tb.tiny();
+        body(tb, gw, t)
+    })
+}
+
 /// api-gateway -> auth-service VerifyToken. Returns when the gateway has the answer.
 fn auth(tb: &mut Tb, gw: S, t: i64, user: &str) -> i64 {
     let jwks_miss = tb.chance(0.15);
-    let (c, _) = tb.grpc(
+    let c = tb.grpc(
         gw,
-        "api-gateway",
         "auth-service",
         "auth.v1.AuthService",
         "VerifyToken",
         t,
-        |tb, s, t| {
-            let mut t = t;
+        |tb, s, mut t| {
             if jwks_miss {
                 let dur = tb.ms(35.0, 90.0);
-                let j = tb.http_external(
-                    s,
-                    "auth-service",
-                    "GET",
-                    "/.well-known/jwks.json",
-                    "https://login.shop-idp.example/.well-known/jwks.json",
-                    "shop-idp",
-                    t,
-                    dur,
-                    200,
-                );
+                let j = tb.http_external(s, &IDP_JWKS, t, dur, 200);
                 tb.set(j, [("app.cache.hit", SynthValue::Bool(false))]);
-                t = tb.end(j) + tb.tiny();
+                t = tb.after(j);
             }
-            let dur = tb.ms(0.08, 0.45);
-            let v = tb.internal(s, "auth-service", "jwt.verify", t, dur);
+            let v = tb.internal(s, "jwt.verify", t, (0.08, 0.45));
             let kid = format!("shop-2026-{}", if jwks_miss { "11b" } else { "11a" });
             tb.set(
                 v,
@@ -1155,11 +1201,11 @@ fn auth(tb: &mut Tb, gw: S, t: i64, user: &str) -> i64 {
                     ("enduser.id", text(user)),
                 ],
             );
-            let t = tb.end(v) + tb.tiny();
+            let t = tb.after(v);
             let jti = format!("revoked:jti:{:012x}", tb.rng.u64(..) >> 16);
-            let r = tb.redis(s, "auth-service", "EXISTS", &jti, t, None);
+            let r = tb.redis(s, "EXISTS", &jti, t, None);
             tb.set(s, [("enduser.id", text(user))]);
-            tb.end(r) + tb.tiny()
+            tb.after(r)
         },
     );
     tb.end(c)
@@ -1167,28 +1213,12 @@ fn auth(tb: &mut Tb, gw: S, t: i64, user: &str) -> i64 {
 
 /// Healthy fire-and-forget analytics event, started at `t`; returns its end.
 fn analytics_ok(tb: &mut Tb, gw: S, t: i64, event: &str) -> i64 {
-    let (c, s) = tb.http(
-        gw,
-        "api-gateway",
-        "analytics-service",
-        req("POST", "/events", "/events"),
-        t,
-        |tb, s, t| {
-            let dur = tb.ms(1.5, 5.0);
-            let q = "INSERT INTO events (ts, name, user_id, props) VALUES";
-            let i = tb.db(
-                s,
-                "analytics-service",
-                CLICKHOUSE,
-                "INSERT",
-                "events",
-                q,
-                t,
-                dur,
-            );
-            (tb.end(i), 202)
-        },
-    );
+    let r = req("POST", "/events", "/events");
+    let (c, s) = tb.http(gw, "analytics-service", r, t, |tb, s, t| {
+        let q = "INSERT INTO events (ts, name, user_id, props) VALUES";
+        let i = tb.query(s, CLICKHOUSE, "events", q, t, (1.5, 5.0));
+        (tb.end(i), 202)
+    });
     tb.set(s, [("app.analytics.event", text(event))]);
     tb.set(c, [("app.analytics.event", text(event))]);
     tb.end(c)
@@ -1198,34 +1228,20 @@ fn analytics_ok(tb: &mut Tb, gw: S, t: i64, event: &str) -> i64 {
 fn loyalty_balance(tb: &mut Tb, gw: S, t: i64, ctx: &Ctx) -> i64 {
     let hit = tb.chance(0.6);
     let balance = tb.rng.i64(0..9000);
-    let (c, _) = tb.grpc(
+    let c = tb.grpc(
         gw,
-        "api-gateway",
         "loyalty-service",
         "loyalty.v1.LoyaltyService",
         "GetBalance",
         t,
         |tb, s, t| {
             let key = format!("loyalty:balance:{}", ctx.user);
-            let r = tb.redis(s, "loyalty-service", "GET", &key, t, Some(hit));
-            let mut t = tb.end(r) + tb.tiny();
-            if !hit {
-                let dur = tb.ms(2.0, 6.0);
+            let r = tb.cached(s, &key, hit, t, |tb, t| {
                 let q = "SELECT points, tier FROM accounts WHERE user_id = @userId";
-                let d = tb.db(
-                    s,
-                    "loyalty-service",
-                    MSSQL_LOYALTY,
-                    "SELECT",
-                    "accounts",
-                    q,
-                    t,
-                    dur,
-                );
-                t = tb.end(d) + tb.tiny();
-                let r = tb.redis(s, "loyalty-service", "SET", &key, t, None);
-                t = tb.end(r);
-            }
+                tb.query(s, MSSQL_LOYALTY, "accounts", q, t, (2.0, 6.0))
+            });
+            // After a miss the answer goes out as soon as the value is cached.
+            let t = if hit { tb.after(r) } else { tb.end(r) };
             tb.set(s, [("app.loyalty.balance", int(balance))]);
             t + tb.tiny()
         },
@@ -1236,47 +1252,21 @@ fn loyalty_balance(tb: &mut Tb, gw: S, t: i64, ctx: &Ctx) -> i64 {
 /// api-gateway -> cart-service GET /cart/{cartId}, products batched or (N+1)
 /// one by one.
 fn cart_get(tb: &mut Tb, gw: S, t: i64, ctx: &Ctx, n_plus_one: bool) -> i64 {
-    let path = format!("/cart/{}", ctx.cart);
-    let r = req("GET", "/cart/{cartId}", path);
-    let (c, s) = tb.http(gw, "api-gateway", "cart-service", r, t, |tb, s, t| {
+    let r = req("GET", "/cart/{cartId}", format!("/cart/{}", ctx.cart));
+    let (c, s) = tb.http(gw, "cart-service", r, t, |tb, s, t| {
         let key = format!("cart:{}", ctx.cart);
         let hit = tb.chance(0.7);
-        let r = tb.redis(s, "cart-service", "GET", &key, t, Some(hit));
-        let mut t = tb.end(r) + tb.tiny();
-        if !hit {
-            let dur = tb.ms(1.5, 4.0);
+        let r = tb.cached(s, &key, hit, t, |tb, t| {
             let q = "SELECT sku, quantity FROM cart_items WHERE cart_id = $1";
-            let d = tb.db(
-                s,
-                "cart-service",
-                PG_SHOP,
-                "SELECT",
-                "cart_items",
-                q,
-                t,
-                dur,
-            );
-            t = tb.end(d) + tb.tiny();
-            let r = tb.redis(s, "cart-service", "SET", &key, t, None);
-            t = tb.end(r) + tb.tiny();
-        }
+            tb.query(s, PG_SHOP, "cart_items", q, t, (1.5, 4.0))
+        });
+        let mut t = tb.after(r);
         if n_plus_one {
             for (sku, _, _) in &ctx.items {
-                let path = format!("/products/{sku}");
-                let r = req("GET", "/products/{id}", path);
-                let (pc, _) = tb.http(s, "cart-service", "inventory-service", r, t, |tb, ps, t| {
-                    let dur = tb.ms(0.9, 2.6);
+                let r = req("GET", "/products/{id}", format!("/products/{sku}"));
+                let (pc, _) = tb.http(s, "inventory-service", r, t, |tb, ps, t| {
                     let q = "SELECT id, name, price_cents, image_url FROM products WHERE id = $1";
-                    let d = tb.db(
-                        ps,
-                        "inventory-service",
-                        PG_SHOP,
-                        "SELECT",
-                        "products",
-                        q,
-                        t,
-                        dur,
-                    );
+                    let d = tb.query(ps, PG_SHOP, "products", q, t, (0.9, 2.6));
                     tb.set(ps, [("app.product.sku", text(sku))]);
                     (tb.end(d), 200)
                 });
@@ -1284,36 +1274,27 @@ fn cart_get(tb: &mut Tb, gw: S, t: i64, ctx: &Ctx, n_plus_one: bool) -> i64 {
             }
         } else {
             let ids: Vec<&str> = ctx.items.iter().map(|(s, _, _)| s.as_str()).collect();
-            let path = format!("/products?ids={}", ids.join(","));
-            let n = ids.len() as i64;
-            let r = req("GET", "/products", path);
-            let (pc, _) = tb.http(s, "cart-service", "inventory-service", r, t, |tb, ps, t| {
-                let dur = tb.ms(1.5, 4.0);
+            let r = req(
+                "GET",
+                "/products",
+                format!("/products?ids={}", ids.join(",")),
+            );
+            let (pc, _) = tb.http(s, "inventory-service", r, t, |tb, ps, t| {
                 let q = "SELECT id, name, price_cents, image_url FROM products WHERE id = ANY($1)";
-                let d = tb.db(
-                    ps,
-                    "inventory-service",
-                    PG_SHOP,
-                    "SELECT",
-                    "products",
-                    q,
-                    t,
-                    dur,
-                );
-                tb.set(ps, [("app.products.count", int(n))]);
+                let d = tb.query(ps, PG_SHOP, "products", q, t, (1.5, 4.0));
+                tb.set(ps, [("app.products.count", int(ids.len() as i64))]);
                 (tb.end(d), 200)
             });
-            t = tb.end(pc) + tb.tiny();
+            t = tb.after(pc);
         }
         (t, 200)
     });
-    let items = ctx.items.len() as i64;
     for span in [c, s] {
         tb.set(
             span,
             [
                 ("app.cart.id", text(&ctx.cart)),
-                ("app.cart.items", int(items)),
+                ("app.cart.items", ctx.lines()),
             ],
         );
     }
@@ -1329,22 +1310,13 @@ fn cart_get(tb: &mut Tb, gw: S, t: i64, ctx: &Ctx, n_plus_one: bool) -> i64 {
 
 /// inventory-service's stock lookup: 5-20 ms, or about 2 s when `slow`.
 fn stock_query(tb: &mut Tb, parent: S, t: i64, sku: &str, slow: bool) -> S {
-    let dur = if slow {
-        tb.ms(1_850.0, 2_300.0)
+    let ms = if slow {
+        (1_850.0, 2_300.0)
     } else {
-        tb.ms(5.0, 20.0)
+        (5.0, 20.0)
     };
     let q = "SELECT sku, quantity, reserved, warehouse_id FROM stock WHERE sku = $1";
-    let d = tb.db(
-        parent,
-        "inventory-service",
-        PG_SHOP,
-        "SELECT",
-        "stock",
-        q,
-        t,
-        dur,
-    );
+    let d = tb.query(parent, PG_SHOP, "stock", q, t, ms);
     tb.set(d, [("app.product.sku", text(sku))]);
     d
 }
@@ -1357,121 +1329,48 @@ struct OrderOut {
 /// api-gateway -> order-service POST /orders.
 fn order_create(tb: &mut Tb, gw: S, t: i64, ctx: &Ctx, c: Checkout) -> OrderOut {
     let r = req("POST", "/orders", "/orders");
-    let (oc, os) = tb.http(gw, "api-gateway", "order-service", r, t, |tb, s, t| {
-        let dur = tb.ms(0.3, 1.2);
-        let v = tb.internal(s, "order-service", "OrderValidator.validate", t, dur);
-        tb.set(v, [("app.order.lines", int(ctx.items.len() as i64))]);
-        let mut t = tb.end(v) + tb.tiny();
-        let dur = tb.ms(1.5, 4.0);
-        let q = Q_INSERT_ORDER;
-        let d = tb.db(s, "order-service", PG_SHOP, "INSERT", "orders", q, t, dur);
-        t = tb.end(d) + tb.tiny();
+    let (oc, os) = tb.http(gw, "order-service", r, t, |tb, s, t| {
+        let v = tb.internal(s, "OrderValidator.validate", t, (0.3, 1.2));
+        tb.set(v, [("app.order.lines", ctx.lines())]);
+        let t = tb.after(v);
+        let d = tb.query(s, PG_SHOP, "orders", Q_INSERT_ORDER, t, (1.5, 4.0));
+        let t = tb.after(d);
         match c.payment {
             Payment::Async => {
-                let dur = tb.ms(1.0, 3.0) + ctx.items.len() as i64 * 40 * US;
-                let q = Q_INSERT_ORDER_ITEMS;
-                let d = tb.db(
-                    s,
-                    "order-service",
-                    PG_SHOP,
-                    "INSERT",
-                    "order_items",
-                    q,
-                    t,
-                    dur,
-                );
-                tb.set(
-                    d,
-                    [("db.operation.batch.size", int(ctx.items.len() as i64))],
-                );
-                t = tb.end(d) + tb.tiny();
-                let dur = tb.ms(0.8, 2.0);
-                let q = Q_INSERT_OUTBOX;
-                let d = tb.db(s, "order-service", PG_SHOP, "INSERT", "outbox", q, t, dur);
+                let lines = ctx.items.len() as i64;
+                let dur = tb.ms(1.0, 3.0) + lines * 40 * US;
+                let d = tb.db(s, PG_SHOP, "order_items", Q_INSERT_ORDER_ITEMS, t, dur);
+                tb.set(d, [("db.operation.batch.size", int(lines))]);
+                let t = tb.after(d);
+                let d = tb.query(s, PG_SHOP, "outbox", Q_INSERT_OUTBOX, t, (0.8, 2.0));
                 tb.set(d, [("app.outbox.event_type", text("OrderPlaced"))]);
-                t = tb.end(d) + tb.tiny();
-                let dur = tb.ms(0.5, 2.0);
-                let d = tb.db(s, "order-service", PG_SHOP, "COMMIT", "", "COMMIT", t, dur);
+                let t = tb.after(d);
+                let d = tb.query(s, PG_SHOP, "", "COMMIT", t, (0.5, 2.0));
                 (tb.end(d), 201)
             }
             Payment::Declined => {
                 let (pc, _) = payment_authorize(tb, s, t, ctx);
-                t = tb.end(pc) + tb.tiny();
-                let dur = tb.ms(0.4, 1.5);
-                let d = tb.db(
-                    s,
-                    "order-service",
-                    PG_SHOP,
-                    "ROLLBACK",
-                    "",
-                    "ROLLBACK",
-                    t,
-                    dur,
-                );
-                t = tb.end(d) + tb.tiny();
-                tb.exception(
-                    s,
-                    t,
-                    "com.shop.orders.PaymentFailedException",
-                    "payment authorization failed: card declined",
-                    ORDER_PAYMENT_FAILED_STACK,
-                );
-                (t + tb.tiny(), 500)
+                abandon_order(tb, s, pc, &PAYMENT_FAILED, 500)
             }
             Payment::Down => {
                 // payment-service accepts the connection and never answers.
                 let timeout = 30 * SEC + tb.ms(0.5, 3.0);
-                let pc = tb.open(
-                    Some(s),
-                    "order-service",
-                    "POST /payments/authorize",
-                    SynthKind::Client,
-                    t,
-                );
+                let pc = tb.open_in(s, "POST /payments/authorize", SynthKind::Client, t);
                 tb.close(pc, t + timeout);
+                let route = "/payments/authorize";
                 let url = "http://payment-service.shop.svc:8080/payments/authorize";
+                tb.http_client_attrs(pc, "POST", route, url);
                 tb.set(
                     pc,
                     [
-                        ("http.request.method", text("POST")),
-                        ("url.full", text(url)),
-                        ("url.template", text("/payments/authorize")),
-                        ("server.address", text("payment-service.shop.svc")),
-                        ("server.port", int(8080)),
                         ("network.protocol.version", text("1.1")),
                         ("peer.service", text("payment-service")),
                         ("app.order.id", text(&ctx.order)),
                         ("app.http.read_timeout_ms", int(30_000)),
                     ],
                 );
-                tb.exception(
-                    pc,
-                    t + timeout,
-                    "java.net.SocketTimeoutException",
-                    "Read timed out",
-                    SOCKET_TIMEOUT_STACK,
-                );
-                t = tb.end(pc) + tb.tiny();
-                let dur = tb.ms(0.4, 1.5);
-                let d = tb.db(
-                    s,
-                    "order-service",
-                    PG_SHOP,
-                    "ROLLBACK",
-                    "",
-                    "ROLLBACK",
-                    t,
-                    dur,
-                );
-                t = tb.end(d) + tb.tiny();
-                tb.exception(
-                    s,
-                    t,
-                    "com.shop.orders.PaymentUnavailableException",
-                    "payment-service unavailable: Read timed out",
-                    PAYMENT_UNAVAILABLE_STACK,
-                );
-                (t + tb.tiny(), 503)
+                tb.exception(pc, t + timeout, &SOCKET_TIMEOUT);
+                abandon_order(tb, s, pc, &PAYMENT_UNAVAILABLE, 503)
             }
         }
     });
@@ -1483,11 +1382,8 @@ fn order_create(tb: &mut Tb, gw: S, t: i64, ctx: &Ctx, c: Checkout) -> OrderOut 
         [
             ("app.order.total", ctx.total()),
             ("app.order.currency", text("EUR")),
-            ("app.cart.items", int(ctx.items.len() as i64)),
-            (
-                "app.customer.type",
-                text(if ctx.guest { "guest" } else { "registered" }),
-            ),
+            ("app.cart.items", ctx.lines()),
+            ("app.customer.type", ctx.customer_type()),
             ("enduser.id", text(&ctx.user)),
         ],
     );
@@ -1497,92 +1393,28 @@ fn order_create(tb: &mut Tb, gw: S, t: i64, ctx: &Ctx, c: Checkout) -> OrderOut 
     }
 }
 
+/// order-service gives the order up after the failed payment call `pc`: it
+/// rolls the transaction back and fails with `e`. Returns (answer, status).
+fn abandon_order(tb: &mut Tb, s: S, pc: S, e: &Exception, status: u16) -> (i64, u16) {
+    let t = tb.after(pc);
+    let d = tb.query(s, PG_SHOP, "", "ROLLBACK", t, (0.4, 1.5));
+    let t = tb.after(d);
+    tb.exception(s, t, e);
+    (t + tb.tiny(), status)
+}
+
 /// order-service -> payment-service POST /payments/authorize, card declined.
 fn payment_authorize(tb: &mut Tb, parent: S, t: i64, ctx: &Ctx) -> (S, S) {
     let code = ["insufficient_funds", "do_not_honor", "expired_card"][tb.rng.usize(0..3)];
-    let (c, s) = tb.http(
-        parent,
-        "order-service",
-        "payment-service",
-        req("POST", "/payments/authorize", "/payments/authorize"),
-        t,
-        |tb, s, t| {
-            let dur = tb.ms(1.0, 3.0);
-            let q = Q_PAYMENT_METHOD;
-            let d = tb.db(
-                s,
-                "payment-service",
-                PG_PAYMENTS,
-                "SELECT",
-                "payment_methods",
-                q,
-                t,
-                dur,
-            );
-            let t = tb.end(d) + tb.tiny();
-            let p = tb.open(
-                Some(s),
-                "payment-service",
-                "PaymentProcessor.authorize",
-                SynthKind::Internal,
-                t,
-            );
-            let dur = tb.ms(180.0, 420.0);
-            let at = t + tb.tiny();
-            let x = tb.http_external(
-                p,
-                "payment-service",
-                "POST",
-                "/v1/payment_intents",
-                "https://api.stripe.com/v1/payment_intents",
-                "stripe",
-                at,
-                dur,
-                402,
-            );
-            tb.set(x, [("app.payment.decline_code", text(code))]);
-            let t = tb.end(x) + tb.tiny();
-            tb.exception(
-                p,
-                t,
-                "com.shop.payment.CardDeclinedException",
-                "card declined",
-                CARD_DECLINED_STACK,
-            );
-            tb.set(
-                p,
-                [
-                    ("app.payment.provider", text("stripe")),
-                    ("app.payment.amount", ctx.total()),
-                    ("app.payment.currency", text("EUR")),
-                    ("app.payment.decline_code", text(code)),
-                    ("app.payment.card_brand", text("visa")),
-                ],
-            );
-            let p_end = t + tb.tiny();
-            let t = tb.close(p, p_end) + tb.tiny();
-            let dur = tb.ms(1.0, 2.5);
-            let q = Q_DECLINED_TX;
-            let d = tb.db(
-                s,
-                "payment-service",
-                PG_PAYMENTS,
-                "INSERT",
-                "transactions",
-                q,
-                t,
-                dur,
-            );
-            // A 402 is not a server error by the conventions; the service
-            // marks it failed itself.
-            tb.fail(s, "card declined");
-            tb.set(
-                s,
-                [("error.type", text("com.shop.payment.CardDeclinedException"))],
-            );
-            (tb.end(d), 402)
-        },
-    );
+    let r = req("POST", "/payments/authorize", "/payments/authorize");
+    let (c, s) = tb.http(parent, "payment-service", r, t, |tb, s, t| {
+        let d = charge(tb, s, t, ctx, Some(code));
+        // A 402 is not a server error by the conventions; the service
+        // marks it failed itself.
+        tb.fail(s, CARD_DECLINED.message);
+        tb.set(s, [("error.type", text(CARD_DECLINED.ty))]);
+        (tb.end(d), 402)
+    });
     tb.set(
         s,
         [
@@ -1593,41 +1425,76 @@ fn payment_authorize(tb: &mut Tb, parent: S, t: i64, ctx: &Ctx) -> (S, S) {
     (c, s)
 }
 
+/// payment-service charges the order to the customer's default card: it
+/// loads the card, has Stripe authorize the payment (declined with
+/// `decline_code`, if given) and records the transaction. Returns the
+/// transaction's insert.
+fn charge(tb: &mut Tb, s: S, t: i64, ctx: &Ctx, decline_code: Option<&str>) -> S {
+    let d = tb.query(
+        s,
+        PG_PAYMENTS,
+        "payment_methods",
+        Q_PAYMENT_METHOD,
+        t,
+        (1.0, 3.0),
+    );
+    let t = tb.after(d);
+    let p = tb.open_in(s, "PaymentProcessor.authorize", SynthKind::Internal, t);
+    let (dur, status) = match decline_code {
+        Some(_) => (tb.ms(180.0, 420.0), 402),
+        None => (tb.ms(160.0, 450.0), 200),
+    };
+    let at = t + tb.tiny();
+    let x = tb.http_external(p, &STRIPE, at, dur, status);
+    if let Some(code) = decline_code {
+        tb.set(x, [("app.payment.decline_code", text(code))]);
+    }
+    let t = tb.after(x);
+    let p_end = match decline_code {
+        Some(_) => {
+            tb.exception(p, t, &CARD_DECLINED);
+            t + tb.tiny()
+        }
+        None => t,
+    };
+    tb.close(p, p_end);
+    tb.set(
+        p,
+        [
+            ("app.payment.provider", text("stripe")),
+            ("app.payment.amount", ctx.total()),
+            ("app.payment.currency", text("EUR")),
+        ],
+    );
+    if let Some(code) = decline_code {
+        tb.set(p, [("app.payment.decline_code", text(code))]);
+    }
+    tb.set(p, [("app.payment.card_brand", text("visa"))]);
+    let t = p_end + tb.tiny();
+    let q = match decline_code {
+        Some(_) => Q_DECLINED_TX,
+        None => Q_AUTHORIZED_TX,
+    };
+    tb.query(s, PG_PAYMENTS, "transactions", q, t, (1.0, 2.5))
+}
+
 /// api-gateway -> cart-service DELETE /cart/{cartId} after the order.
 fn cart_clear(tb: &mut Tb, gw: S, t: i64, ctx: &Ctx) -> i64 {
-    let path = format!("/cart/{}", ctx.cart);
-    let (c, _) = tb.http(
-        gw,
-        "api-gateway",
-        "cart-service",
-        req("DELETE", "/cart/{cartId}", path),
-        t,
-        |tb, s, t| {
-            let dur = tb.ms(1.0, 3.0);
-            let q = "DELETE FROM cart_items WHERE cart_id = $1";
-            let d = tb.db(
-                s,
-                "cart-service",
-                PG_SHOP,
-                "DELETE",
-                "cart_items",
-                q,
-                t,
-                dur,
-            );
-            let t = tb.end(d) + tb.tiny();
-            let r = tb.redis(
-                s,
-                "cart-service",
-                "DEL",
-                &format!("cart:{}", ctx.cart),
-                t,
-                None,
-            );
-            (tb.end(r), 204)
-        },
-    );
+    let r = req("DELETE", "/cart/{cartId}", format!("/cart/{}", ctx.cart));
+    let (c, _) = tb.http(gw, "cart-service", r, t, |tb, s, t| {
+        let q = "DELETE FROM cart_items WHERE cart_id = $1";
+        let r = cart_write(tb, s, t, ctx, q, (1.0, 3.0));
+        (tb.end(r), 204)
+    });
     tb.end(c)
+}
+
+/// cart-service changes the cart's rows with `q`, then drops the cached cart.
+/// Returns the Redis DEL.
+fn cart_write(tb: &mut Tb, s: S, t: i64, ctx: &Ctx, q: &str, ms: Ms) -> S {
+    let d = tb.query(s, PG_SHOP, "cart_items", q, t, ms);
+    let t = tb.after(d);
+    tb.redis(s, "DEL", &format!("cart:{}", ctx.cart), t, None)
 }
 
 fn checkout(tb: &mut Tb, frontend: bool, c: Checkout, t0: i64) {
@@ -1638,67 +1505,48 @@ fn checkout(tb: &mut Tb, frontend: bool, c: Checkout, t0: i64) {
     };
     let ctx = Ctx::new(tb, items, c.n_plus_one, c.guest);
     let mut order: Option<OrderOut> = None;
-    let gw = request(
-        tb,
-        frontend,
-        "POST",
-        "/api/checkout",
-        "/api/checkout",
-        Some(&ctx.user),
-        t0,
-        |tb, gw, t| {
-            let mut t = auth(tb, gw, t, &ctx.user) + tb.tiny();
-            // Reported without waiting: normally done long before the answer.
-            let a_end = analytics_ok(tb, gw, t, "checkout_started");
-            t += tb.tiny();
-            if !ctx.guest {
-                t = loyalty_balance(tb, gw, t, &ctx) + tb.tiny();
+    let r = req("POST", "/api/checkout", "/api/checkout");
+    let gw = signed_in(tb, frontend, r, &ctx, t0, |tb, gw, mut t| {
+        // Reported without waiting: normally done long before the answer.
+        let a_end = analytics_ok(tb, gw, t, "checkout_started");
+        t += tb.tiny();
+        if !ctx.guest {
+            t = loyalty_balance(tb, gw, t, &ctx) + tb.tiny();
+        }
+        t = cart_get(tb, gw, t, &ctx, c.n_plus_one) + tb.tiny();
+        let o = order_create(tb, gw, t, &ctx, c);
+        let gw_start = tb.spans[gw].start_ns;
+        let answer = match c.payment {
+            Payment::Async => {
+                t = tb.after(o.client);
+                t = cart_clear(tb, gw, t, &ctx) + tb.tiny();
+                (t.max(a_end) + tb.tiny(), 201)
             }
-            t = cart_get(tb, gw, t, &ctx, c.n_plus_one) + tb.tiny();
-            let o = order_create(tb, gw, t, &ctx, c);
-            let gw_start = tb.spans[gw].start_ns;
-            let answer = match c.payment {
-                Payment::Async => {
-                    t = tb.end(o.client) + tb.tiny();
-                    t = cart_clear(tb, gw, t, &ctx) + tb.tiny();
-                    (t.max(a_end) + tb.tiny(), 201)
-                }
-                Payment::Declined => {
-                    let t = tb.end(o.client) + tb.tiny();
-                    (t.max(a_end) + tb.tiny(), 500)
-                }
-                Payment::Down => {
-                    // The gateway's 10 s route timeout fires first.
-                    let deadline = gw_start + 10 * SEC;
-                    let oc = o.client;
-                    let oc_end = deadline - tb.ms(0.02, 0.1);
-                    tb.close(oc, oc_end);
-                    tb.unset(oc, "http.response.status_code");
-                    tb.spans[oc].error = None;
-                    tb.exception(
-                        oc,
-                        deadline,
-                        "context.deadlineExceededError",
-                        "context deadline exceeded",
-                        "",
-                    );
-                    tb.set(oc, [("error.type", text("timeout"))]);
-                    (deadline + tb.ms(0.1, 0.3), 504)
-                }
-            };
-            order = Some(o);
-            answer
-        },
-    );
+            Payment::Declined => {
+                let t = tb.after(o.client);
+                (t.max(a_end) + tb.tiny(), 500)
+            }
+            Payment::Down => {
+                // The gateway's 10 s route timeout fires first.
+                let deadline = gw_start + 10 * SEC;
+                let oc = o.client;
+                let oc_end = deadline - tb.ms(0.02, 0.1);
+                tb.close(oc, oc_end);
+                tb.unset(oc, "http.response.status_code");
+                tb.spans[oc].error = None;
+                tb.deadline_exceeded(oc, deadline);
+                (deadline + tb.ms(0.1, 0.3), 504)
+            }
+        };
+        order = Some(o);
+        answer
+    });
     tb.set(
         gw,
         [
             ("app.cart.items", int(items as i64)),
             ("app.customer.tier", text(ctx.tier)),
-            (
-                "app.customer.type",
-                text(if ctx.guest { "guest" } else { "registered" }),
-            ),
+            ("app.customer.type", ctx.customer_type()),
         ],
     );
     let Some(order) = order else { return };
@@ -1735,21 +1583,11 @@ fn outbox(tb: &mut Tb, order_server: S, ctx: &Ctx, c: Checkout) {
             ("app.order.id", text(&ctx.order)),
         ],
     );
-    let mut t = t + tb.tiny();
-    let dur = tb.ms(0.6, 2.0);
+    let t = t + tb.tiny();
     let q = "SELECT id, aggregate_id, payload, trace_context FROM outbox WHERE id = $1 FOR UPDATE SKIP LOCKED";
-    let d = tb.db(
-        relay,
-        "outbox-worker",
-        PG_SHOP,
-        "SELECT",
-        "outbox",
-        q,
-        t,
-        dur,
-    );
-    t = tb.end(d) + tb.tiny();
-    let prod = tb.publish(relay, "outbox-worker", "orders", &ctx.order, t);
+    let d = tb.query(relay, PG_SHOP, "outbox", q, t, (0.6, 2.0));
+    let t = tb.after(d);
+    let prod = tb.publish(relay, "orders", &ctx.order, t);
     tb.set(
         prod,
         [
@@ -1757,246 +1595,125 @@ fn outbox(tb: &mut Tb, order_server: S, ctx: &Ctx, c: Checkout) {
             ("app.outbox.event_id", text(&event_id)),
         ],
     );
-    t = tb.end(prod) + tb.tiny();
-    let dur = tb.ms(0.6, 2.0);
+    let t = tb.after(prod);
     let q = "UPDATE outbox SET sent_at = now() WHERE id = $1";
-    let d = tb.db(
-        relay,
-        "outbox-worker",
-        PG_SHOP,
-        "UPDATE",
-        "outbox",
-        q,
-        t,
-        dur,
-    );
-    t = tb.end(d) + tb.tiny();
+    let d = tb.query(relay, PG_SHOP, "outbox", q, t, (0.6, 2.0));
+    let t = tb.after(d);
     tb.close(relay, t);
 
-    let sent = tb.end(prod);
-    payment_consumer(tb, prod, sent, ctx);
-    inventory_consumer(tb, prod, sent, ctx, c.slow_stock);
-    notification_consumer(tb, prod, sent, ctx, c.malformed);
+    payment_consumer(tb, prod, ctx);
+    inventory_consumer(tb, prod, ctx, c.slow_stock);
+    notification_consumer(tb, prod, ctx, c.malformed);
     let style = if c.loyalty_link {
         Style::Link
     } else {
         Style::FollowsFrom
     };
     if !ctx.guest {
-        loyalty_consumer(tb, prod, sent, ctx, style);
+        loyalty_consumer(tb, prod, ctx, style);
     }
 }
 
-fn payment_consumer(tb: &mut Tb, prod: S, sent: i64, ctx: &Ctx) {
-    let t = sent + tb.ms(1.0, 30.0);
-    let s = tb.consume(prod, "payment-service", Style::FollowsFrom, t);
+/// `orders process` in `service`, 1-30 ms after `prod` sent the order. `work`
+/// runs from just after the span starts and returns the span's end.
+fn consumer<F>(tb: &mut Tb, prod: S, ctx: &Ctx, service: &str, style: Style, work: F)
+where
+    F: FnOnce(&mut Tb, S, i64) -> i64,
+{
+    let t = tb.end(prod) + tb.ms(1.0, 30.0);
+    let s = tb.consume(prod, service, style, t);
     tb.set(s, [("app.order.id", text(&ctx.order))]);
     let t = t + tb.tiny();
-    let dur = tb.ms(1.0, 3.0);
-    let q = Q_PAYMENT_METHOD;
-    let d = tb.db(
-        s,
-        "payment-service",
-        PG_PAYMENTS,
-        "SELECT",
-        "payment_methods",
-        q,
-        t,
-        dur,
-    );
-    let t = tb.end(d) + tb.tiny();
-    let p = tb.open(
-        Some(s),
-        "payment-service",
-        "PaymentProcessor.authorize",
-        SynthKind::Internal,
-        t,
-    );
-    let dur = tb.ms(160.0, 450.0);
-    let at = t + tb.tiny();
-    let x = tb.http_external(
-        p,
-        "payment-service",
-        "POST",
-        "/v1/payment_intents",
-        "https://api.stripe.com/v1/payment_intents",
-        "stripe",
-        at,
-        dur,
-        200,
-    );
-    let t = tb.end(x) + tb.tiny();
-    tb.close(p, t);
-    tb.set(
-        p,
-        [
-            ("app.payment.provider", text("stripe")),
-            ("app.payment.amount", ctx.total()),
-            ("app.payment.currency", text("EUR")),
-            ("app.payment.card_brand", text("visa")),
-        ],
-    );
-    let t = t + tb.tiny();
-    let dur = tb.ms(1.0, 2.5);
-    let q = Q_AUTHORIZED_TX;
-    let d = tb.db(
-        s,
-        "payment-service",
-        PG_PAYMENTS,
-        "INSERT",
-        "transactions",
-        q,
-        t,
-        dur,
-    );
-    let t = tb.end(d) + tb.tiny();
-    tb.close(s, t);
-}
-
-fn inventory_consumer(tb: &mut Tb, prod: S, sent: i64, ctx: &Ctx, slow: bool) {
-    let t = sent + tb.ms(1.0, 30.0);
-    let s = tb.consume(prod, "inventory-service", Style::FollowsFrom, t);
-    tb.set(
-        s,
-        [
-            ("app.order.id", text(&ctx.order)),
-            ("app.order.lines", int(ctx.items.len() as i64)),
-        ],
-    );
-    let mut t = t + tb.tiny();
-    let slow_at = if slow {
-        tb.rng.usize(0..ctx.items.len())
-    } else {
-        usize::MAX
-    };
-    for (k, (sku, qty, _)) in ctx.items.iter().enumerate() {
-        let d = stock_query(tb, s, t, sku, k == slow_at);
-        t = tb.end(d) + tb.tiny();
-        let dur = tb.ms(0.8, 3.0);
-        let q = "UPDATE stock SET reserved = reserved + $2 WHERE sku = $1 AND quantity - reserved >= $2";
-        let d = tb.db(
-            s,
-            "inventory-service",
-            PG_SHOP,
-            "UPDATE",
-            "stock",
-            q,
-            t,
-            dur,
-        );
-        tb.set(
-            d,
-            [
-                ("app.product.sku", text(sku)),
-                ("app.product.quantity", int(*qty)),
-            ],
-        );
-        t = tb.end(d) + tb.tiny();
-    }
-    tb.close(s, t);
-}
-
-fn notification_consumer(tb: &mut Tb, prod: S, sent: i64, ctx: &Ctx, malformed: Option<Style>) {
-    let t = sent + tb.ms(1.0, 30.0);
-    let style = malformed.unwrap_or(Style::FollowsFrom);
-    let s = tb.consume(prod, "notification-service", style, t);
-    tb.set(s, [("app.order.id", text(&ctx.order))]);
-    let t = t + tb.tiny();
-    let dur = tb.ms(0.1, 0.6);
-    let parse = tb.internal(s, "notification-service", "OrderPlaced.parse", t, dur);
-    let mut t = tb.end(parse) + tb.tiny();
-    if malformed.is_some() {
-        let msg = "malformed message: missing field customer_email";
-        tb.exception(
-            parse,
-            tb.end(parse),
-            "notification.events.MalformedMessageError",
-            msg,
-            MALFORMED_STACK,
-        );
-        tb.exception(
-            s,
-            t,
-            "notification.events.MalformedMessageError",
-            msg,
-            MALFORMED_STACK,
-        );
-        // Parked on the dead-letter topic.
-        let dlq = tb.publish(s, "notification-service", "orders.dlq", &ctx.order, t);
-        tb.set(dlq, [("app.dlq.reason", text(msg))]);
-        t = tb.end(dlq) + tb.tiny();
-        tb.close(s, t);
-        return;
-    }
-    let email = format!("{}@mail.example", ctx.user);
-    let dur = tb.ms(1.5, 6.0);
-    let r = tb.internal(
-        s,
-        "notification-service",
-        "render order_confirmation",
-        t,
-        dur,
-    );
-    tb.set(
-        r,
-        [
-            ("app.email.template", text("order_confirmation")),
-            ("app.email.locale", text("en-GB")),
-        ],
-    );
-    t = tb.end(r) + tb.tiny();
-    let smtp = tb.open(
-        Some(s),
-        "notification-service",
-        "SMTP send",
-        SynthKind::Client,
-        t,
-    );
-    let dur = tb.ms(70.0, 320.0);
-    t = tb.close(smtp, t + dur);
-    let id = format!("<{:016x}@mail.shop.example>", tb.rng.u64(..));
-    tb.set(
-        smtp,
-        [
-            ("server.address", text("smtp.mailgun.org")),
-            ("server.port", int(587)),
-            ("network.protocol.name", text("smtp")),
-            ("peer.service", text("mailgun")),
-            ("app.email.to", text(&email)),
-            ("app.email.message_id", text(&id)),
-            ("app.email.template", text("order_confirmation")),
-        ],
-    );
-    let end = t + tb.tiny();
+    let end = work(tb, s, t);
     tb.close(s, end);
 }
 
-fn loyalty_consumer(tb: &mut Tb, prod: S, sent: i64, ctx: &Ctx, style: Style) {
-    let t = sent + tb.ms(1.0, 30.0);
-    let s = tb.consume(prod, "loyalty-service", style, t);
-    let points = ctx.total_cents() / 100;
-    tb.set(
-        s,
-        [
-            ("app.order.id", text(&ctx.order)),
-            ("app.loyalty.points_awarded", int(points)),
-        ],
-    );
-    let t = t + tb.tiny();
-    let dur = tb.ms(2.0, 6.0);
-    let q = "UPDATE accounts SET points = points + @points WHERE user_id = @userId";
-    let d = tb.db(
-        s,
-        "loyalty-service",
-        MSSQL_LOYALTY,
-        "UPDATE",
-        "accounts",
-        q,
-        t,
-        dur,
-    );
-    let t = tb.end(d) + tb.tiny();
-    tb.close(s, t);
+fn payment_consumer(tb: &mut Tb, prod: S, ctx: &Ctx) {
+    let style = Style::FollowsFrom;
+    consumer(tb, prod, ctx, "payment-service", style, |tb, s, t| {
+        let d = charge(tb, s, t, ctx, None);
+        tb.after(d)
+    });
+}
+
+fn inventory_consumer(tb: &mut Tb, prod: S, ctx: &Ctx, slow: bool) {
+    let style = Style::FollowsFrom;
+    consumer(tb, prod, ctx, "inventory-service", style, |tb, s, mut t| {
+        tb.set(s, [("app.order.lines", ctx.lines())]);
+        let slow_at = if slow {
+            tb.rng.usize(0..ctx.items.len())
+        } else {
+            usize::MAX
+        };
+        for (k, (sku, qty, _)) in ctx.items.iter().enumerate() {
+            let d = stock_query(tb, s, t, sku, k == slow_at);
+            t = tb.after(d);
+            let q = "UPDATE stock SET reserved = reserved + $2 WHERE sku = $1 AND quantity - reserved >= $2";
+            let d = tb.query(s, PG_SHOP, "stock", q, t, (0.8, 3.0));
+            tb.set(
+                d,
+                [
+                    ("app.product.sku", text(sku)),
+                    ("app.product.quantity", int(*qty)),
+                ],
+            );
+            t = tb.after(d);
+        }
+        t
+    });
+}
+
+fn notification_consumer(tb: &mut Tb, prod: S, ctx: &Ctx, malformed: Option<Style>) {
+    let style = malformed.unwrap_or(Style::FollowsFrom);
+    consumer(tb, prod, ctx, "notification-service", style, |tb, s, t| {
+        let parse = tb.internal(s, "OrderPlaced.parse", t, (0.1, 0.6));
+        let t = tb.after(parse);
+        if malformed.is_some() {
+            tb.exception(parse, tb.end(parse), &MALFORMED);
+            tb.exception(s, t, &MALFORMED);
+            // Parked on the dead-letter topic.
+            let dlq = tb.publish(s, "orders.dlq", &ctx.order, t);
+            tb.set(dlq, [("app.dlq.reason", text(MALFORMED.message))]);
+            return tb.after(dlq);
+        }
+        let email = format!("{}@mail.example", ctx.user);
+        let r = tb.internal(s, "render order_confirmation", t, (1.5, 6.0));
+        tb.set(
+            r,
+            [
+                ("app.email.template", text("order_confirmation")),
+                ("app.email.locale", text("en-GB")),
+            ],
+        );
+        let t = tb.after(r);
+        let smtp = tb.open_in(s, "SMTP send", SynthKind::Client, t);
+        let dur = tb.ms(70.0, 320.0);
+        let t = tb.close(smtp, t + dur);
+        let id = format!("<{:016x}@mail.shop.example>", tb.rng.u64(..));
+        tb.set(
+            smtp,
+            [
+                ("server.address", text("smtp.mailgun.org")),
+                ("server.port", int(587)),
+                ("network.protocol.name", text("smtp")),
+                ("peer.service", text("mailgun")),
+                ("app.email.to", text(&email)),
+                ("app.email.message_id", text(&id)),
+                ("app.email.template", text("order_confirmation")),
+            ],
+        );
+        t + tb.tiny()
+    });
+}
+
+fn loyalty_consumer(tb: &mut Tb, prod: S, ctx: &Ctx, style: Style) {
+    consumer(tb, prod, ctx, "loyalty-service", style, |tb, s, t| {
+        let points = ctx.total_cents() / 100;
+        tb.set(s, [("app.loyalty.points_awarded", int(points))]);
+        let q = "UPDATE accounts SET points = points + @points WHERE user_id = @userId";
+        let d = tb.query(s, MSSQL_LOYALTY, "accounts", q, t, (2.0, 6.0));
+        tb.after(d)
+    });
 }
 
 fn product_view(tb: &mut Tb, frontend: bool, v: ProductView, t0: i64) {
@@ -2004,53 +1721,37 @@ fn product_view(tb: &mut Tb, frontend: bool, v: ProductView, t0: i64) {
     let sku = ctx.items[0].0.clone();
     let signed_in = tb.chance(0.6) || v.analytics != Analytics::Ok;
     let user = signed_in.then_some(ctx.user.as_str());
-    let path = format!("/api/products/{sku}");
-    let gw = request(
-        tb,
-        frontend,
-        "GET",
-        "/api/products/{id}",
-        &path,
-        user,
-        t0,
-        |tb, gw, t| {
-            let mut t = t;
-            if signed_in {
-                t = auth(tb, gw, t, &ctx.user) + tb.tiny();
-            }
-            let mut a_end = t;
-            if v.analytics == Analytics::Ok {
-                a_end = analytics_ok(tb, gw, t, "product_viewed");
-                t += tb.tiny();
-            }
-            let path = format!("/products/{sku}");
-            let r = req("GET", "/products/{id}", path);
-            let (pc, _) = tb.http(gw, "api-gateway", "inventory-service", r, t, |tb, s, t| {
+    let r = req("GET", "/api/products/{id}", format!("/api/products/{sku}"));
+    let gw = request(tb, frontend, r, user, t0, |tb, gw, mut t| {
+        if signed_in {
+            t = auth(tb, gw, t, &ctx.user) + tb.tiny();
+        }
+        let mut a_end = t;
+        if v.analytics == Analytics::Ok {
+            a_end = analytics_ok(tb, gw, t, "product_viewed");
+            t += tb.tiny();
+        }
+        let r = req("GET", "/products/{id}", format!("/products/{sku}"));
+        let (pc, _) = tb.http(gw, "inventory-service", r, t, |tb, s, t| {
             let key = format!("product:{sku}");
             let hit = tb.chance(0.7);
-            let r = tb.redis(s, "inventory-service", "GET", &key, t, Some(hit));
-            let mut t = tb.end(r) + tb.tiny();
-            if !hit {
-                let dur = tb.ms(1.5, 5.0);
+            let r = tb.cached(s, &key, hit, t, |tb, t| {
                 let q = "SELECT id, name, description, price_cents, image_url FROM products WHERE id = $1";
-                let d = tb.db(s, "inventory-service", PG_SHOP, "SELECT", "products", q, t, dur);
-                t = tb.end(d) + tb.tiny();
-                let r = tb.redis(s, "inventory-service", "SET", &key, t, None);
-                t = tb.end(r) + tb.tiny();
-            }
+                tb.query(s, PG_SHOP, "products", q, t, (1.5, 5.0))
+            });
+            let t = tb.after(r);
             let d = stock_query(tb, s, t, &sku, v.slow_stock);
             tb.set(s, [("app.product.sku", text(&sku))]);
             (tb.end(d), 200)
         });
-            t = tb.end(pc).max(a_end) + tb.tiny();
-            if v.analytics != Analytics::Ok {
-                // Fire and forget, just before answering: it ends after the gateway span.
-                analytics_unawaited(tb, gw, t, v.analytics);
-                t += tb.tiny();
-            }
-            (t, 200)
-        },
-    );
+        t = tb.end(pc).max(a_end) + tb.tiny();
+        if v.analytics != Analytics::Ok {
+            // Fire and forget, just before answering: it ends after the gateway span.
+            analytics_unawaited(tb, gw, t, v.analytics);
+            t += tb.tiny();
+        }
+        (t, 200)
+    });
     tb.set(gw, [("app.product.sku", text(&sku))]);
     if v.drop_gateway {
         tb.dropped.push(gw);
@@ -2061,69 +1762,30 @@ fn product_view(tb: &mut Tb, frontend: bool, v: ProductView, t0: i64) {
 fn analytics_unawaited(tb: &mut Tb, gw: S, t: i64, how: Analytics) {
     let event = "product_viewed";
     if how == Analytics::TimedOut {
-        let c = tb.open(
-            Some(gw),
-            "api-gateway",
-            "POST /events",
-            SynthKind::Client,
-            t,
-        );
+        let c = tb.open_in(gw, "POST /events", SynthKind::Client, t);
         let end = t + 2 * SEC + tb.ms(0.1, 1.0);
         tb.close(c, end);
+        let url = "http://analytics-service.analytics.svc:8000/events";
+        tb.http_client_attrs(c, "POST", "/events", url);
         tb.set(
             c,
             [
-                ("http.request.method", text("POST")),
-                (
-                    "url.full",
-                    text("http://analytics-service.analytics.svc:8000/events"),
-                ),
-                ("url.template", text("/events")),
-                ("server.address", text("analytics-service.analytics.svc")),
-                ("server.port", int(8000)),
                 ("peer.service", text("analytics-service")),
                 ("app.analytics.event", text(event)),
             ],
         );
-        tb.exception(
-            c,
-            end,
-            "context.deadlineExceededError",
-            "context deadline exceeded",
-            "",
-        );
-        tb.set(c, [("error.type", text("timeout"))]);
+        tb.deadline_exceeded(c, end);
         return;
     }
-    let (c, s) = tb.http(
-        gw,
-        "api-gateway",
-        "analytics-service",
-        req("POST", "/events", "/events"),
-        t,
-        |tb, s, t| {
-            // The ingest buffer is full: the handler blocks, then gives up.
-            let dur = tb.ms(150.0, 400.0);
-            let b = tb.internal(s, "analytics-service", "EventBuffer.put", t, dur);
-            let msg = "event buffer full (50000 events), dropping event";
-            tb.exception(
-                b,
-                tb.end(b),
-                "analytics.ingest.BufferFullError",
-                msg,
-                BUFFER_FULL_STACK,
-            );
-            tb.set(b, [("app.analytics.buffer.size", int(50_000))]);
-            tb.exception(
-                s,
-                tb.end(b),
-                "analytics.ingest.BufferFullError",
-                msg,
-                BUFFER_FULL_STACK,
-            );
-            (tb.end(b), 503)
-        },
-    );
+    let r = req("POST", "/events", "/events");
+    let (c, s) = tb.http(gw, "analytics-service", r, t, |tb, s, t| {
+        // The ingest buffer is full: the handler blocks, then gives up.
+        let b = tb.internal(s, "EventBuffer.put", t, (150.0, 400.0));
+        tb.exception(b, tb.end(b), &BUFFER_FULL);
+        tb.set(b, [("app.analytics.buffer.size", int(50_000))]);
+        tb.exception(s, tb.end(b), &BUFFER_FULL);
+        (tb.end(b), 503)
+    });
     for span in [c, s] {
         tb.set(span, [("app.analytics.event", text(event))]);
     }
@@ -2131,182 +1793,136 @@ fn analytics_unawaited(tb: &mut Tb, gw: S, t: i64, how: Analytics) {
 
 fn add_to_cart(tb: &mut Tb, frontend: bool, slow: bool, t0: i64) {
     let ctx = Ctx::new(tb, 1, false, false);
-    let sku = ctx.items[0].0.clone();
-    let qty = ctx.items[0].1;
-    request(
-        tb,
-        frontend,
-        "POST",
-        "/api/cart/items",
-        "/api/cart/items",
-        Some(&ctx.user),
-        t0,
-        |tb, gw, t| {
-            let t = auth(tb, gw, t, &ctx.user) + tb.tiny();
-            let a_end = analytics_ok(tb, gw, t, "add_to_cart");
-            let t = t + tb.tiny();
-            let path = format!("/stock/{sku}");
-            let (sc, _) = tb.http(
-                gw,
-                "api-gateway",
-                "inventory-service",
-                req("GET", "/stock/{sku}", path),
-                t,
-                |tb, s, t| {
-                    let d = stock_query(tb, s, t, &sku, slow);
-                    tb.set(s, [("app.product.sku", text(&sku))]);
-                    (tb.end(d), 200)
-                },
-            );
-            let t = tb.end(sc) + tb.tiny();
-            let path = format!("/cart/{}/items", ctx.cart);
-            let r = req("POST", "/cart/{cartId}/items", path);
-            let (cc, cs) = tb.http(gw, "api-gateway", "cart-service", r, t, |tb, s, t| {
-            let dur = tb.ms(1.5, 4.0);
+    let (sku, qty, _) = ctx.items[0].clone();
+    let r = req("POST", "/api/cart/items", "/api/cart/items");
+    signed_in(tb, frontend, r, &ctx, t0, |tb, gw, t| {
+        let a_end = analytics_ok(tb, gw, t, "add_to_cart");
+        let t = t + tb.tiny();
+        let r = req("GET", "/stock/{sku}", format!("/stock/{sku}"));
+        let (sc, _) = tb.http(gw, "inventory-service", r, t, |tb, s, t| {
+            let d = stock_query(tb, s, t, &sku, slow);
+            tb.set(s, [("app.product.sku", text(&sku))]);
+            (tb.end(d), 200)
+        });
+        let t = tb.after(sc);
+        let r = req(
+            "POST",
+            "/cart/{cartId}/items",
+            format!("/cart/{}/items", ctx.cart),
+        );
+        let (cc, cs) = tb.http(gw, "cart-service", r, t, |tb, s, t| {
             let q = "INSERT INTO cart_items (cart_id, sku, quantity) VALUES ($1, $2, $3) ON CONFLICT (cart_id, sku) DO UPDATE SET quantity = cart_items.quantity + EXCLUDED.quantity";
-            let d = tb.db(s, "cart-service", PG_SHOP, "INSERT", "cart_items", q, t, dur);
-            let t = tb.end(d) + tb.tiny();
-            let r = tb.redis(s, "cart-service", "DEL", &format!("cart:{}", ctx.cart), t, None);
+            let r = cart_write(tb, s, t, &ctx, q, (1.5, 4.0));
             (tb.end(r), 201)
         });
-            tb.set(
-                cs,
-                [
-                    ("app.cart.id", text(&ctx.cart)),
-                    ("app.product.sku", text(&sku)),
-                    ("app.product.quantity", int(qty)),
-                ],
-            );
-            (tb.end(cc).max(a_end) + tb.tiny(), 201)
-        },
-    );
+        tb.set(
+            cs,
+            [
+                ("app.cart.id", text(&ctx.cart)),
+                ("app.product.sku", text(&sku)),
+                ("app.product.quantity", int(qty)),
+            ],
+        );
+        (tb.end(cc).max(a_end) + tb.tiny(), 201)
+    });
 }
 
 fn view_cart(tb: &mut Tb, frontend: bool, t0: i64) {
     let items = tb.rng.usize(1..7);
     let ctx = Ctx::new(tb, items, false, false);
-    request(
-        tb,
-        frontend,
-        "GET",
-        "/api/cart",
-        "/api/cart",
-        Some(&ctx.user),
-        t0,
-        |tb, gw, t| {
-            let t = auth(tb, gw, t, &ctx.user) + tb.tiny();
-            let t = cart_get(tb, gw, t, &ctx, false) + tb.tiny();
-            let t = loyalty_balance(tb, gw, t, &ctx) + tb.tiny();
-            (t, 200)
-        },
-    );
+    let r = req("GET", "/api/cart", "/api/cart");
+    signed_in(tb, frontend, r, &ctx, t0, |tb, gw, t| {
+        let t = cart_get(tb, gw, t, &ctx, false) + tb.tiny();
+        let t = loyalty_balance(tb, gw, t, &ctx) + tb.tiny();
+        (t, 200)
+    });
 }
 
 fn quote(tb: &mut Tb, frontend: bool, t0: i64) {
     let items = tb.rng.usize(1..5);
     let ctx = Ctx::new(tb, items, false, false);
-    request(
-        tb,
-        frontend,
-        "GET",
-        "/api/cart/quote",
-        "/api/cart/quote",
-        Some(&ctx.user),
-        t0,
-        |tb, gw, t| {
-            let t = auth(tb, gw, t, &ctx.user) + tb.tiny();
-            let path = format!("/cart/{}/quote", ctx.cart);
-            let (c, _) = tb.http(
-                gw,
-                "api-gateway",
-                "cart-service",
-                req("GET", "/cart/{cartId}/quote", path),
-                t,
-                |tb, s, t| {
-                    let key = format!("cart:{}", ctx.cart);
-                    let r = tb.redis(s, "cart-service", "GET", &key, t, Some(true));
-                    let mut t = tb.end(r) + tb.tiny();
-                    let mut best = (i64::MAX, "");
-                    // One after another, although none needs another's answer.
-                    for (peer, method, route, url, lo, hi) in PRICING {
-                        let dur = tb.ms(lo, hi);
-                        let x = tb.http_external(
-                            s,
-                            "cart-service",
-                            method,
-                            route,
-                            url,
-                            peer,
-                            t,
-                            dur,
-                            200,
-                        );
-                        let price = ctx.total_cents() + tb.rng.i64(390..1290);
-                        tb.set(
-                            x,
-                            [
-                                ("app.quote.provider", text(peer)),
-                                ("app.quote.amount", SynthValue::Double(price as f64 / 100.0)),
-                            ],
-                        );
-                        if price < best.0 {
-                            best = (price, peer);
-                        }
-                        t = tb.end(x) + tb.ms(0.05, 0.3);
-                    }
-                    let dur = tb.ms(0.05, 0.2);
-                    let b = tb.internal(s, "cart-service", "QuoteSelector.best", t, dur);
-                    tb.set(
-                        b,
-                        [
-                            ("app.quote.provider", text(best.1)),
-                            (
-                                "app.quote.amount",
-                                SynthValue::Double(best.0 as f64 / 100.0),
-                            ),
-                            ("app.quote.candidates", int(PRICING.len() as i64)),
-                        ],
-                    );
-                    tb.set(
-                        s,
-                        [
-                            ("app.cart.id", text(&ctx.cart)),
-                            ("app.cart.items", int(ctx.items.len() as i64)),
-                        ],
-                    );
-                    (tb.end(b), 200)
-                },
+    let r = req("GET", "/api/cart/quote", "/api/cart/quote");
+    signed_in(tb, frontend, r, &ctx, t0, |tb, gw, t| {
+        let r = req(
+            "GET",
+            "/cart/{cartId}/quote",
+            format!("/cart/{}/quote", ctx.cart),
+        );
+        let (c, _) = tb.http(gw, "cart-service", r, t, |tb, s, t| {
+            let key = format!("cart:{}", ctx.cart);
+            let r = tb.redis(s, "GET", &key, t, Some(true));
+            let mut t = tb.after(r);
+            let mut best = (i64::MAX, "");
+            // One after another, although none needs another's answer.
+            for (api, (lo, hi)) in &PRICING {
+                let dur = tb.ms(*lo, *hi);
+                let x = tb.http_external(s, api, t, dur, 200);
+                let price = ctx.total_cents() + tb.rng.i64(390..1290);
+                tb.set(
+                    x,
+                    [
+                        ("app.quote.provider", text(api.peer)),
+                        ("app.quote.amount", SynthValue::Double(price as f64 / 100.0)),
+                    ],
+                );
+                if price < best.0 {
+                    best = (price, api.peer);
+                }
+                t = tb.end(x) + tb.ms(0.05, 0.3);
+            }
+            let b = tb.internal(s, "QuoteSelector.best", t, (0.05, 0.2));
+            tb.set(
+                b,
+                [
+                    ("app.quote.provider", text(best.1)),
+                    (
+                        "app.quote.amount",
+                        SynthValue::Double(best.0 as f64 / 100.0),
+                    ),
+                    ("app.quote.candidates", int(PRICING.len() as i64)),
+                ],
             );
-            (tb.end(c) + tb.tiny(), 200)
-        },
-    );
+            tb.set(
+                s,
+                [
+                    ("app.cart.id", text(&ctx.cart)),
+                    ("app.cart.items", ctx.lines()),
+                ],
+            );
+            (tb.end(b), 200)
+        });
+        (tb.end(c) + tb.tiny(), 200)
+    });
 }
 
-/// (peer.service, method, route, url, min ms, max ms)
-const PRICING: [(&str, &str, &str, &str, f64, f64); 3] = [
+/// The pricing APIs a quote asks, and how long each takes to answer.
+const PRICING: [(Api, Ms); 3] = [
     (
-        "pricing-a",
-        "POST",
-        "/v2/quotes",
-        "https://api.pricing-a.com/v2/quotes",
-        180.0,
-        340.0,
+        Api {
+            peer: "pricing-a",
+            method: "POST",
+            route: "/v2/quotes",
+            url: "https://api.pricing-a.com/v2/quotes",
+        },
+        (180.0, 340.0),
     ),
     (
-        "pricing-b",
-        "GET",
-        "/v1/quote",
-        "https://quotes.pricing-b.net/v1/quote",
-        210.0,
-        420.0,
+        Api {
+            peer: "pricing-b",
+            method: "GET",
+            route: "/v1/quote",
+            url: "https://quotes.pricing-b.net/v1/quote",
+        },
+        (210.0, 420.0),
     ),
     (
-        "pricing-c",
-        "POST",
-        "/api/price",
-        "https://pricing-c.io/api/price",
-        150.0,
-        300.0,
+        Api {
+            peer: "pricing-c",
+            method: "POST",
+            route: "/api/price",
+            url: "https://pricing-c.io/api/price",
+        },
+        (150.0, 300.0),
     ),
 ];
 
@@ -2326,16 +1942,38 @@ const Q_AUTHORIZED_TX: &str =
     "INSERT INTO transactions (order_id, status, amount_cents, decline_code) VALUES ($1, 'authorized', $2, NULL)";
 
 // ---------------------------------------------------------------------------
-// Stack traces.
+// Exceptions.
 
-const CARD_DECLINED_STACK: &str = "com.shop.payment.CardDeclinedException: card declined
+/// An exception as a service records it (type, message, stack trace).
+struct Exception {
+    ty: &'static str,
+    message: &'static str,
+    /// Empty where the instrumentation records none.
+    stack: &'static str,
+}
+
+/// What Go's HTTP client reports when its context's deadline passes.
+const DEADLINE_EXCEEDED: Exception = Exception {
+    ty: "context.deadlineExceededError",
+    message: "context deadline exceeded",
+    stack: "",
+};
+
+const CARD_DECLINED: Exception = Exception {
+    ty: "com.shop.payment.CardDeclinedException",
+    message: "card declined",
+    stack: "com.shop.payment.CardDeclinedException: card declined
 \tat com.shop.payment.PaymentProcessor.authorize(PaymentProcessor.java:142)
 \tat com.shop.payment.api.PaymentController.authorize(PaymentController.java:61)
 \tat java.base/jdk.internal.reflect.DirectMethodHandleAccessor.invoke(DirectMethodHandleAccessor.java:103)
 \tat org.springframework.web.method.support.InvocableHandlerMethod.doInvoke(InvocableHandlerMethod.java:255)
-\tat org.springframework.web.servlet.FrameworkServlet.service(FrameworkServlet.java:885)";
+\tat org.springframework.web.servlet.FrameworkServlet.service(FrameworkServlet.java:885)",
+};
 
-const ORDER_PAYMENT_FAILED_STACK: &str = "com.shop.orders.PaymentFailedException: payment authorization failed: card declined
+const PAYMENT_FAILED: Exception = Exception {
+    ty: "com.shop.orders.PaymentFailedException",
+    message: "payment authorization failed: card declined",
+    stack: "com.shop.orders.PaymentFailedException: payment authorization failed: card declined
 \tat com.shop.orders.CheckoutService.authorizePayment(CheckoutService.java:211)
 \tat com.shop.orders.CheckoutService.placeOrder(CheckoutService.java:97)
 \tat com.shop.orders.api.OrderController.create(OrderController.java:44)
@@ -2344,39 +1982,56 @@ Caused by: org.springframework.web.client.HttpClientErrorException$PaymentRequir
 \tat org.springframework.web.client.HttpClientErrorException.create(HttpClientErrorException.java:117)
 \tat org.springframework.web.client.DefaultResponseErrorHandler.handleError(DefaultResponseErrorHandler.java:183)
 \tat com.shop.orders.clients.PaymentClient.authorize(PaymentClient.java:57)
-\t... 3 more";
+\t... 3 more",
+};
 
-const SOCKET_TIMEOUT_STACK: &str = "java.net.SocketTimeoutException: Read timed out
+const SOCKET_TIMEOUT: Exception = Exception {
+    ty: "java.net.SocketTimeoutException",
+    message: "Read timed out",
+    stack: "java.net.SocketTimeoutException: Read timed out
 \tat java.base/sun.nio.ch.NioSocketImpl.timedRead(NioSocketImpl.java:278)
 \tat java.base/sun.nio.ch.NioSocketImpl.implRead(NioSocketImpl.java:304)
 \tat java.base/java.net.Socket$SocketInputStream.read(Socket.java:1099)
 \tat java.base/sun.net.www.http.HttpClient.parseHTTP(HttpClient.java:812)
 \tat com.shop.orders.clients.PaymentClient.authorize(PaymentClient.java:57)
 \tat com.shop.orders.CheckoutService.authorizePayment(CheckoutService.java:205)
-\tat com.shop.orders.CheckoutService.placeOrder(CheckoutService.java:97)";
+\tat com.shop.orders.CheckoutService.placeOrder(CheckoutService.java:97)",
+};
 
-const PAYMENT_UNAVAILABLE_STACK: &str =
-    "com.shop.orders.PaymentUnavailableException: payment-service unavailable: Read timed out
+const PAYMENT_UNAVAILABLE: Exception = Exception {
+    ty: "com.shop.orders.PaymentUnavailableException",
+    message: "payment-service unavailable: Read timed out",
+    stack:
+        "com.shop.orders.PaymentUnavailableException: payment-service unavailable: Read timed out
 \tat com.shop.orders.CheckoutService.authorizePayment(CheckoutService.java:219)
 \tat com.shop.orders.CheckoutService.placeOrder(CheckoutService.java:97)
 \tat com.shop.orders.api.OrderController.create(OrderController.java:44)
 Caused by: java.net.SocketTimeoutException: Read timed out
 \tat java.base/sun.nio.ch.NioSocketImpl.timedRead(NioSocketImpl.java:278)
-\t... 6 more";
+\t... 6 more",
+};
 
-const MALFORMED_STACK: &str = "Traceback (most recent call last):
+const MALFORMED: Exception = Exception {
+    ty: "notification.events.MalformedMessageError",
+    message: "malformed message: missing field customer_email",
+    stack: "Traceback (most recent call last):
   File \"/app/notification/consumer.py\", line 73, in handle_order_placed
     event = OrderPlaced.parse(message.value())
   File \"/app/notification/events.py\", line 38, in parse
     raise MalformedMessageError(f\"malformed message: missing field {name}\")
-notification.events.MalformedMessageError: malformed message: missing field customer_email";
+notification.events.MalformedMessageError: malformed message: missing field customer_email",
+};
 
-const BUFFER_FULL_STACK: &str = "Traceback (most recent call last):
+const BUFFER_FULL: Exception = Exception {
+    ty: "analytics.ingest.BufferFullError",
+    message: "event buffer full (50000 events), dropping event",
+    stack: "Traceback (most recent call last):
   File \"/app/analytics/api.py\", line 52, in post_events
     await buffer.put(event, timeout=0.25)
   File \"/app/analytics/ingest.py\", line 117, in put
     raise BufferFullError(f\"event buffer full ({self.capacity} events), dropping event\")
-analytics.ingest.BufferFullError: event buffer full (50000 events), dropping event";
+analytics.ingest.BufferFullError: event buffer full (50000 events), dropping event",
+};
 
 // ---------------------------------------------------------------------------
 // Resources.

@@ -584,3 +584,154 @@ fn classify_array(body: &[u8]) -> Result<ArrayKind, String> {
         Probe::Other => Err("not a trace: an array of plain values".into()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::import::{self, ImportError};
+    use crate::model::Store;
+
+    fn load(json: &str) -> Result<Store, ImportError> {
+        let mut s = Store::default();
+        import::load(&mut s, "t.json", json.as_bytes()).map(|_| s)
+    }
+
+    fn load_err(json: &str) -> ImportError {
+        match load(json) {
+            Ok(_) => panic!("should fail: {json}"),
+            Err(e) => e,
+        }
+    }
+
+    const OTLP_LINE: &str = r#"{"resourceSpans":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"a"}}]},"scopeSpans":[{"spans":[{"traceId":"5b8efff798038103d269b633813fc60c","spanId":"eee19b7ec3c1b174","name":"x","startTimeUnixNano":"1","endTimeUnixNano":"2"}]}]}]}"#;
+
+    #[test]
+    fn json_lines_skip_and_count_other_signals() {
+        let text = format!(
+            "{OTLP_LINE}\n{{\"resourceMetrics\":[]}}\n\n{{\"resourceLogs\":[]}}\n{{\"resourceMetrics\":[]}}\n"
+        );
+        let s = load(&text).unwrap();
+        assert_eq!(s.spans.len(), 1);
+        assert_eq!(s.files[0].format, "OTLP/JSON (JSON Lines)");
+        assert_eq!(
+            s.files[0].warnings,
+            vec![
+                "skipped 2 lines holding OpenTelemetry metrics (not traces)".to_owned(),
+                "skipped 1 line holding OpenTelemetry logs (not traces)".to_owned()
+            ]
+        );
+    }
+
+    #[test]
+    fn json_lines_errors_name_their_line() {
+        let text = format!("{OTLP_LINE}\n{OTLP_LINE}\n{{\"resourceSpans\": [}}\n");
+        let e = load_err(&text);
+        assert_eq!(e.line, Some(3));
+        assert!(
+            e.message.starts_with("line 3: malformed JSON"),
+            "{}",
+            e.message
+        );
+        assert_eq!(e.offset, Some(2 * (OTLP_LINE.len() + 1) + 19));
+    }
+
+    #[test]
+    fn other_signals_alone_are_refused() {
+        let e = load_err(r#"{"resourceMetrics":[]}"#);
+        assert!(
+            e.message.contains("OpenTelemetry metrics, not traces"),
+            "{}",
+            e.message
+        );
+        let e = load_err("{\"resourceLogs\":[]}\n{\"resourceLogs\":[]}\n");
+        assert!(e.message.contains("no spans"), "{}", e.message);
+    }
+
+    #[test]
+    fn wrappers() {
+        let inner = &OTLP_LINE[1..OTLP_LINE.len() - 1];
+        let s = load(&format!(
+            r#"{{"trace":{{{inner}}},"status":"PARTIAL","message":"x"}}"#
+        ))
+        .unwrap();
+        assert_eq!(s.files[0].format, "Tempo v2 (OTLP/JSON)");
+        assert!(s.files[0].warnings[0].contains("PARTIAL"));
+        let s = load(&format!(r#"{{"result":{{{inner}}}}}"#)).unwrap();
+        assert_eq!(s.files[0].format, "Jaeger API v3 (OTLP/JSON)");
+        let s = load(&format!(
+            r#"{{"meta":{{}},"traces":{{{inner}}},"logs":[]}}"#
+        ))
+        .unwrap();
+        assert_eq!(s.files[0].format, "Grafana Faro payload (OTLP/JSON)");
+        let s = load(&format!("[{OTLP_LINE},{OTLP_LINE}]")).unwrap();
+        assert_eq!(s.spans.len(), 2);
+        let e = load_err(r#"{"error":{"httpCode":404,"message":"No traces found"}}"#);
+        assert!(
+            e.message.contains("error reply") && e.message.contains("No traces found"),
+            "{}",
+            e.message
+        );
+    }
+
+    #[test]
+    fn zipkin_shapes() {
+        let span = r#"{"traceId":"a","id":"1","name":"x","timestamp":1,"duration":2}"#;
+        assert_eq!(load(span).unwrap().spans.len(), 1);
+        let s = load(&format!(
+            r#"[[{span}],[{}]]"#,
+            span.replace("\"a\"", "\"b\"")
+        ))
+        .unwrap();
+        assert_eq!((s.traces.len(), s.spans.len()), (2, 2));
+        assert_eq!(s.files[0].format, "Zipkin v2 JSON");
+    }
+
+    #[test]
+    fn not_traces_say_what_they_are() {
+        let cases: &[(&[u8], &str)] = &[
+            (b"", "empty"),
+            (b"   \n ", "empty"),
+            (b"<!doctype html><html>", "HTML"),
+            (b"\x0a\x10\x00\x01binary", "binary"),
+            (b"hello", "not JSON"),
+            (b"[]", "empty JSON array"),
+            (b"{}", "empty JSON object"),
+            (b"[1, 2]", "plain values"),
+            (b"{\"foo\": 1, \"bar\": [1]}", "foo, bar"),
+            (b"[{\"a\": 1}]", "keys a"),
+            (b"{\"resourceSpans\": [", "malformed JSON"),
+            (b"{\"resourceSpans\": []} trailing", "trailing characters"),
+        ];
+        for (bytes, needle) in cases {
+            let mut s = Store::default();
+            let e = import::load(&mut s, "x", bytes).unwrap_err();
+            assert!(
+                e.message.contains(needle),
+                "{:?}: {}",
+                String::from_utf8_lossy(bytes),
+                e.message
+            );
+        }
+    }
+
+    #[test]
+    fn byte_order_mark_is_skipped() {
+        let text = format!("\u{feff}{OTLP_LINE}");
+        assert_eq!(load(&text).unwrap().spans.len(), 1);
+    }
+
+    #[test]
+    fn invalid_utf8_is_reported_where_it_is() {
+        let mut bytes =
+            br#"{"data":[{"traceID":"1","spans":[{"traceID":"1","spanID":"1","operationName":"#
+                .to_vec();
+        bytes.extend_from_slice(b"\"\xff\xfe\"}]}]}");
+        let mut s = Store::default();
+        let e = import::load(&mut s, "x", &bytes).unwrap_err();
+        assert!(
+            e.message.contains("invalid unicode") || e.message.contains("UTF-8"),
+            "{}",
+            e.message
+        );
+        assert!(e.offset.unwrap() >= 70);
+    }
+}

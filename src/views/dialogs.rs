@@ -18,6 +18,7 @@ pub const SHORTCUTS: &[(&str, &str)] = &[
     ("Home / End", "First / last span"),
     ("e / c", "Expand all / collapse all"),
     ("0", "Reset zoom"),
+    ("/", "Find spans (Enter: next match, Shift+Enter: previous)"),
     ("Esc", "Close the details or the dialog"),
 ];
 
@@ -88,7 +89,7 @@ fn HelpDialog() -> impl IntoView {
                         .collect_view()}
                 </tbody>
             </table>
-            <p class="muted">"Drag on the minimap to zoom into a time range. Drop files anywhere to open them."</p>
+            <p class="muted">"Drag on the minimap or the time axis to zoom into a time range. Drop files anywhere to open them."</p>
         </Modal>
     }
 }

@@ -163,7 +163,7 @@ fn install_global_handlers(app: AppState) {
                 true
             }
             "t" => {
-                app.page.set(Page::Traces);
+                app.show(Page::Traces);
                 true
             }
             "o" => {

@@ -114,7 +114,7 @@ fn SourceItem(load: Load) -> impl IntoView {
                 if info.traces.len == 1 {
                     app.open_trace(info.traces.start);
                 } else {
-                    app.page.set(Page::Traces);
+                    app.show(Page::Traces);
                 }
             };
             let traces = info.traces.len;

@@ -76,6 +76,8 @@ pub struct AppState {
     pub mark_pending: RwSignal<bool>,
     /// Asks the waterfall to scroll the selected span into view.
     pub reveal: RwSignal<u64>,
+    /// Text of the waterfall's span search.
+    pub query: RwSignal<String>,
     next_load: StoredValue<u32>,
 }
 
@@ -95,6 +97,7 @@ impl AppState {
             sort: RwSignal::new((SortKey::Start, false)),
             mark_pending: RwSignal::new(false),
             reveal: RwSignal::new(0),
+            query: RwSignal::new(String::new()),
             next_load: StoredValue::new(0),
         }
     }
@@ -163,7 +166,7 @@ impl AppState {
                     self.open_trace(traces.start);
                 } else {
                     self.mark_pending.set(false);
-                    self.page.set(Page::Traces);
+                    self.show(Page::Traces);
                 }
             }
             Some(Err(e)) => {
@@ -218,12 +221,24 @@ impl AppState {
         }
     }
 
+    /// Switches page. Setting a signal notifies even when the value is the
+    /// same, and the page switch rebuilds the whole content (losing focus and
+    /// scroll), so only a real change is written.
+    pub fn show(&self, page: Page) {
+        if self.page.get_untracked() != page {
+            self.page.set(page);
+        }
+    }
+
     pub fn open_trace(&self, t: u32) {
-        self.trace.set(Some(t));
+        if self.trace.get_untracked() != Some(t) {
+            self.query.set(String::new());
+            self.trace.set(Some(t));
+        }
         self.span.set(None);
         self.collapsed.set(FxHashSet::default());
         self.window.set(None);
-        self.page.set(Page::Trace);
+        self.show(Page::Trace);
     }
 
     /// Selects a span, opening its trace and expanding its ancestors if needed.
@@ -234,7 +249,7 @@ impl AppState {
         if self.trace.get_untracked() != Some(trace) {
             self.open_trace(trace);
         }
-        self.page.set(Page::Trace);
+        self.show(Page::Trace);
         if ancestors
             .iter()
             .any(|a| self.collapsed.with_untracked(|c| c.contains(a)))

@@ -42,7 +42,7 @@ pub fn TopBar() -> impl IntoView {
                 "Strata"
             </div>
             <nav class="tabs">
-                <button class="tab" class:active=move || app.page.get() == Page::Traces on:click=move |_| app.page.set(Page::Traces)>
+                <button class="tab" class:active=move || app.page.get() == Page::Traces on:click=move |_| app.show(Page::Traces)>
                     "Traces "
                     <span class="count">{trace_count}</span>
                 </button>
@@ -50,7 +50,7 @@ pub fn TopBar() -> impl IntoView {
                     class="tab"
                     class:active=move || app.page.get() == Page::Trace
                     disabled=move || app.trace.get().is_none()
-                    on:click=move |_| app.page.set(Page::Trace)
+                    on:click=move |_| app.show(Page::Trace)
                     title=move || trace_label().unwrap_or_default()
                 >
                     {move || trace_label().unwrap_or_else(|| "Trace".into())}

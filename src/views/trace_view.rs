@@ -76,7 +76,7 @@ pub fn TraceView() -> impl IntoView {
         None => view! {
             <div class="empty">
                 <h2>"No trace open"</h2>
-                <p>"Pick one from the " <a href="#" on:click=move |e| { e.prevent_default(); app.page.set(Page::Traces); }>"trace list"</a>
+                <p>"Pick one from the " <a href="#" on:click=move |e| { e.prevent_default(); app.show(Page::Traces); }>"trace list"</a>
                    ", or drop a trace file anywhere on the page."</p>
             </div>
         }

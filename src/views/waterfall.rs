@@ -2,10 +2,12 @@
 //! the rows in view (plus a few) exist in the DOM, so 100k spans scroll like 10.
 
 use leptos::prelude::*;
+use rustc_hash::FxHashSet;
 
 use super::platform;
 use super::state::AppState;
 use super::virtual_list::Viewport;
+use crate::analysis::search;
 use crate::layout::colors::service_css;
 use crate::layout::waterfall::{self as wl, Window};
 use crate::model::time::format_duration;
@@ -95,7 +97,78 @@ pub fn Waterfall() -> impl IntoView {
             rows.with(|r| wl::visible_range(vp.top.get(), vp.height.get(), ROW_H, r.len(), 8));
         rows.with(|r| range.map(|p| (p, r[p])).collect::<Vec<_>>())
     });
+    // Span search: the matches (for highlighting) and their order top to bottom.
+    let matches = Memo::new(move |_| {
+        let q = app.query.get();
+        let Some(t) = app.trace.get() else {
+            return (FxHashSet::default(), Vec::new());
+        };
+        app.with_store(|s| {
+            let found: FxHashSet<u32> = search::find(s, t, &q).into_iter().collect();
+            let ordered: Vec<u32> = if found.is_empty() {
+                Vec::new()
+            } else {
+                wl::rows(s, t, &FxHashSet::default())
+                    .into_iter()
+                    .filter(|i| found.contains(i))
+                    .collect()
+            };
+            (found, ordered)
+        })
+    });
+    let match_at = move || {
+        let sel = app.span.get()?;
+        matches.with(|(_, o)| o.iter().position(|&m| m == sel))
+    };
+    let step_match = move |forward: bool| {
+        let next = matches.with_untracked(|(_, o)| {
+            if o.is_empty() {
+                return None;
+            }
+            let cur = app
+                .span
+                .get_untracked()
+                .and_then(|s| o.iter().position(|&m| m == s));
+            let k = match (cur, forward) {
+                (Some(k), true) => (k + 1) % o.len(),
+                (Some(k), false) => (k + o.len() - 1) % o.len(),
+                (None, true) => 0,
+                (None, false) => o.len() - 1,
+            };
+            Some(o[k])
+        });
+        if let Some(m) = next {
+            app.select_span(m);
+        }
+    };
     let timeline_w = Memo::new(move |_| (vp.width.get() - name_w.get()).max(50.0));
+    // Drag across the axis to zoom into that range of the current window.
+    let axis = NodeRef::<leptos::html::Div>::new();
+    let axis_sel = RwSignal::new(None::<(f64, f64)>);
+    let axis_frac = move |x: i32| {
+        axis.get_untracked()
+            .map(|el| {
+                let r = el.get_bounding_client_rect();
+                ((x as f64 - r.left()) / r.width().max(1.0)).clamp(0.0, 1.0)
+            })
+            .unwrap_or(0.0)
+    };
+    let on_axis_down = move |e: web_sys::MouseEvent| {
+        e.prevent_default();
+        let a = axis_frac(e.client_x());
+        axis_sel.set(Some((a, a)));
+        platform::drag(
+            move |m| axis_sel.set(Some((a, axis_frac(m.client_x())))),
+            move |m| {
+                axis_sel.set(None);
+                let b = axis_frac(m.client_x());
+                if (b - a).abs() * timeline_w.get_untracked() >= 4.0 {
+                    app.window
+                        .set(Some(window.get_untracked().sub(a, b, 1000.0)));
+                }
+            },
+        );
+    };
     let ticks =
         Memo::new(move |_| wl::ticks(&window.get(), (timeline_w.get() / 110.0).clamp(2.0, 12.0)));
 
@@ -156,6 +229,38 @@ pub fn Waterfall() -> impl IntoView {
                 >
                     "Reset zoom"
                 </button>
+                <div class="find">
+                    <input
+                        id="span-find"
+                        type="search"
+                        placeholder="Find spans (/)"
+                        title="Service, operation, span id, attribute or key=value; Enter: next match, Shift+Enter: previous"
+                        prop:value=move || app.query.get()
+                        on:input=move |e| app.query.set(event_target_value(&e))
+                        on:keydown=move |e: web_sys::KeyboardEvent| {
+                            if e.key() == "Enter" {
+                                e.prevent_default();
+                                step_match(!e.shift_key());
+                            } else if e.key() == "Escape" {
+                                app.query.set(String::new());
+                            }
+                        }
+                    />
+                    <Show when=move || !app.query.get().trim().is_empty()>
+                        <span class="find-count">
+                            {move || {
+                                let n = matches.with(|(_, o)| o.len());
+                                match match_at() {
+                                    Some(k) => format!("{} of {n}", k + 1),
+                                    None if n == 1 => "1 match".to_owned(),
+                                    None => format!("{n} matches"),
+                                }
+                            }}
+                        </span>
+                        <button class="btn small" title="Previous match (Shift+Enter)" on:click=move |_| step_match(false)>"↑"</button>
+                        <button class="btn small" title="Next match (Enter)" on:click=move |_| step_match(true)>"↓"</button>
+                    </Show>
+                </div>
                 <span class="wf-count">
                     {move || {
                         let shown = rows.with(|r| r.len());
@@ -178,7 +283,15 @@ pub fn Waterfall() -> impl IntoView {
                         "Service · operation"
                         <span class="wf-split" title="Drag to resize" on:mousedown=drag_split></span>
                     </div>
-                    <div class="wf-head-axis">
+                    <div class="wf-head-axis" node_ref=axis on:mousedown=on_axis_down title="Drag to zoom into a time range">
+                        {move || {
+                            axis_sel.get().map(|(a, b)| {
+                                let (a, b) = if a <= b { (a, b) } else { (b, a) };
+                                view! {
+                                    <span class="axis-sel" style:left=format!("{:.4}%", a * 100.0) style:width=format!("{:.4}%", (b - a) * 100.0)></span>
+                                }
+                            })
+                        }}
                         {move || {
                             ticks
                                 .get()
@@ -209,7 +322,7 @@ pub fn Waterfall() -> impl IntoView {
                         key=|(pos, span)| (*pos, *span)
                         children=move |(pos, span)| {
                             let data = app.store.with_value(|s| row_data(s, span, trace_start.get_untracked()));
-                            view! { <Row pos=pos span=span data=data window=window grid=grid /> }
+                            view! { <Row pos=pos span=span data=data window=window grid=grid matches=matches /> }
                         }
                     />
                 </div>
@@ -225,6 +338,7 @@ fn Row(
     data: RowData,
     window: Memo<Window>,
     grid: impl Fn() -> String + Send + Sync + 'static,
+    matches: Memo<(FxHashSet<u32>, Vec<u32>)>,
 ) -> impl IntoView {
     let app = expect_context::<AppState>();
     let RowData {
@@ -299,6 +413,8 @@ fn Row(
             class="wf-row"
             class:selected=move || app.span.get() == Some(span)
             class:error=error
+            class:match=move || matches.with(|(m, _)| m.contains(&span))
+            class:dim=move || matches.with(|(m, _)| !m.is_empty() && !m.contains(&span))
             style=move || format!("top:{}px;{}", pos as f64 * ROW_H, grid())
             data-span=span
             on:click=move |_| app.span.set(Some(span))
@@ -414,6 +530,14 @@ pub fn handle_key(app: AppState, key: &str) -> bool {
         }
         "0" => {
             app.window.set(None);
+            true
+        }
+        "/" => {
+            if let Some(el) = document().get_element_by_id("span-find") {
+                if let Ok(input) = wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(el) {
+                    let _ = input.focus();
+                }
+            }
             true
         }
         _ => false,

@@ -163,6 +163,36 @@ export const tests = {
     assertEq(await page.locator('.wf-head-axis .tick').allTextContents(), before, 'ticks restored');
   },
 
+  async 'find spans highlights matches and steps through them; dragging the axis zooms'(page) {
+    await dropFiles(page, [trace('zipkin/zipkin-lens__yelp.json')]);
+    await waitText(page, '.n-spans', 16);
+    await page.keyboard.press('/');
+    await page.keyboard.type('mobile_api');
+    await page.waitForSelector('.wf-row.match');
+    // 5 mobile_api spans and 2 client spans calling it (remoteEndpoint.serviceName).
+    assertEq(await text(page, '.find-count'), '7 matches', 'match count');
+    assert((await page.locator('.wf-row.dim').count()) > 0, 'others dimmed');
+    await page.keyboard.press('Enter');
+    await waitText(page, '.find-count', '1 of 7');
+    await page.keyboard.press('Enter');
+    await waitText(page, '.find-count', '2 of 7');
+    assertEq(await page.locator('.wf-row.selected.match').count(), 1, 'the match is selected');
+    await page.keyboard.press('Shift+Enter');
+    await waitText(page, '.find-count', '1 of 7');
+    await page.fill('#span-find', 'http.method=GET');
+    await page.waitForFunction(() => /match/.test(document.querySelector('.find-count')?.textContent || ''));
+    await screenshot(page, 'find');
+    await page.fill('#span-find', '');
+    const before = await page.locator('.wf-head-axis .tick').allTextContents();
+    const box = await page.locator('.wf-head-axis').boundingBox();
+    await page.mouse.move(box.x + box.width * 0.5, box.y + 10);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.6, box.y + 10, { steps: 4 });
+    await page.mouse.up();
+    await page.waitForSelector('.mm-window');
+    assert(JSON.stringify(before) !== JSON.stringify(await page.locator('.wf-head-axis .tick').allTextContents()), 'axis zoomed');
+  },
+
   async 'a 20k-span trace keeps only visible rows in the DOM and scrolls to the end'(page) {
     await dropFiles(page, [{ name: 'big.json', text: jaegerTrace(20000) }]);
     await waitText(page, '.n-spans', 20000, 30000);
