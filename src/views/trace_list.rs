@@ -154,8 +154,7 @@ pub fn TraceList() -> impl IntoView {
                                         <div class="c-name">
                                             <div class="tl-title">
                                                 <span class="svc-dot" style:background=service_css(&r.service)></span>
-                                                <span class="svc">{r.service.clone()}</span>
-                                                ": "
+                                                <span class="svc">{format!("{}:", r.service)}</span>
                                                 <span class="op">{r.op.clone()}</span>
                                             </div>
                                             <code class="tl-id">{r.id.clone()}</code>
