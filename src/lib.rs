@@ -9,5 +9,6 @@ pub mod demo;
 pub mod import;
 pub mod layout;
 pub mod model;
+pub mod render;
 pub mod sources;
 pub mod views;

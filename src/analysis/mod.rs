@@ -2,4 +2,6 @@
 //! self time and statistics build on it.
 
 pub mod search;
+pub mod selftime;
+pub mod services;
 pub mod tree;

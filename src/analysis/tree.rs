@@ -169,6 +169,18 @@ pub fn build(store: &mut Store, t: u32) {
         }
     }
 
+    // Spans without a start time moved to their parent's start: restore the
+    // by-start order of the lists they are in.
+    if (0..n).any(|k| spans.flags[base + k].intersects(untimed)) {
+        let by_start =
+            |a: &u32, b: &u32| (spans.start[*a as usize], *a).cmp(&(spans.start[*b as usize], *b));
+        for k in 0..n {
+            children[child_start[k] as usize..child_start[k + 1] as usize]
+                .sort_unstable_by(by_start);
+        }
+        roots.sort_unstable_by(by_start);
+    }
+
     // 6. Children before parents: a span with no duration in the file is
     //    stretched over its children (still flagged), so its bar shows the work
     //    it contains instead of a zero-width tick.
@@ -536,6 +548,19 @@ mod tests {
         // no timestamp: placed at its parent's start
         assert_eq!(s.spans.start[three], 110_000);
         assert!(s.spans.flags[three].contains(SpanFlags::NO_START));
+    }
+
+    #[test]
+    fn children_stay_sorted_when_untimed_spans_move() {
+        let json = r#"[{"traceId":"a","id":"1","timestamp":100,"duration":50},{"traceId":"a","id":"2","parentId":"1","timestamp":90,"duration":5},{"traceId":"a","id":"3","parentId":"1"}]"#;
+        let mut s = Store::default();
+        import::load(&mut s, "z.json", json.as_bytes()).unwrap();
+        let starts: Vec<i64> = s
+            .children(idx(&s, "1"))
+            .iter()
+            .map(|&c| s.spans.start[c as usize])
+            .collect();
+        assert_eq!(starts, vec![90_000, 100_000]);
     }
 
     #[test]

@@ -108,7 +108,10 @@ impl<'s> Sink<'s> {
 }
 
 /// Start and duration in ns from optional Unix-nanosecond start and end times,
-/// with the flags that say what was missing or out of range.
+/// with the flags that say what was missing or out of range. OTLP writes 0 for
+/// "not set", so 0 is missing here (Jaeger/Zipkin times of 0 are real: test
+/// fixtures use small relative times). An end before the start is kept as
+/// "no duration" rather than a negative one.
 pub fn span_times(start: Option<u64>, end: Option<u64>) -> (i64, i64, SpanFlags) {
     let mut flags = SpanFlags::empty();
     let start = match start {

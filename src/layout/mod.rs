@@ -1,6 +1,9 @@
 //! Pure geometry for the views: no browser here. Views ask layout where things
 //! go and only draw.
 
+pub mod charts;
 pub mod colors;
+pub mod flame;
+pub mod force;
 pub mod minimap;
 pub mod waterfall;

@@ -24,6 +24,46 @@ pub fn rows(store: &Store, trace: u32, collapsed: &FxHashSet<u32>) -> Vec<u32> {
     out
 }
 
+/// The rows that show the spans in `keep`, with their ancestors for context
+/// (a filtered waterfall: one service's spans where they sit in the tree).
+pub fn rows_keeping(
+    store: &Store,
+    trace: u32,
+    collapsed: &FxHashSet<u32>,
+    keep: &FxHashSet<u32>,
+) -> Vec<u32> {
+    let mut needed: FxHashSet<u32> = FxHashSet::default();
+    for &k in keep {
+        let mut cur = k;
+        while cur != crate::model::NONE && needed.insert(cur) {
+            cur = store.spans.parent[cur as usize];
+        }
+    }
+    let t = &store.traces[trace as usize];
+    let mut out = Vec::new();
+    let mut stack: Vec<u32> = t
+        .tree
+        .roots
+        .iter()
+        .rev()
+        .copied()
+        .filter(|r| needed.contains(r))
+        .collect();
+    while let Some(i) = stack.pop() {
+        out.push(i);
+        if !collapsed.contains(&i) {
+            stack.extend(
+                store
+                    .children(i)
+                    .iter()
+                    .rev()
+                    .filter(|c| needed.contains(c)),
+            );
+        }
+    }
+    out
+}
+
 /// Every span that has children (for "collapse all").
 pub fn parents(store: &Store, trace: u32) -> FxHashSet<u32> {
     let t = &store.traces[trace as usize];
@@ -182,6 +222,23 @@ mod tests {
         let c = collapse_below(&s, 0, 1);
         assert_eq!(names(&s, &rows(&s, 0, &c)), ["root", "a", "b"]);
         assert_eq!(ancestors(&s, all[2]), vec![all[1], all[0]]);
+    }
+
+    #[test]
+    fn filtered_rows_keep_ancestors() {
+        let s = store();
+        let all = rows(&s, 0, &FxHashSet::default());
+        let keep: FxHashSet<u32> = [all[2]].into_iter().collect();
+        assert_eq!(
+            names(&s, &rows_keeping(&s, 0, &FxHashSet::default(), &keep)),
+            ["root", "a", "a1"]
+        );
+        let keep: FxHashSet<u32> = [all[3]].into_iter().collect();
+        assert_eq!(
+            names(&s, &rows_keeping(&s, 0, &FxHashSet::default(), &keep)),
+            ["root", "b"]
+        );
+        assert!(rows_keeping(&s, 0, &FxHashSet::default(), &FxHashSet::default()).is_empty());
     }
 
     #[test]

@@ -260,7 +260,7 @@ impl Spans {
 /// Parent/child structure of one trace, built by `analysis::tree`.
 #[derive(Clone, Debug, Default)]
 pub struct Tree {
-    /// Root spans (true roots, then orphans and cut cycles), by start time.
+    /// Root spans (true roots, orphans and cut cycles alike), by start time.
     pub roots: Vec<u32>,
     /// `children[child_start[k]..child_start[k + 1]]` are the children of the
     /// trace's k-th span (k relative to `Trace::spans.start`), by start time.

@@ -236,6 +236,7 @@ pub fn DetailPanel() -> impl IntoView {
         Some(app.with_store(|s| detail(s, i)))
     });
     move || {
+        let span = app.span.get();
         data.get().map(|d| {
             let Detail {
                 service,
@@ -318,6 +319,10 @@ pub fn DetailPanel() -> impl IntoView {
                             </div>
                         })}
                         <section>
+                            <h3>"Latency of this operation (all loaded traces)"</h3>
+                            {span.map(|sp| view! { <super::charts::LatencyHistogram span=sp /> })}
+                        </section>
+                        <section class="attributes">
                             <h3>{format!("Attributes ({n_attrs})")}</h3>
                             <input
                                 class="filter"

@@ -1,10 +1,15 @@
 //! Leptos components. They read the store through [`state::AppState`], ask
 //! `layout` where things go, and draw; nothing here decides what a trace means.
 
+pub mod charts;
 pub mod detail;
 pub mod dialogs;
+pub mod flame;
+pub mod hash;
 pub mod minimap;
 pub mod platform;
+pub mod probe;
+pub mod service_map;
 pub mod sources;
 pub mod state;
 pub mod topbar;
@@ -17,6 +22,7 @@ use leptos::ev;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
+use crate::sources::link::View;
 use state::{AppState, Dialog, Page, Theme};
 
 #[component]
@@ -36,8 +42,10 @@ pub fn App() -> impl IntoView {
         }
     });
 
-    // First visit: the built-in demo, its featured trace open.
+    // First visit: the built-in demo, its featured trace open; then whatever
+    // the URL hash names.
     app.load_demo();
+    hash::install(app);
 
     install_global_handlers(app);
 
@@ -90,6 +98,12 @@ pub fn App() -> impl IntoView {
             <div class="body">
                 <sources::SourcesPanel />
                 <main class="content">
+                    {move || app.notice.get().map(|n| view! {
+                        <div class="notice" role="status">
+                            <span>{n}</span>
+                            <button class="icon" title="Dismiss" on:click=move |_| app.notice.set(None)>"×"</button>
+                        </div>
+                    })}
                     {move || match app.page.get() {
                         Page::Traces => view! { <trace_list::TraceList /> }.into_any(),
                         Page::Trace => view! { <trace_view::TraceView /> }.into_any(),
@@ -178,7 +192,23 @@ fn install_global_handlers(app: AppState) {
                 app.dialog.set(Dialog::Paste);
                 true
             }
-            _ if app.page.get_untracked() == Page::Trace => waterfall::handle_key(app, &key),
+            "w" => {
+                app.show_view(View::Waterfall);
+                true
+            }
+            "f" => {
+                app.show_view(View::Flame);
+                true
+            }
+            "m" => {
+                app.show_view(View::Map);
+                true
+            }
+            _ if app.page.get_untracked() == Page::Trace
+                && app.view.get_untracked() == View::Waterfall =>
+            {
+                waterfall::handle_key(app, &key)
+            }
             _ => false,
         };
         if handled {

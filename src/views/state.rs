@@ -8,6 +8,7 @@ use rustc_hash::FxHashSet;
 use crate::import::{self, ImportError};
 use crate::layout::waterfall::{self, Window};
 use crate::model::Store;
+use crate::sources::link::{FlameMode, MapScope, View};
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum LoadState {
@@ -76,8 +77,16 @@ pub struct AppState {
     pub mark_pending: RwSignal<bool>,
     /// Asks the waterfall to scroll the selected span into view.
     pub reveal: RwSignal<u64>,
-    /// Text of the waterfall's span search.
+    /// Text of the span search (waterfall and flame graph).
     pub query: RwSignal<String>,
+    /// Which view of the open trace: waterfall, flame graph or service map.
+    pub view: RwSignal<View>,
+    /// The selected service (from the service map); filters the waterfall.
+    pub service: RwSignal<Option<String>>,
+    pub flame_mode: RwSignal<FlameMode>,
+    pub map_scope: RwSignal<MapScope>,
+    /// A message about the page's link (a trace it names is not loaded...).
+    pub notice: RwSignal<Option<String>>,
     next_load: StoredValue<u32>,
 }
 
@@ -98,6 +107,11 @@ impl AppState {
             mark_pending: RwSignal::new(false),
             reveal: RwSignal::new(0),
             query: RwSignal::new(String::new()),
+            view: RwSignal::new(View::Waterfall),
+            service: RwSignal::new(None),
+            flame_mode: RwSignal::new(FlameMode::Time),
+            map_scope: RwSignal::new(MapScope::Trace),
+            notice: RwSignal::new(None),
             next_load: StoredValue::new(0),
         }
     }
@@ -233,6 +247,7 @@ impl AppState {
     pub fn open_trace(&self, t: u32) {
         if self.trace.get_untracked() != Some(t) {
             self.query.set(String::new());
+            self.service.set(None);
             self.trace.set(Some(t));
         }
         self.span.set(None);
@@ -262,6 +277,25 @@ impl AppState {
         }
         self.span.set(Some(span));
         self.reveal.update(|r| *r += 1);
+    }
+
+    /// Shows one view of the open trace.
+    pub fn show_view(&self, view: View) {
+        if view == View::Traces {
+            self.show(Page::Traces);
+            return;
+        }
+        if self.view.get_untracked() != view {
+            self.view.set(view);
+        }
+        self.show(Page::Trace);
+    }
+
+    /// Selects a service (map node), or clears the selection.
+    pub fn select_service(&self, name: Option<String>) {
+        if self.service.get_untracked() != name {
+            self.service.set(name);
+        }
     }
 
     pub fn toggle_collapsed(&self, span: u32) {

@@ -124,6 +124,7 @@ pub fn TraceList() -> impl IntoView {
                     </div>
                 }
             >
+                <super::charts::TraceScatter />
                 <div class="tl-scroll" node_ref=vp.el on:scroll=move |_| vp.measure()>
                     <div class="tl-head">
                         {header("Trace", SortKey::Name, "c-name")}

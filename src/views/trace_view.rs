@@ -4,13 +4,16 @@
 use leptos::prelude::*;
 
 use super::detail::DetailPanel;
+use super::flame::FlameGraph;
 use super::minimap::Minimap;
 use super::platform;
+use super::service_map::ServiceMap;
 use super::state::{AppState, Dialog, Page};
 use super::waterfall::Waterfall;
 use crate::layout::colors::service_css;
 use crate::model::time::{format_duration, format_timestamp};
 use crate::model::{Store, NONE};
+use crate::sources::link::View;
 
 /// "service: operation" of a trace's root span.
 pub fn trace_name(s: &Store, t: u32) -> (String, String) {
@@ -146,9 +149,30 @@ pub fn TraceView() -> impl IntoView {
                                 })}
                         </dl>
                     </header>
-                    <Minimap />
+                    <nav class="view-tabs" aria-label="Views">
+                        {[(View::Waterfall, "Waterfall", "w"), (View::Flame, "Flame graph", "f"), (View::Map, "Service map", "m")]
+                            .into_iter()
+                            .map(|(v, label, key)| view! {
+                                <button
+                                    class="view-tab"
+                                    class:active=move || app.view.get() == v
+                                    title=format!("{label} ({key})")
+                                    data-view=v.key()
+                                    on:click=move |_| app.show_view(v)
+                                >
+                                    {label}
+                                </button>
+                            })
+                            .collect_view()}
+                    </nav>
                     <div class="tv-body">
-                        <Waterfall />
+                        <div class="tv-main">
+                            {move || match app.view.get() {
+                                View::Flame => view! { <FlameGraph /> }.into_any(),
+                                View::Map => view! { <ServiceMap /> }.into_any(),
+                                _ => view! { <Minimap /> <Waterfall /> }.into_any(),
+                            }}
+                        </div>
                         <Show when=move || app.span.get().is_some()>
                             <DetailPanel />
                         </Show>

@@ -7,7 +7,7 @@ use rustc_hash::FxHashSet;
 use super::platform;
 use super::state::AppState;
 use super::virtual_list::Viewport;
-use crate::analysis::search;
+use crate::analysis::{search, services};
 use crate::layout::colors::service_css;
 use crate::layout::waterfall::{self as wl, Window};
 use crate::model::time::format_duration;
@@ -73,12 +73,29 @@ pub fn Waterfall() -> impl IntoView {
     let vp = Viewport::new();
     let name_w = RwSignal::new(380.0f64);
 
+    // A service chosen on the map filters the rows to its spans (with their
+    // ancestors as context).
+    let keep = Memo::new(move |_| {
+        let name = app.service.get()?;
+        let t = app.trace.get()?;
+        Some(app.with_store(|s| {
+            services::spans_of(s, t, &name)
+                .into_iter()
+                .collect::<FxHashSet<u32>>()
+        }))
+    });
     let rows = Memo::new(move |_| {
         let Some(t) = app.trace.get() else {
             return Vec::new();
         };
-        app.collapsed
-            .with(|c| app.with_store(|s| wl::rows(s, t, c)))
+        keep.with(|k| {
+            app.collapsed.with(|c| {
+                app.with_store(|s| match k {
+                    Some(k) => wl::rows_keeping(s, t, c, k),
+                    None => wl::rows(s, t, c),
+                })
+            })
+        })
     });
     let trace_start = Memo::new(move |_| {
         app.trace
@@ -261,6 +278,16 @@ pub fn Waterfall() -> impl IntoView {
                         <button class="btn small" title="Next match (Enter)" on:click=move |_| step_match(true)>"↓"</button>
                     </Show>
                 </div>
+                {move || {
+                    let name = app.service.get()?;
+                    let n = keep.with(|k| k.as_ref().map_or(0, |k| k.len()));
+                    Some(view! {
+                        <span class="filter-chip" title="Chosen on the service map">
+                            {format!("{name}: {n} spans")}
+                            <button class="icon" title="Show all spans" on:click=move |_| app.select_service(None)>"×"</button>
+                        </span>
+                    })
+                }}
                 <span class="wf-count">
                     {move || {
                         let shown = rows.with(|r| r.len());
@@ -322,7 +349,7 @@ pub fn Waterfall() -> impl IntoView {
                         key=|(pos, span)| (*pos, *span)
                         children=move |(pos, span)| {
                             let data = app.store.with_value(|s| row_data(s, span, trace_start.get_untracked()));
-                            view! { <Row pos=pos span=span data=data window=window grid=grid matches=matches /> }
+                            view! { <Row pos=pos span=span data=data window=window grid=grid matches=matches keep=keep /> }
                         }
                     />
                 </div>
@@ -339,6 +366,7 @@ fn Row(
     window: Memo<Window>,
     grid: impl Fn() -> String + Send + Sync + 'static,
     matches: Memo<(FxHashSet<u32>, Vec<u32>)>,
+    keep: Memo<Option<FxHashSet<u32>>>,
 ) -> impl IntoView {
     let app = expect_context::<AppState>();
     let RowData {
@@ -415,6 +443,7 @@ fn Row(
             class:error=error
             class:match=move || matches.with(|(m, _)| m.contains(&span))
             class:dim=move || matches.with(|(m, _)| !m.is_empty() && !m.contains(&span))
+            class:context=move || keep.with(|k| k.as_ref().is_some_and(|k| !k.contains(&span)))
             style=move || format!("top:{}px;{}", pos as f64 * ROW_H, grid())
             data-span=span
             on:click=move |_| app.span.set(Some(span))

@@ -74,10 +74,10 @@ export const tests = {
     await row.click();
     await page.waitForSelector('.detail');
     assertEq(await text(page, '.detail h2 .op'), op, 'details of the clicked span');
-    const total = await page.locator('.detail section:first-of-type .attrs tr').count();
+    const total = await page.locator('.detail .attributes .attrs tr').count();
     assert(total > 2, `${total} attributes`);
     await page.fill('.detail .filter', 'gen_ai');
-    const filtered = await page.locator('.detail section:first-of-type .attrs tr').count();
+    const filtered = await page.locator('.detail .attributes .attrs tr').count();
     assert(filtered < total && filtered > 0, `filter: ${filtered} of ${total}`);
     await screenshot(page, 'details');
     await page.keyboard.press('Escape');

@@ -1,0 +1,173 @@
+//! Data for the charts: the trace scatter (start vs duration) and latency
+//! histograms with percentiles. Pure; the views draw them with plotters.
+
+use crate::analysis::services::percentile;
+use crate::model::Store;
+
+/// One dot of the trace scatter.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Dot {
+    pub trace: u32,
+    /// Seconds since the earliest loaded trace started.
+    pub x: f64,
+    /// Duration in ms.
+    pub y: f64,
+    pub error: bool,
+}
+
+/// One dot per loaded trace; the x origin (Unix ns) is returned too.
+pub fn scatter(store: &Store) -> (Vec<Dot>, i64) {
+    let origin = store
+        .traces
+        .iter()
+        .map(|t| t.summary.start)
+        .min()
+        .unwrap_or(0);
+    let dots = store
+        .traces
+        .iter()
+        .enumerate()
+        .map(|(i, t)| Dot {
+            trace: i as u32,
+            x: (t.summary.start - origin) as f64 / 1e9,
+            y: t.duration() as f64 / 1e6,
+            error: t.summary.errors > 0,
+        })
+        .collect();
+    (dots, origin)
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Bin {
+    pub lo: f64,
+    pub hi: f64,
+    pub count: u32,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Histogram {
+    pub bins: Vec<Bin>,
+    /// Log-scaled x axis (values spread over more than two decades).
+    pub log: bool,
+    pub p50: f64,
+    pub p95: f64,
+    pub p99: f64,
+    pub count: usize,
+}
+
+/// A histogram of latencies (ns, any order) in ms, `n` bins; log-scaled when
+/// they span more than 100x, so a 2 s outlier does not squash 5 ms calls into
+/// one bar.
+pub fn histogram(values_ns: &[i64], n: usize) -> Histogram {
+    let mut v: Vec<i64> = values_ns.to_vec();
+    v.sort_unstable();
+    let ms = |ns: i64| ns as f64 / 1e6;
+    let (p50, p95, p99) = (
+        ms(percentile(&v, 50.0)),
+        ms(percentile(&v, 95.0)),
+        ms(percentile(&v, 99.0)),
+    );
+    if v.is_empty() || n == 0 {
+        return Histogram {
+            bins: Vec::new(),
+            log: false,
+            p50,
+            p95,
+            p99,
+            count: 0,
+        };
+    }
+    let lo = ms(v[0]).max(0.0);
+    let hi = ms(*v.last().unwrap_or(&0)).max(lo);
+    let log = lo > 0.0 && hi / lo > 100.0;
+    let (a, b) = if hi <= lo {
+        (lo * 0.9, lo * 1.1 + 1e-3)
+    } else {
+        (lo, hi)
+    };
+    let edge = |k: usize| {
+        let f = k as f64 / n as f64;
+        if log {
+            (a.ln() + f * (b.ln() - a.ln())).exp()
+        } else {
+            a + f * (b - a)
+        }
+    };
+    let mut bins: Vec<Bin> = (0..n)
+        .map(|k| Bin {
+            lo: edge(k),
+            hi: edge(k + 1),
+            count: 0,
+        })
+        .collect();
+    for &x in &v {
+        let x = ms(x);
+        let f = if log {
+            (x.max(a).ln() - a.ln()) / (b.ln() - a.ln())
+        } else {
+            (x - a) / (b - a)
+        };
+        let k = ((f * n as f64).floor() as usize).min(n - 1);
+        bins[k].count += 1;
+    }
+    Histogram {
+        bins,
+        log,
+        p50,
+        p95,
+        p99,
+        count: v.len(),
+    }
+}
+
+/// Durations of every span with this service and operation, in all loaded traces.
+pub fn op_latencies(store: &Store, span: u32) -> Vec<i64> {
+    let (svc, name) = (
+        store.spans.service[span as usize],
+        store.spans.name[span as usize],
+    );
+    (0..store.spans.len())
+        .filter(|&i| store.spans.service[i] == svc && store.spans.name[i] == name)
+        .map(|i| store.spans.duration[i])
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn linear_and_log_bins() {
+        let v: Vec<i64> = (1..=100).map(|i| i * 1_000_000).collect();
+        let h = histogram(&v, 10);
+        assert!(!h.log);
+        assert_eq!(h.bins.iter().map(|b| b.count).sum::<u32>(), 100);
+        assert_eq!((h.p50, h.p95, h.p99), (50.0, 95.0, 99.0));
+        let mut v: Vec<i64> = vec![5_000_000; 50];
+        v.push(2_000_000_000);
+        let h = histogram(&v, 20);
+        assert!(h.log);
+        assert_eq!(h.bins[0].count, 50);
+        assert_eq!(h.bins[19].count, 1);
+        let h = histogram(&[7_000_000; 3], 5);
+        assert_eq!(h.bins.iter().map(|b| b.count).sum::<u32>(), 3);
+        assert!(histogram(&[], 5).bins.is_empty());
+    }
+
+    #[test]
+    fn scatter_has_a_dot_per_trace() {
+        let bytes = crate::sources::demo::bytes();
+        let mut s = Store::default();
+        crate::import::load(&mut s, "demo", &bytes).unwrap();
+        let (dots, origin) = scatter(&s);
+        assert_eq!(dots.len(), 36);
+        assert!(dots.iter().any(|d| d.x == 0.0) && origin > 0);
+        assert!(dots.iter().any(|d| d.error) && dots.iter().any(|d| !d.error));
+        assert!(
+            dots.iter().any(|d| d.y > 29_000.0),
+            "the 30 s payment outage"
+        );
+        let lat = op_latencies(&s, s.traces[0].tree.roots[0]);
+        assert!(!lat.is_empty());
+    }
+}

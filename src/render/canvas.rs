@@ -1,0 +1,44 @@
+//! A canvas sized to its CSS box at the device pixel ratio, so drawing in CSS
+//! pixels stays sharp on high-density screens.
+
+use wasm_bindgen::JsCast;
+use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
+
+/// Resizes the backing store of `canvas` to `css_w` x `css_h` CSS pixels at
+/// the device pixel ratio and returns a context scaled to CSS pixels.
+pub fn context(
+    canvas: &HtmlCanvasElement,
+    css_w: f64,
+    css_h: f64,
+    dpr: f64,
+) -> Option<CanvasRenderingContext2d> {
+    let (w, h) = ((css_w * dpr).round() as u32, (css_h * dpr).round() as u32);
+    if canvas.width() != w {
+        canvas.set_width(w);
+    }
+    if canvas.height() != h {
+        canvas.set_height(h);
+    }
+    let ctx = canvas
+        .get_context("2d")
+        .ok()??
+        .dyn_into::<CanvasRenderingContext2d>()
+        .ok()?;
+    let _ = ctx.set_transform(dpr, 0.0, 0.0, dpr, 0.0, 0.0);
+    Some(ctx)
+}
+
+/// `#rrggbb` for an RGB triple.
+pub fn css(rgb: (u8, u8, u8)) -> String {
+    format!("#{:02x}{:02x}{:02x}", rgb.0, rgb.1, rgb.2)
+}
+
+/// A readable text color (black or white) on a background.
+pub fn text_on(rgb: (u8, u8, u8)) -> &'static str {
+    let l = 0.299 * rgb.0 as f64 + 0.587 * rgb.1 as f64 + 0.114 * rgb.2 as f64;
+    if l > 150.0 {
+        "#111"
+    } else {
+        "#fff"
+    }
+}

@@ -1,0 +1,197 @@
+//! The state a URL hash carries: which trace, which view, what is selected.
+//! Pure parsing and formatting; the views read it on load and on back/forward
+//! and write it when the state changes. A hostile or truncated hash never
+//! fails: unknown keys are ignored and bad values are reported and skipped.
+
+/// The views of one trace (and the trace list).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum View {
+    Traces,
+    #[default]
+    Waterfall,
+    Flame,
+    Map,
+}
+
+impl View {
+    pub fn key(self) -> &'static str {
+        match self {
+            View::Traces => "traces",
+            View::Waterfall => "waterfall",
+            View::Flame => "flame",
+            View::Map => "map",
+        }
+    }
+
+    pub fn from_key(s: &str) -> Option<View> {
+        match s {
+            "traces" => Some(View::Traces),
+            "waterfall" => Some(View::Waterfall),
+            "flame" => Some(View::Flame),
+            "map" => Some(View::Map),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum FlameMode {
+    #[default]
+    Time,
+    Merged,
+}
+
+/// What the service map covers.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum MapScope {
+    #[default]
+    Trace,
+    All,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LinkState {
+    pub view: Option<View>,
+    pub trace: Option<String>,
+    pub span: Option<String>,
+    pub service: Option<String>,
+    pub query: Option<String>,
+    /// Zoom window in ns from the trace start.
+    pub window: Option<(f64, f64)>,
+    pub flame: Option<FlameMode>,
+    pub map: Option<MapScope>,
+}
+
+const MAX_VALUE: usize = 2048;
+
+fn is_id(s: &str) -> bool {
+    !s.is_empty() && s.len() <= 128 && s.chars().all(|c| c.is_ascii_graphic())
+}
+
+/// Parses a hash (with or without the leading `#`). Returns the state and a
+/// message per value that was ignored.
+pub fn parse(hash: &str) -> (LinkState, Vec<String>) {
+    let hash = hash.strip_prefix('#').unwrap_or(hash);
+    let mut st = LinkState::default();
+    let mut problems = Vec::new();
+    for (k, v) in form_urlencoded::parse(hash.as_bytes()) {
+        if v.len() > MAX_VALUE {
+            problems.push(format!(
+                "{k}: value longer than {MAX_VALUE} characters, ignored"
+            ));
+            continue;
+        }
+        match k.as_ref() {
+            "view" => match View::from_key(&v) {
+                Some(view) => st.view = Some(view),
+                None => problems.push(format!("view: unknown view {v:?}")),
+            },
+            "trace" if is_id(&v) => st.trace = Some(v.into_owned()),
+            "span" if is_id(&v) => st.span = Some(v.into_owned()),
+            "trace" | "span" => problems.push(format!("{k}: {v:?} is not an id")),
+            "svc" => st.service = Some(v.into_owned()),
+            "q" => st.query = Some(v.into_owned()),
+            "zoom" => match v
+                .split_once('-')
+                .and_then(|(a, b)| Some((a.parse::<f64>().ok()?, b.parse::<f64>().ok()?)))
+            {
+                Some((a, b)) if a.is_finite() && b.is_finite() && a >= 0.0 && b > a => {
+                    st.window = Some((a, b))
+                }
+                _ => problems.push(format!("zoom: {v:?} is not a range like 1000-250000")),
+            },
+            "flame" => match v.as_ref() {
+                "time" => st.flame = Some(FlameMode::Time),
+                "merged" => st.flame = Some(FlameMode::Merged),
+                _ => problems.push(format!("flame: unknown mode {v:?}")),
+            },
+            "map" => match v.as_ref() {
+                "trace" => st.map = Some(MapScope::Trace),
+                "all" => st.map = Some(MapScope::All),
+                _ => problems.push(format!("map: unknown scope {v:?}")),
+            },
+            _ => {}
+        }
+    }
+    (st, problems)
+}
+
+/// The hash for a state (without `#`); keys in a fixed order, defaults left out.
+pub fn format(st: &LinkState) -> String {
+    let mut out = form_urlencoded::Serializer::new(String::new());
+    if let Some(t) = &st.trace {
+        out.append_pair("trace", t);
+    }
+    if let Some(v) = st.view {
+        out.append_pair("view", v.key());
+    }
+    if let Some(s) = &st.span {
+        out.append_pair("span", s);
+    }
+    if let Some(s) = &st.service {
+        out.append_pair("svc", s);
+    }
+    if let Some(q) = st.query.as_deref().filter(|q| !q.is_empty()) {
+        out.append_pair("q", q);
+    }
+    if let Some((a, b)) = st.window {
+        out.append_pair("zoom", &format!("{}-{}", a.round(), b.round()));
+    }
+    if st.flame == Some(FlameMode::Merged) {
+        out.append_pair("flame", "merged");
+    }
+    if st.map == Some(MapScope::All) {
+        out.append_pair("map", "all");
+    }
+    out.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trip() {
+        let st = LinkState {
+            view: Some(View::Flame),
+            trace: Some("0af7651916cd43dd8448eb211c80319c".into()),
+            span: Some("b7ad6b7169203331".into()),
+            service: Some("payment service & co".into()),
+            query: Some("http.status_code=500".into()),
+            window: Some((1000.0, 250000.0)),
+            flame: Some(FlameMode::Merged),
+            map: Some(MapScope::All),
+        };
+        let h = format(&st);
+        assert_eq!(parse(&h), (st.clone(), vec![]));
+        assert_eq!(parse(&format!("#{h}")).0, st);
+    }
+
+    #[test]
+    fn hostile_and_truncated_hashes_never_fail() {
+        for h in [
+            "",
+            "#",
+            "view",
+            "view=",
+            "view=%",
+            "trace=%ZZ",
+            "zoom=5-1",
+            "zoom=nan-inf",
+            "zoom=1-",
+            "&&&==",
+            "q=%F0%9F",
+            "span=a%20b",
+        ] {
+            let (st, _) = parse(h);
+            assert!(st.window.is_none_or(|(a, b)| b > a), "{h}");
+        }
+        let (st, problems) = parse("view=nope&trace=abc&zoom=oops&extra=1");
+        assert_eq!(st.trace.as_deref(), Some("abc"));
+        assert_eq!(st.view, None);
+        assert_eq!(problems.len(), 2, "{problems:?}");
+        let long = format!("q={}", "x".repeat(5000));
+        let (st, problems) = parse(&long);
+        assert!(st.query.is_none() && problems.len() == 1);
+    }
+}

@@ -1,0 +1,341 @@
+//! Charts drawn with plotters on a canvas: the trace scatter (start time vs
+//! duration, errors in red; click a dot to open its trace) and the latency
+//! histogram of an operation across all loaded traces (p50/p95/p99 and the
+//! selected span marked). Both follow the theme and redraw on resize.
+
+use leptos::html::{Canvas, Div};
+use leptos::prelude::*;
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters_canvas::CanvasBackend;
+
+use super::platform;
+use super::state::{AppState, Theme};
+use super::trace_view::trace_name;
+use crate::layout::charts::{self, Dot};
+use crate::model::time::{format_duration, format_timestamp};
+
+struct Palette {
+    bg: RGBColor,
+    text: RGBColor,
+    grid: RGBColor,
+    dot: RGBColor,
+    error: RGBColor,
+    accent: RGBColor,
+}
+
+fn palette(theme: Theme) -> Palette {
+    match theme {
+        Theme::Dark => Palette {
+            bg: RGBColor(0x0f, 0x12, 0x17),
+            text: RGBColor(0x8d, 0x96, 0xa0),
+            grid: RGBColor(0x2d, 0x33, 0x3b),
+            dot: RGBColor(0x4c, 0x8d, 0xff),
+            error: RGBColor(0xff, 0x6b, 0x6b),
+            accent: RGBColor(0xe3, 0xb3, 0x41),
+        },
+        Theme::Light => Palette {
+            bg: RGBColor(0xff, 0xff, 0xff),
+            text: RGBColor(0x65, 0x6d, 0x76),
+            grid: RGBColor(0xe5, 0xe9, 0xee),
+            dot: RGBColor(0x25, 0x63, 0xeb),
+            error: RGBColor(0xcf, 0x22, 0x2e),
+            accent: RGBColor(0xb0, 0x74, 0x00),
+        },
+    }
+}
+
+/// A plotters drawing area on `canvas`, sized to `w` x `h` CSS px at the
+/// device pixel ratio (plotters draws in device pixels).
+fn area(
+    canvas: &web_sys::HtmlCanvasElement,
+    w: f64,
+    h: f64,
+    dpr: f64,
+) -> Option<DrawingArea<CanvasBackend, Shift>> {
+    canvas.set_width((w * dpr) as u32);
+    canvas.set_height((h * dpr) as u32);
+    Some(CanvasBackend::with_canvas_object(canvas.clone())?.into_drawing_area())
+}
+
+/// Tracks the CSS width of an element.
+fn use_width(el: NodeRef<Div>) -> RwSignal<f64> {
+    let width = RwSignal::new(0.0);
+    let measure = move || {
+        if let Some(e) = el.get_untracked() {
+            let w = e.client_width() as f64;
+            if w != width.get_untracked() {
+                width.set(w);
+            }
+        }
+    };
+    Effect::new(move |_| {
+        if el.get().is_some() {
+            measure();
+        }
+    });
+    let h = window_event_listener(leptos::ev::resize, move |_| measure());
+    on_cleanup(move || h.remove());
+    width
+}
+
+#[component]
+pub fn TraceScatter() -> impl IntoView {
+    let app = expect_context::<AppState>();
+    let canvas_ref = NodeRef::<Canvas>::new();
+    let wrap = NodeRef::<Div>::new();
+    let width = use_width(wrap);
+    const H: f64 = 150.0;
+    // Dot positions on screen (CSS px), for clicks and hover.
+    let placed: StoredValue<Vec<(f64, f64, Dot)>> = StoredValue::new(Vec::new());
+    let hover = RwSignal::new(None::<(f64, f64, String)>);
+    let data = Memo::new(move |_| app.with_store(charts::scatter));
+
+    Effect::new(move |_| {
+        let w = width.get();
+        let pal = palette(app.theme.get());
+        let current = app.trace.get();
+        let (dots, origin) = data.get();
+        let Some(el) = canvas_ref.get() else {
+            return;
+        };
+        if w <= 0.0 || dots.is_empty() {
+            return;
+        }
+        let dpr = platform::device_pixel_ratio();
+        let Some(root) = area(&el, w, H, dpr) else {
+            return;
+        };
+        let _ = root.fill(&pal.bg);
+        let max_x = dots.iter().map(|d| d.x).fold(0.0, f64::max).max(1e-3);
+        let min_y = dots
+            .iter()
+            .map(|d| d.y)
+            .fold(f64::INFINITY, f64::min)
+            .max(1e-3);
+        let max_y = dots
+            .iter()
+            .map(|d| d.y)
+            .fold(0.0, f64::max)
+            .max(min_y * 1.01);
+        let font = ("sans-serif", 11.0 * dpr).into_font().color(&pal.text);
+        let tz = platform::tz_offset_minutes();
+        let x_fmt = move |x: &f64| {
+            let t = format_timestamp(origin + (*x * 1e9) as i64, tz);
+            t[11..19].to_owned()
+        };
+        let y_fmt = |y: &f64| format_duration((*y * 1e6) as i64);
+        let mut builder = ChartBuilder::on(&root);
+        builder
+            .margin((8.0 * dpr) as i32)
+            .x_label_area_size((22.0 * dpr) as i32)
+            .y_label_area_size((58.0 * dpr) as i32);
+        let r = (3.5 * dpr) as i32;
+        let mut points = Vec::new();
+        // Log scale when durations spread over more than two decades.
+        if max_y / min_y > 100.0 {
+            let Ok(mut chart) = builder
+                .build_cartesian_2d(0.0..max_x * 1.02, (min_y * 0.8..max_y * 1.25).log_scale())
+            else {
+                return;
+            };
+            let _ = chart
+                .configure_mesh()
+                .x_label_formatter(&x_fmt)
+                .y_label_formatter(&y_fmt)
+                .label_style(font.clone())
+                .axis_style(pal.grid)
+                .light_line_style(pal.grid.mix(0.4))
+                .bold_line_style(pal.grid)
+                .x_labels(6)
+                .y_labels(4)
+                .draw();
+            for d in &dots {
+                let c = if d.error { pal.error } else { pal.dot };
+                let _ = chart.draw_series(std::iter::once(Circle::new(
+                    (d.x, d.y),
+                    if current == Some(d.trace) { r * 2 } else { r },
+                    c.filled(),
+                )));
+                let (px, py) = chart.backend_coord(&(d.x, d.y));
+                points.push((px as f64 / dpr, py as f64 / dpr, *d));
+            }
+        } else {
+            let Ok(mut chart) = builder.build_cartesian_2d(0.0..max_x * 1.02, 0.0..max_y * 1.15)
+            else {
+                return;
+            };
+            let _ = chart
+                .configure_mesh()
+                .x_label_formatter(&x_fmt)
+                .y_label_formatter(&y_fmt)
+                .label_style(font.clone())
+                .axis_style(pal.grid)
+                .light_line_style(pal.grid.mix(0.4))
+                .bold_line_style(pal.grid)
+                .x_labels(6)
+                .y_labels(4)
+                .draw();
+            for d in &dots {
+                let c = if d.error { pal.error } else { pal.dot };
+                let _ = chart.draw_series(std::iter::once(Circle::new(
+                    (d.x, d.y),
+                    if current == Some(d.trace) { r * 2 } else { r },
+                    c.filled(),
+                )));
+                let (px, py) = chart.backend_coord(&(d.x, d.y));
+                points.push((px as f64 / dpr, py as f64 / dpr, *d));
+            }
+        }
+        let _ = root.present();
+        let _ = el.set_attribute("data-dots", &points.len().to_string());
+        placed.set_value(points);
+    });
+
+    super::probe::expose("__strataScatterDot", move |i| {
+        let i = i.as_f64()? as usize;
+        // relative to the .scatter box, which pads the canvas
+        let (ox, oy) = canvas_ref
+            .get_untracked()
+            .map(|c| (c.offset_left() as f64, c.offset_top() as f64))
+            .unwrap_or((0.0, 0.0));
+        placed.with_value(|p| p.get(i).map(|&(x, y, _)| (x + ox, y + oy)))
+    });
+    let nearest = move |e: &web_sys::MouseEvent| -> Option<(f64, f64, Dot)> {
+        let el = canvas_ref.get_untracked()?;
+        let r = el.get_bounding_client_rect();
+        let (x, y) = (
+            e.client_x() as f64 - r.left(),
+            e.client_y() as f64 - r.top(),
+        );
+        placed.with_value(|p| {
+            p.iter()
+                .map(|&(px, py, d)| ((px - x).powi(2) + (py - y).powi(2), (px, py, d)))
+                .filter(|(d2, _)| *d2 < 81.0)
+                .min_by(|a, b| a.0.total_cmp(&b.0))
+                .map(|(_, p)| p)
+        })
+    };
+    view! {
+        <div class="scatter" node_ref=wrap
+            on:click=move |e| if let Some((_, _, d)) = nearest(&e) { app.open_trace(d.trace) }
+            on:mousemove=move |e| hover.set(nearest(&e).map(|(x, y, d)| {
+                let (x, y) = (x + 12.0, y + 6.0);
+                let (svc, op) = app.with_store(|s| trace_name(s, d.trace));
+                (x, y, format!("{svc}: {op} — {}{}", format_duration((d.y * 1e6) as i64), if d.error { " — errors" } else { "" }))
+            }))
+            on:mouseleave=move |_| hover.set(None)
+            title="Traces by start time and duration; click a dot to open its trace"
+        >
+            <canvas node_ref=canvas_ref style:height=format!("{H}px")></canvas>
+            {move || hover.get().map(|(x, y, t)| view! {
+                <div class="tooltip" style:left=format!("{}px", (x + 12.0).min(width.get_untracked() - 260.0).max(0.0)) style:top=format!("{}px", y + 10.0)>{t}</div>
+            })}
+        </div>
+    }
+}
+
+#[component]
+pub fn LatencyHistogram(span: u32) -> impl IntoView {
+    let app = expect_context::<AppState>();
+    let canvas_ref = NodeRef::<Canvas>::new();
+    let wrap = NodeRef::<Div>::new();
+    let width = use_width(wrap);
+    const H: f64 = 130.0;
+    let (hist, mine) = app.with_store(|s| {
+        (
+            charts::histogram(&charts::op_latencies(s, span), 24),
+            s.spans.duration[span as usize] as f64 / 1e6,
+        )
+    });
+    let summary = format!(
+        "{} spans · p50 {} · p95 {} · p99 {}",
+        hist.count,
+        format_duration((hist.p50 * 1e6) as i64),
+        format_duration((hist.p95 * 1e6) as i64),
+        format_duration((hist.p99 * 1e6) as i64)
+    );
+    let hist = StoredValue::new(hist);
+    Effect::new(move |_| {
+        let w = width.get();
+        let pal = palette(app.theme.get());
+        let Some(el) = canvas_ref.get() else {
+            return;
+        };
+        if w <= 0.0 {
+            return;
+        }
+        let dpr = platform::device_pixel_ratio();
+        let Some(root) = area(&el, w, H, dpr) else {
+            return;
+        };
+        let _ = root.fill(&pal.bg);
+        hist.with_value(|h| {
+            let (Some(first), Some(last)) = (h.bins.first(), h.bins.last()) else {
+                return;
+            };
+            let (lo, hi) = (first.lo, last.hi);
+            let top = h.bins.iter().map(|b| b.count).max().unwrap_or(1) as f64 * 1.2;
+            let font = ("sans-serif", 10.0 * dpr).into_font().color(&pal.text);
+            let mut builder = ChartBuilder::on(&root);
+            builder
+                .margin((6.0 * dpr) as i32)
+                .x_label_area_size((20.0 * dpr) as i32)
+                .y_label_area_size((30.0 * dpr) as i32);
+            let marks = [
+                (h.p50, "p50", pal.text),
+                (h.p95, "p95", pal.text),
+                (h.p99, "p99", pal.error),
+                (mine, "this", pal.accent),
+            ];
+            let x_fmt = |x: &f64| format_duration((*x * 1e6) as i64);
+            macro_rules! draw {
+                ($chart:expr) => {{
+                    let mut chart = $chart;
+                    let _ = chart
+                        .configure_mesh()
+                        .disable_x_mesh()
+                        .x_label_formatter(&x_fmt)
+                        .label_style(font.clone())
+                        .axis_style(pal.grid)
+                        .light_line_style(pal.grid.mix(0.3))
+                        .x_labels(5)
+                        .y_labels(3)
+                        .draw();
+                    let _ = chart.draw_series(h.bins.iter().map(|b| {
+                        Rectangle::new(
+                            [(b.lo, 0.0), (b.hi, b.count as f64)],
+                            pal.dot.mix(0.75).filled(),
+                        )
+                    }));
+                    for (x, label, color) in marks {
+                        let x = x.clamp(lo, hi);
+                        let _ = chart.draw_series(std::iter::once(PathElement::new(
+                            vec![(x, 0.0), (x, top * 0.92)],
+                            color.stroke_width((1.5 * dpr) as u32),
+                        )));
+                        let _ = chart.draw_series(std::iter::once(Text::new(
+                            label.to_string(),
+                            (x, top),
+                            font.clone().color(&color),
+                        )));
+                    }
+                }};
+            }
+            if h.log {
+                if let Ok(c) = builder.build_cartesian_2d((lo..hi).log_scale(), 0.0..top) {
+                    draw!(c);
+                }
+            } else if let Ok(c) = builder.build_cartesian_2d(lo..hi, 0.0..top) {
+                draw!(c);
+            }
+        });
+        let _ = root.present();
+    });
+    view! {
+        <div class="histogram" node_ref=wrap>
+            <div class="muted small">{summary}</div>
+            <canvas node_ref=canvas_ref style:height=format!("{H}px")></canvas>
+        </div>
+    }
+}

@@ -1,0 +1,499 @@
+//! The flame graph, drawn on a canvas. Two modes: time-ordered (a flame
+//! chart: one box per span where and when it ran) and merged (left-heavy:
+//! spans merged by their service/operation path, widths are total time).
+//! `layout::flame` decides what to draw (culling sub-pixel boxes into
+//! slivers); this component only paints it and turns input into view changes.
+
+use leptos::html::{Canvas, Div};
+use leptos::prelude::*;
+use rustc_hash::FxHashSet;
+
+use super::platform;
+use super::state::{AppState, Theme};
+use crate::analysis::search;
+use crate::layout::colors::service_rgb;
+use crate::layout::flame::{self, Draw, Flame, Merged, View as FlameView};
+use crate::model::time::format_duration;
+use crate::model::{Store, NONE};
+use crate::render::{canvas, text};
+use crate::sources::link::{FlameMode, MapScope};
+
+const ROW_PX: f64 = 20.0;
+const FONT: &str = "11px system-ui, -apple-system, Segoe UI, Roboto, sans-serif";
+const CHAR_PX: f64 = 6.4;
+
+/// What the flame graph shows: the boxes, plus the merged tree in merged mode.
+struct Data {
+    flame: Flame,
+    merged: Option<Merged>,
+    /// ns that 100% stands for (the trace duration, or the merged root total).
+    total: f64,
+}
+
+fn build(s: &Store, trace: u32, mode: FlameMode, scope: MapScope) -> Data {
+    match mode {
+        FlameMode::Time => {
+            let flame = flame::time_ordered(s, trace);
+            let total = s.traces[trace as usize].duration().max(1) as f64;
+            Data {
+                flame,
+                merged: None,
+                total,
+            }
+        }
+        FlameMode::Merged => {
+            let traces: Vec<u32> = match scope {
+                MapScope::Trace => vec![trace],
+                MapScope::All => (0..s.traces.len() as u32).collect(),
+            };
+            let merged = flame::merged(s, &traces);
+            let total = merged.flame.extent.max(1.0);
+            Data {
+                flame: merged.flame.clone(),
+                merged: Some(merged),
+                total,
+            }
+        }
+    }
+}
+
+#[derive(Clone, PartialEq)]
+struct Tip {
+    x: f64,
+    y: f64,
+    title: String,
+    lines: Vec<String>,
+}
+
+#[component]
+pub fn FlameGraph() -> impl IntoView {
+    let app = expect_context::<AppState>();
+    let canvas_ref = NodeRef::<Canvas>::new();
+    let wrap = NodeRef::<Div>::new();
+    let size = RwSignal::new((0.0f64, 0.0f64));
+    // Visible x range (box units) and first visible row.
+    let view = RwSignal::new((0.0f64, 1.0f64));
+    let row0 = RwSignal::new(0.0f64);
+    let tip = RwSignal::new(None::<Tip>);
+    let data: StoredValue<Option<Data>, LocalStorage> = StoredValue::new_local(None);
+    let data_rev = RwSignal::new(0u64);
+    let draws: StoredValue<Vec<Draw>, LocalStorage> = StoredValue::new_local(Vec::new());
+
+    // (Re)build the boxes when the trace, mode or scope changes.
+    Effect::new(move |_| {
+        let (Some(t), mode, scope) = (app.trace.get(), app.flame_mode.get(), app.map_scope.get())
+        else {
+            return;
+        };
+        let d = app.with_store(|s| build(s, t, mode, scope));
+        view.set((0.0, d.flame.extent.max(1.0)));
+        row0.set(0.0);
+        data.set_value(Some(d));
+        data_rev.update(|r| *r += 1);
+    });
+
+    let measure = move || {
+        if let Some(el) = wrap.get_untracked() {
+            let s = (el.client_width() as f64, el.client_height() as f64);
+            if s != size.get_untracked() {
+                size.set(s);
+            }
+        }
+    };
+    Effect::new(move |_| {
+        if wrap.get().is_some() {
+            measure();
+        }
+    });
+    let resize = window_event_listener(leptos::ev::resize, move |_| measure());
+    on_cleanup(move || resize.remove());
+
+    // Search matches and the selected service dim the other boxes.
+    let highlight = Memo::new(move |_| {
+        let q = app.query.get();
+        let t = app.trace.get()?;
+        if q.trim().is_empty() {
+            return None;
+        }
+        Some(app.with_store(|s| {
+            search::find(s, t, &q)
+                .into_iter()
+                .collect::<FxHashSet<u32>>()
+        }))
+    });
+
+    let flame_view = move || {
+        let (w, h) = size.get();
+        let (x0, x1) = view.get();
+        FlameView {
+            x0,
+            x1,
+            row0: row0.get(),
+            rows: (h / ROW_PX).ceil() + 1.0,
+            width_px: w,
+        }
+    };
+
+    // Paint on every change of what is visible.
+    Effect::new(move |_| {
+        data_rev.track();
+        let fv = flame_view();
+        let (w, h) = size.get();
+        let dark = app.theme.get() == Theme::Dark;
+        let selected = app.span.get();
+        let service = app.service.get();
+        let hl = highlight.get();
+        let Some(el) = canvas_ref.get() else {
+            return;
+        };
+        if w <= 0.0 || h <= 0.0 {
+            return;
+        }
+        let t0 = platform::now_ms();
+        let Some(ctx) = canvas::context(&el, w, h, platform::device_pixel_ratio()) else {
+            return;
+        };
+        ctx.set_fill_style_str(if dark { "#0f1217" } else { "#ffffff" });
+        ctx.fill_rect(0.0, 0.0, w, h);
+        ctx.set_font(FONT);
+        ctx.set_text_baseline("middle");
+        data.with_value(|d| {
+            let Some(d) = d else {
+                return;
+            };
+            draws.update_value(|list| {
+                list.clear();
+                flame::draw_list(&d.flame, &fv, list);
+            });
+            app.store.with_value(|s| {
+                draws.with_value(|list| {
+                    for item in list {
+                        match *item {
+                            Draw::Box {
+                                index,
+                                x,
+                                w: bw,
+                                row,
+                            } => {
+                                let b = &d.flame.boxes[index as usize];
+                                let y = (row as f64 - fv.row0) * ROW_PX;
+                                let name = s.str(b.service);
+                                let rgb = service_rgb(name);
+                                let dim = match (&hl, &service) {
+                                    (Some(m), _) => b.span == NONE || !m.contains(&b.span),
+                                    (None, Some(svc)) => {
+                                        crate::analysis::services::service_name(s, b.service)
+                                            != *svc
+                                    }
+                                    _ => false,
+                                };
+                                ctx.set_global_alpha(if dim { 0.25 } else { 1.0 });
+                                ctx.set_fill_style_str(&canvas::css(rgb));
+                                ctx.fill_rect(x, y + 1.0, (bw - 1.0).max(1.0), ROW_PX - 2.0);
+                                if b.error {
+                                    ctx.set_fill_style_str("#d62d2d");
+                                    ctx.fill_rect(x, y + ROW_PX - 4.0, (bw - 1.0).max(1.0), 3.0);
+                                }
+                                if bw > 24.0 {
+                                    let label = format!("{}: {}", name, s.str(b.name));
+                                    if let Some(l) = text::fit(&label, bw - 8.0, CHAR_PX) {
+                                        ctx.set_fill_style_str(canvas::text_on(rgb));
+                                        let _ = ctx.fill_text(&l, x + 4.0, y + ROW_PX / 2.0);
+                                    }
+                                }
+                                ctx.set_global_alpha(1.0);
+                                if selected.is_some_and(|sel| sel == b.span) {
+                                    ctx.set_stroke_style_str(if dark {
+                                        "#ffffff"
+                                    } else {
+                                        "#111111"
+                                    });
+                                    ctx.set_line_width(2.0);
+                                    ctx.stroke_rect(
+                                        x + 1.0,
+                                        y + 1.5,
+                                        (bw - 2.0).max(1.0),
+                                        ROW_PX - 3.0,
+                                    );
+                                }
+                            }
+                            Draw::Sliver { x, w: sw, row, .. } => {
+                                let y = (row as f64 - fv.row0) * ROW_PX;
+                                ctx.set_fill_style_str(if dark { "#4a5361" } else { "#b9c2cf" });
+                                ctx.fill_rect(x, y + 1.0, sw.max(1.0), ROW_PX - 2.0);
+                            }
+                        }
+                    }
+                });
+            });
+        });
+        if let Some(el) = wrap.get_untracked() {
+            let _ = el.set_attribute("data-draw-ms", &format!("{:.2}", platform::now_ms() - t0));
+            let _ = el.set_attribute("data-items", &draws.with_value(|l| l.len()).to_string());
+        }
+    });
+
+    // Input: wheel zooms around the cursor (horizontal wheel pans), drag pans,
+    // click selects, double-click zooms to a box.
+    let extent = move || data.with_value(|d| d.as_ref().map_or(1.0, |d| d.flame.extent.max(1.0)));
+    let rows_total = move || {
+        data.with_value(|d| {
+            d.as_ref()
+                .map_or(0, |d| d.flame.row_start.len().saturating_sub(1))
+        })
+    };
+    let point = move |e: &web_sys::MouseEvent| -> (f64, f64) {
+        wrap.get_untracked()
+            .map(|el| {
+                let r = el.get_bounding_client_rect();
+                (
+                    e.client_x() as f64 - r.left(),
+                    e.client_y() as f64 - r.top(),
+                )
+            })
+            .unwrap_or((0.0, 0.0))
+    };
+    let box_at = move |px: f64, py: f64| -> Option<u32> {
+        let fv = flame_view();
+        let row = (fv.row0 + py / ROW_PX).floor();
+        if row < 0.0 {
+            return None;
+        }
+        data.with_value(|d| flame::hit(&d.as_ref()?.flame, &fv, px, row as u32))
+    };
+    let zoom = move |at: f64, factor: f64| {
+        let (x0, x1) = view.get_untracked();
+        view.set(flame::zoom_at(x0, x1, at, factor, 1000.0, extent()));
+    };
+    let clamp_rows = move |r: f64| r.clamp(0.0, (rows_total() as f64 - 2.0).max(0.0));
+    let on_wheel = move |e: web_sys::WheelEvent| {
+        e.prevent_default();
+        let (w, _) = size.get_untracked();
+        let (px, _) = point(&e);
+        if e.delta_x().abs() > e.delta_y().abs() {
+            let (x0, x1) = view.get_untracked();
+            view.set(flame::pan(
+                x0,
+                x1,
+                e.delta_x() / w.max(1.0) * (x1 - x0),
+                extent(),
+            ));
+        } else {
+            // zoom_at: factor > 1 zooms in; wheel up (negative delta) zooms in.
+            let factor = (-e.delta_y() * if e.ctrl_key() { 0.01 } else { 0.002 }).exp();
+            zoom(px / w.max(1.0), factor);
+        }
+    };
+    let dragged = StoredValue::new(false);
+    let on_down = move |e: web_sys::MouseEvent| {
+        if e.button() != 0 {
+            return;
+        }
+        let (sx, sy) = (e.client_x() as f64, e.client_y() as f64);
+        let (v0, r0) = (view.get_untracked(), row0.get_untracked());
+        dragged.set_value(false);
+        platform::drag(
+            move |m| {
+                let (dx, dy) = (m.client_x() as f64 - sx, m.client_y() as f64 - sy);
+                if dx.abs() + dy.abs() > 3.0 {
+                    dragged.set_value(true);
+                }
+                let (w, _) = size.get_untracked();
+                let span = v0.1 - v0.0;
+                view.set(flame::pan(v0.0, v0.1, -dx / w.max(1.0) * span, extent()));
+                row0.set(clamp_rows(r0 - dy / ROW_PX));
+            },
+            |_| {},
+        );
+    };
+    // A click selects its box's span, a double-click zooms to the box. The
+    // selection waits out the double-click delay: opening the detail panel
+    // narrows the canvas, which would move the box from under the second click.
+    let clicked = StoredValue::new(None::<u32>);
+    let pending = StoredValue::new(0u64);
+    let on_click = move |e: web_sys::MouseEvent| {
+        if dragged.get_value() {
+            return;
+        }
+        let (px, py) = point(&e);
+        if e.detail() >= 2 {
+            pending.update_value(|p| *p += 1);
+            let target = clicked.get_value().or_else(|| box_at(px, py));
+            if let Some(i) = target {
+                let r = data.with_value(|d| d.as_ref().map(|d| flame::zoom_to(&d.flame, i)));
+                if let Some(r) = r {
+                    view.set(r);
+                }
+            }
+            return;
+        }
+        let hit = box_at(px, py);
+        clicked.set_value(hit);
+        let Some(i) = hit else {
+            return;
+        };
+        let span = data.with_value(|d| {
+            let d = d.as_ref()?;
+            let b = &d.flame.boxes[i as usize];
+            if b.span != NONE {
+                Some(b.span)
+            } else {
+                d.merged
+                    .as_ref()?
+                    .nodes
+                    .get(b.node as usize)?
+                    .examples
+                    .first()
+                    .copied()
+            }
+        });
+        if let Some(span) = span {
+            pending.update_value(|p| *p += 1);
+            let ticket = pending.get_value();
+            set_timeout(
+                move || {
+                    if pending.get_value() == ticket {
+                        app.span.set(Some(span));
+                    }
+                },
+                std::time::Duration::from_millis(220),
+            );
+        }
+    };
+    let on_move = move |e: web_sys::MouseEvent| {
+        let (px, py) = point(&e);
+        let t = box_at(px, py).and_then(|i| {
+            data.with_value(|d| {
+                let d = d.as_ref()?;
+                let b = &d.flame.boxes[i as usize];
+                app.store.with_value(|s| {
+                    let dur = b.x1 - b.x0;
+                    let mut lines = Vec::new();
+                    match d.merged.as_ref().and_then(|m| m.nodes.get(b.node as usize)) {
+                        Some(n) => {
+                            lines.push(format!(
+                                "total {} in {} spans",
+                                format_duration(n.total),
+                                n.count
+                            ));
+                            lines.push(format!("self {}", format_duration(n.self_time)));
+                            if n.errors > 0 {
+                                lines.push(format!("{} errors", n.errors));
+                            }
+                        }
+                        None => {
+                            lines.push(format!("duration {}", format_duration(dur as i64)));
+                            if b.span != NONE {
+                                let own = crate::analysis::selftime::self_time(s, b.span);
+                                lines.push(format!("self {}", format_duration(own)));
+                            }
+                        }
+                    }
+                    lines.push(format!(
+                        "{:.1}% of {}",
+                        dur / d.total * 100.0,
+                        if d.merged.is_some() {
+                            "the total"
+                        } else {
+                            "the trace"
+                        }
+                    ));
+                    Some(Tip {
+                        x: px,
+                        y: py,
+                        title: format!("{}: {}", s.str(b.service), s.str(b.name)),
+                        lines,
+                    })
+                })
+            })
+        });
+        tip.set(t);
+    };
+
+    let on_key = move |e: web_sys::KeyboardEvent| {
+        let (x0, x1) = view.get_untracked();
+        let step = (x1 - x0) * 0.1;
+        match e.key().as_str() {
+            "+" | "=" => zoom(0.5, 1.25),
+            "-" | "_" => zoom(0.5, 0.8),
+            "0" => {
+                view.set((0.0, extent()));
+                row0.set(0.0);
+            }
+            "ArrowLeft" => view.set(flame::pan(x0, x1, -step, extent())),
+            "ArrowRight" => view.set(flame::pan(x0, x1, step, extent())),
+            "ArrowUp" => row0.set(clamp_rows(row0.get_untracked() - 3.0)),
+            "ArrowDown" => row0.set(clamp_rows(row0.get_untracked() + 3.0)),
+            _ => return,
+        }
+        e.prevent_default();
+        e.stop_propagation();
+    };
+
+    let zoomed = move || {
+        let (x0, x1) = view.get();
+        x0 > 0.0 || x1 < extent() - 1e-6
+    };
+    let crumbs = move || {
+        let (x0, x1) = view.get();
+        let total = data.with_value(|d| d.as_ref().map_or(1.0, |d| d.total));
+        format!(
+            "showing {} – {} ({:.1}%)",
+            format_duration(x0 as i64),
+            format_duration(x1 as i64),
+            (x1 - x0) / total * 100.0
+        )
+    };
+
+    view! {
+        <div class="flame">
+            <div class="flame-toolbar">
+                <div class="seg" role="group" aria-label="Flame graph mode">
+                    <button class:active=move || app.flame_mode.get() == FlameMode::Time on:click=move |_| app.flame_mode.set(FlameMode::Time)
+                        title="One box per span, at the time it ran">"Time order"</button>
+                    <button class:active=move || app.flame_mode.get() == FlameMode::Merged on:click=move |_| app.flame_mode.set(FlameMode::Merged)
+                        title="Spans merged by service/operation path; width is total time (left-heavy)">"Merged"</button>
+                </div>
+                <Show when=move || app.flame_mode.get() == FlameMode::Merged>
+                    <div class="seg" role="group" aria-label="Merged scope">
+                        <button class:active=move || app.map_scope.get() == MapScope::Trace on:click=move |_| app.map_scope.set(MapScope::Trace)>"This trace"</button>
+                        <button class:active=move || app.map_scope.get() == MapScope::All on:click=move |_| app.map_scope.set(MapScope::All)>"All traces"</button>
+                    </div>
+                </Show>
+                <input
+                    class="flame-find"
+                    type="search"
+                    placeholder="Find spans"
+                    prop:value=move || app.query.get()
+                    on:input=move |e| app.query.set(event_target_value(&e))
+                />
+                <span class="crumbs">{crumbs}</span>
+                <button class="btn small" disabled=move || !zoomed() on:click=move |_| { view.set((0.0, extent())); row0.set(0.0); }>"Reset zoom"</button>
+                <span class="muted small hint">"wheel: zoom · drag: pan · double-click: zoom to box · + − 0 ← →"</span>
+            </div>
+            <div
+                class="flame-canvas"
+                node_ref=wrap
+                tabindex="0"
+                on:wheel=on_wheel
+                on:mousedown=on_down
+                on:click=on_click
+                on:mousemove=on_move
+                on:mouseleave=move |_| tip.set(None)
+                on:keydown=on_key
+            >
+                <canvas node_ref=canvas_ref></canvas>
+                {move || tip.get().map(|t| {
+                    let (w, _) = size.get_untracked();
+                    let left = if t.x > w - 260.0 { t.x - 250.0 } else { t.x + 14.0 };
+                    view! {
+                        <div class="tooltip" style:left=format!("{left}px") style:top=format!("{}px", t.y + 14.0)>
+                            <b>{t.title}</b>
+                            {t.lines.into_iter().map(|l| view! { <div>{l}</div> }).collect_view()}
+                        </div>
+                    }
+                })}
+            </div>
+        </div>
+    }
+}
