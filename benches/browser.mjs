@@ -70,10 +70,15 @@ async function run(browser, url, file) {
     requestAnimationFrame(step);
   }));
   const spans = Number(await page.locator('.n-spans').textContent());
+  const flame = await flameBench(page);
   await context.close();
   if (errors.length) throw new Error(errors.join('\n'));
   const d = [...scroll.deltas].sort((a, b) => a - b);
   return {
+    flamePaint: flame.paint,
+    flameDrawMedian: flame.drawMedian,
+    flameDrawMax: flame.drawMax,
+    flameFrameP95: flame.frameP95,
     load,
     spans,
     frames: d.length,
@@ -83,6 +88,99 @@ async function run(browser, url, file) {
     longTasks: scroll.longTasks.length,
     rowsInDom: scroll.rowsInDom,
   };
+}
+
+/** Switch to the flame graph: time to its first painted frame; then 40
+ *  wheel-zoom steps, one per frame: the canvas redraw time of each step (the
+ *  app records it) and the frame deltas. */
+async function flameBench(page) {
+  const paint = await page.evaluate(() => new Promise((done) => {
+    performance.clearMarks('strata:flame-painted');
+    const t0 = performance.now();
+    document.dispatchEvent(new KeyboardEvent('keydown', { key: 'f', bubbles: true }));
+    const poll = () => {
+      const m = performance.getEntriesByName('strata:flame-painted')[0];
+      if (m) done(m.startTime - t0);
+      else setTimeout(poll, 2);
+    };
+    poll();
+  }));
+  const zoom = await page.evaluate(() => new Promise((done) => {
+    const el = document.querySelector('.flame-canvas');
+    const r = el.getBoundingClientRect();
+    const draws = [];
+    const deltas = [];
+    let last = performance.now();
+    let n = 0;
+    const step = (now) => {
+      deltas.push(now - last);
+      last = now;
+      draws.push(Number(el.dataset.drawMs));
+      // zoom in for 20 steps around a point a third of the way in, then out
+      const dy = n < 20 ? -120 : 120;
+      el.dispatchEvent(new WheelEvent('wheel', { deltaY: dy, clientX: r.left + r.width / 3, clientY: r.top + 100, bubbles: true, cancelable: true }));
+      if (++n < 40) requestAnimationFrame(step);
+      else done({ draws: draws.slice(1), deltas: deltas.slice(1) });
+    };
+    requestAnimationFrame(step);
+  }));
+  const s = [...zoom.draws].sort((a, b) => a - b);
+  const f = [...zoom.deltas].sort((a, b) => a - b);
+  return { paint, drawMedian: s[s.length >> 1], drawMax: s[s.length - 1], frameP95: f[Math.floor(f.length * 0.95)] };
+}
+
+/** A Jaeger trace with `services` services calling each other (a tree of
+ *  calls plus cross links), for the service-map benchmark. */
+function serviceTrace(services) {
+  const traceID = 'feedfacecafebeef';
+  const spans = [];
+  const processes = {};
+  for (let s = 0; s < services; s++) processes[`p${s}`] = { serviceName: `service-${String(s).padStart(3, '0')}`, tags: [] };
+  const t0 = 1_700_000_000_000_000;
+  let id = 1;
+  const span = (svc, parent, start) => {
+    const sid = (id++).toString(16).padStart(16, '0');
+    spans.push({ traceID, spanID: sid, operationName: `op-${svc % 7}`, references: parent ? [{ refType: 'CHILD_OF', traceID, spanID: parent }] : [],
+      startTime: t0 + start, duration: 1000, tags: [], logs: [], processID: `p${svc}` });
+    return sid;
+  };
+  const ids = [span(0, null, 0)];
+  for (let s = 1; s < services; s++) {
+    // each service is called by a lower one (a tree), and by one more (cross edges)
+    const a = Math.floor((s - 1) / 3);
+    const b = (s * 7919) % s;
+    ids[s] = span(s, ids[a], s);
+    if (b !== a) span(s, ids[b], s + 1);
+  }
+  return JSON.stringify({ data: [{ traceID, spans, processes }] });
+}
+
+async function mapBench(browser, url, services) {
+  const context = await browser.newContext({ viewport: { width: 1500, height: 900 } });
+  const page = await context.newPage();
+  await page.goto(url);
+  await page.waitForSelector('.wf-row');
+  const json = serviceTrace(services);
+  await page.evaluate((json) => {
+    const dt = new DataTransfer();
+    dt.items.add(new File([json], 'services.json', { type: 'application/json' }));
+    document.body.dispatchEvent(new DragEvent('drop', { bubbles: true, cancelable: true, dataTransfer: dt }));
+  }, json);
+  await page.waitForFunction(() => performance.getEntriesByName('strata:trace-rendered').length > 1 || document.querySelector('.tv-file')?.textContent === 'services.json');
+  const ms = await page.evaluate(() => new Promise((done) => {
+    performance.clearMarks('strata:map-settled');
+    const t0 = performance.now();
+    document.dispatchEvent(new KeyboardEvent('keydown', { key: 'm', bubbles: true }));
+    const poll = () => {
+      const m = performance.getEntriesByName('strata:map-settled')[0];
+      if (m) done(m.startTime - t0);
+      else setTimeout(poll, 5);
+    };
+    poll();
+  }));
+  const nodes = Number(await page.getAttribute('.map-canvas', 'data-nodes'));
+  await context.close();
+  return { ms, nodes };
 }
 
 const server = await serve(dist, { '/data/': data });
@@ -103,8 +201,17 @@ for (const n of sizes) {
     'frames >50ms': m('over50'),
     'long tasks': m('longTasks'),
     'rows in DOM': m('rowsInDom'),
+    'flame first paint ms': m('flamePaint').toFixed(0),
+    'flame zoom redraw median/max ms': `${m('flameDrawMedian').toFixed(2)} / ${m('flameDrawMax').toFixed(2)}`,
+    'flame zoom frame p95 ms': m('flameFrameP95').toFixed(1),
     runs: RUNS,
   });
+}
+const maps = [];
+for (const n of [50, 500]) {
+  const runs = [];
+  for (let i = 0; i < RUNS; i++) runs.push(await mapBench(browser, server.url, n));
+  maps.push({ services: runs[0].nodes, 'map settle ms (switch to map -> settled)': median(runs.map((r) => r.ms)).toFixed(0), runs: RUNS });
 }
 await browser.close();
 server.close();
@@ -113,3 +220,7 @@ console.log(`\nStrata browser benchmark (headless Chromium, medians of ${RUNS} r
 console.log(`| ${cols.join(' | ')} |`);
 console.log(`|${cols.map(() => '---').join('|')}|`);
 for (const r of rows) console.log(`| ${cols.map((c) => r[c]).join(' | ')} |`);
+const mcols = Object.keys(maps[0]);
+console.log(`\n| ${mcols.join(' | ')} |`);
+console.log(`|${mcols.map(() => '---').join('|')}|`);
+for (const r of maps) console.log(`| ${mcols.map((c) => r[c]).join(' | ')} |`);

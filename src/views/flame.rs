@@ -228,6 +228,12 @@ pub fn FlameGraph() -> impl IntoView {
             });
         });
         if let Some(el) = wrap.get_untracked() {
+            if el.get_attribute("data-painted").as_deref()
+                != Some(&data_rev.get_untracked().to_string())
+            {
+                let _ = el.set_attribute("data-painted", &data_rev.get_untracked().to_string());
+                platform::after_paint(|| platform::mark("strata:flame-painted"));
+            }
             let _ = el.set_attribute("data-draw-ms", &format!("{:.2}", platform::now_ms() - t0));
             let _ = el.set_attribute("data-items", &draws.with_value(|l| l.len()).to_string());
         }

@@ -143,9 +143,22 @@ pub fn ServiceMap() -> impl IntoView {
         if !alive.get_value() {
             return;
         }
+        // As many ticks as fit in a few milliseconds (at most 30): a small map
+        // settles in a few frames, a 500-service one in well under a second,
+        // and either way the frame rate holds while it moves.
+        let t0 = platform::now_ms();
         let moving = sim
             .try_update_value(|s| match s {
-                Some((g, l)) => (0..3).fold(false, |m, _| l.step(g) || m),
+                Some((g, l)) => {
+                    let mut moving = true;
+                    for _ in 0..30 {
+                        moving = l.step(g);
+                        if !moving || platform::now_ms() - t0 > 6.0 {
+                            break;
+                        }
+                    }
+                    moving
+                }
                 None => false,
             })
             .unwrap_or(false);
@@ -166,6 +179,9 @@ pub fn ServiceMap() -> impl IntoView {
         sim.set_value(Some((fg, layout)));
         pick.set(None);
         auto_fit.set(true);
+        if let Some(el) = wrap.get_untracked() {
+            let _ = el.remove_attribute("data-settled-at");
+        }
         let t0 = platform::now_ms();
         request_animation_frame(move || animate(sim, frame, auto_fit, fit, alive));
         if let Some(el) = wrap.get_untracked() {
@@ -358,6 +374,7 @@ pub fn ServiceMap() -> impl IntoView {
             let _ = el.set_attribute("data-nodes", &g.nodes.len().to_string());
             if settled && el.get_attribute("data-settled-at").is_none() {
                 let _ = el.set_attribute("data-settled-at", &format!("{:.1}", platform::now_ms()));
+                platform::mark("strata:map-settled");
             }
         }
     });
