@@ -22,7 +22,7 @@ export TRUNK_SKIP_VERSION_CHECK := true
 export CHROMEDRIVER := /usr/bin/chromedriver
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help run build test test-native test-wasm test-e2e bench lint tools test-tools \
+.PHONY: help run build test test-native test-backends test-wasm test-e2e bench lint tools test-tools \
         tool-target tool-trunk tool-wasm-bindgen tool-npm tool-chromium clean
 
 help:
@@ -75,14 +75,25 @@ build: tools
 
 # ---- tests -----------------------------------------------------------------
 
-test: test-tools test-native test-wasm test-e2e
+test: test-tools test-native test-backends test-wasm test-e2e
 
 test-native:
 	cargo test --all-targets
 
 # #[wasm_bindgen_test]s in headless Chromium (runner: .cargo/config.toml).
+# The protocol tests talk to the stand-in backends of tests/backends/server.mjs,
+# started here on a free port and stopped afterwards.
 test-wasm: test-tools
 	cargo test --target wasm32-unknown-unknown --test wasm
+	node tests/backends/server.mjs --port 0 > target/backends.url & echo $$! > target/backends.pid; \
+	  for i in $$(seq 50); do grep -q url target/backends.url && break; sleep 0.1; done; \
+	  url=$$(sed -n 's/.*"url":"\([^"]*\)".*/\1/p' target/backends.url); \
+	  STRATA_BACKENDS=$$url cargo test --target wasm32-unknown-unknown --test protocol; rc=$$?; \
+	  kill $$(cat target/backends.pid); exit $$rc
+
+# The stand-in backends' own tests (paths, parameters, status codes, CORS).
+test-backends:
+	node --test tests/backends/
 
 # The release build, served on 127.0.0.1, driven by playwright-core.
 test-e2e: test-tools

@@ -6,6 +6,7 @@
 
 pub mod analysis;
 pub mod demo;
+pub mod export;
 pub mod import;
 pub mod layout;
 pub mod model;

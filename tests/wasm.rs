@@ -83,7 +83,7 @@ fn bad_input_is_an_error_not_a_panic() {
 #[wasm_bindgen_test]
 fn demo_loads_in_wasm() {
     let s = load("demo", &strata::sources::demo::bytes());
-    assert_eq!(s.traces.len(), 36);
+    assert_eq!(s.traces.len(), 40);
     assert!(s.traces[0].summary.errors > 0);
 }
 

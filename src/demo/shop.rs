@@ -7,9 +7,12 @@
 //! asynchronously. Browsers (web-frontend) start some of the requests, the
 //! gateway reports events to analytics without waiting for the answer.
 //!
-//! About 36 traces; most are healthy checkouts, product views and cart requests,
+//! About 40 traces; most are healthy checkouts, product views and cart requests,
 //! the rest tell the stories in [`STORIES`]. The trace a viewer should open
 //! first (a 500 caused by a declined card) comes first in the output.
+//! A consumer that refers to its producer by a span link rather than as its
+//! parent starts a trace of its own (as OpenTelemetry messaging instrumentation
+//! does), written right after the producer's trace.
 //! Everything, ids included, is a function of the seed.
 
 use fastrand::Rng;
@@ -33,7 +36,7 @@ pub const STORIES: &[(&str, &str)] = &[
     ),
     (
         "Malformed message in a consumer",
-        "A checkout whose notification-service `orders process` consumer span fails with \"malformed message: missing field customer_email\"; follow it back across the Kafka hop to outbox-worker's `orders publish` (one trace via the parent, one via a span link).",
+        "A checkout whose notification-service `orders process` consumer span fails with \"malformed message: missing field customer_email\"; follow it back across the Kafka hop to outbox-worker's `orders publish`. In one checkout the consumer is the producer's child, in the same trace; in the other the consumer starts a trace of its own: select the failing consumer and follow its span link (Links section of the details panel) back to the producer's trace.",
     ),
     (
         "Slow only sometimes",
@@ -61,8 +64,10 @@ pub const STORIES: &[(&str, &str)] = &[
     ),
 ];
 
-/// Generates the demo: spans of about 36 traces (the featured trace first,
-/// then the rest in time order) and the resources of the services.
+/// Generates the demo: spans of about 40 traces (the featured trace first,
+/// then the rest in time order, each link-style consumer's trace right after
+/// its producer's; each trace's spans contiguous) and the resources of the
+/// services.
 pub fn generate(seed: u64) -> (Vec<SynthSpan>, Vec<SynthResource>) {
     let spans = build(seed).into_iter().flat_map(|t| t.spans).collect();
     (spans, resources())
@@ -75,12 +80,19 @@ pub fn featured_trace_id(seed: u64) -> u128 {
 }
 
 /// (index into [`STORIES`], trace id) of every trace that tells a story, in
-/// output order.
+/// output order: the producer-side trace of each story (the one its request
+/// started), and for the malformed-message story also the trace that the
+/// failing link-style consumer starts (its producer's trace comes just before).
 pub fn story_traces(seed: u64) -> Vec<(usize, u128)> {
-    build(seed)
-        .into_iter()
-        .filter_map(|t| t.story.map(|s| (s, t.spans[0].trace_id)))
-        .collect()
+    let mut out = Vec::new();
+    for t in build(seed) {
+        let Some(story) = t.story else { continue };
+        out.push((story, t.traces[0]));
+        if story == STORY_MALFORMED {
+            out.extend(t.traces[1..].iter().map(|&id| (story, id)));
+        }
+    }
+    out
 }
 
 // ---------------------------------------------------------------------------
@@ -111,7 +123,8 @@ enum Payment {
 enum Style {
     /// The producer is its parent, as a FOLLOWS_FROM reference.
     FollowsFrom,
-    /// No parent (a second root of the trace), a span link to the producer.
+    /// No parent and a span link to the producer: the consumer and the spans
+    /// under it form a trace of their own.
     Link,
 }
 
@@ -348,7 +361,11 @@ fn plans() -> Vec<Plan> {
 
 struct Built {
     story: Option<usize>,
+    /// The request's trace first, then the traces of link-style consumers;
+    /// each trace's spans contiguous.
     spans: Vec<SynthSpan>,
+    /// The trace ids in `spans`, in order.
+    traces: Vec<u128>,
 }
 
 /// Builds every trace: the featured one first, then the others by start time.
@@ -369,15 +386,35 @@ fn build(seed: u64) -> Vec<Built> {
             // Leave room at the end of the hour for the 30 s traces.
             let start = EPOCH_NS + k as i64 * slot_ns + tb.ms(0.0, 50_000.0);
             trace(&mut tb, p, start);
+            let (spans, traces) = tb.finish();
             Built {
                 story: p.story,
-                spans: tb.finish(),
+                spans,
+                traces,
             }
         })
         .collect();
     let first = built.remove(featured_slot);
     built.insert(0, first);
     built
+}
+
+/// The id of the trace a link-style consumer starts: a function of the
+/// producer's trace id and the consumer's span id, so that deriving it draws
+/// nothing from the rng and leaves everything else as it was.
+fn consumer_trace(producer_trace: u128, consumer_span: u64) -> u128 {
+    fn mix(mut z: u64) -> u64 {
+        // splitmix64's finalizer.
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    let hi = mix((producer_trace >> 64) as u64 ^ consumer_span);
+    let lo = mix(producer_trace as u64 ^ consumer_span.rotate_left(32) ^ 0x9E37_79B9_7F4A_7C15);
+    match (u128::from(hi) << 64) | u128::from(lo) {
+        0 => 1,
+        t => t,
+    }
 }
 
 // ---------------------------------------------------------------------------
@@ -413,14 +450,25 @@ impl Tb {
         }
     }
 
-    fn finish(mut self) -> Vec<SynthSpan> {
+    /// The spans that arrived, grouped by trace (the request's trace first,
+    /// then consumer traces in the order they started; the spans of each in
+    /// creation order), and the trace ids in that order.
+    fn finish(mut self) -> (Vec<SynthSpan>, Vec<u128>) {
         let dropped = std::mem::take(&mut self.dropped);
-        self.spans
-            .into_iter()
-            .enumerate()
-            .filter(|(i, _)| !dropped.contains(i))
-            .map(|(_, s)| s)
-            .collect()
+        let mut traces = vec![self.trace];
+        for s in &self.spans {
+            if !traces.contains(&s.trace_id) {
+                traces.push(s.trace_id);
+            }
+        }
+        let mut groups: Vec<Vec<SynthSpan>> = vec![Vec::new(); traces.len()];
+        for (i, s) in self.spans.into_iter().enumerate() {
+            if !dropped.contains(&i) {
+                let g = traces.iter().position(|&t| t == s.trace_id).unwrap();
+                groups[g].push(s);
+            }
+        }
+        (groups.concat(), traces)
     }
 
     // -- randomness --
@@ -476,8 +524,11 @@ impl Tb {
             );
             self.spans[p].span_id
         });
+        // A child is in its parent's trace (which is not the request's trace
+        // under a link-style consumer).
+        let trace_id = parent.map_or(self.trace, |p| self.spans[p].trace_id);
         self.spans.push(SynthSpan {
-            trace_id: self.trace,
+            trace_id,
             span_id,
             parent_id,
             follows_from: false,
@@ -853,8 +904,11 @@ impl Tb {
             }
             Style::Link => {
                 let s = self.open(None, service, &name, SynthKind::Consumer, start);
-                let link = (self.trace, self.spans[producer].span_id);
-                self.spans[s].links.push(link);
+                let p = &self.spans[producer];
+                let link = (p.trace_id, p.span_id);
+                let span = &mut self.spans[s];
+                span.trace_id = consumer_trace(link.0, span.span_id);
+                span.links.push(link);
                 s
             }
         };
@@ -2214,7 +2268,7 @@ mod tests {
     fn counts_ids_and_times() {
         let (spans, resources) = generate(42);
         let traces = by_trace(&spans);
-        assert!((30..=40).contains(&traces.len()), "{} traces", traces.len());
+        assert!((36..=46).contains(&traces.len()), "{} traces", traces.len());
         assert!((800..=3000).contains(&spans.len()), "{} spans", spans.len());
         // Each trace's spans are contiguous.
         let mut seen = FxHashSet::default();
@@ -2245,6 +2299,29 @@ mod tests {
                 "no resource for {}",
                 s.service
             );
+        }
+    }
+
+    /// One root per trace: a link-style consumer starts its own trace instead
+    /// of being a second root of its producer's. Only the deliberately
+    /// incomplete traces may lack theirs (their loose spans have parent ids).
+    #[test]
+    fn one_root_per_trace() {
+        for seed in [0, 5, 11, 19] {
+            let (spans, _) = generate(seed);
+            let incomplete: FxHashSet<u128> = story_traces(seed)
+                .into_iter()
+                .filter(|&(s, _)| s == STORY_INCOMPLETE)
+                .map(|(_, t)| t)
+                .collect();
+            for (trace, list) in by_trace(&spans) {
+                let roots = list.iter().filter(|s| s.parent_id.is_none()).count();
+                if incomplete.contains(&trace) {
+                    assert!(roots <= 1, "{roots} roots in an incomplete trace");
+                } else {
+                    assert_eq!(roots, 1, "{roots} roots in trace {trace:032x}");
+                }
+            }
         }
     }
 
@@ -2320,36 +2397,74 @@ mod tests {
             .collect();
         assert!(declined.len() >= 2 && declined.contains(&featured));
 
-        // 2. A failing consumer, both styles, leading back to the producer.
+        // 2. A failing consumer, both styles, leading back to the producer:
+        //    as the producer's child in the same trace, or as the root of a
+        //    trace of its own with a span link to the producer, that trace
+        //    coming right after the producer's.
+        let producers: FxHashMap<(u128, u64), usize> = traces
+            .iter()
+            .enumerate()
+            .flat_map(|(k, (t, l))| {
+                l.iter()
+                    .filter(|s| s.kind == SynthKind::Producer && s.name == "orders publish")
+                    .map(move |s| ((*t, s.span_id), k))
+            })
+            .collect();
         let mut styles = (false, false);
-        for (trace, l) in &traces {
-            let producers: Vec<u64> = l
-                .iter()
-                .filter(|s| s.kind == SynthKind::Producer && s.name == "orders publish")
-                .map(|s| s.span_id)
-                .collect();
+        let mut link_traces = 0;
+        for (k, (trace, l)) in traces.iter().enumerate() {
             for s in l.iter().filter(|s| s.kind == SynthKind::Consumer) {
-                let via_parent =
-                    s.follows_from && s.parent_id.is_some_and(|p| producers.contains(&p));
-                let via_link = s
-                    .links
-                    .iter()
-                    .any(|&(t, p)| t == *trace && producers.contains(&p));
+                let via_parent = s.follows_from
+                    && s.parent_id
+                        .is_some_and(|p| producers.contains_key(&(*trace, p)));
+                let via_link = s.parent_id.is_none()
+                    && s.links.len() == 1
+                    && s.links[0].0 != *trace
+                    && producers.get(&s.links[0]).is_some_and(|&pk| {
+                        // Its own trace, right after (or among the consumer
+                        // traces right after) the producer's.
+                        pk < k
+                            && traces[pk + 1..k].iter().all(|(_, m)| {
+                                m[0].kind == SynthKind::Consumer
+                                    && m[0].links.first().map(|l| l.0) == Some(traces[pk].0)
+                            })
+                    })
+                    && l.iter().filter(|x| x.parent_id.is_none()).count() == 1;
                 assert!(
                     via_parent || via_link,
                     "consumer {} not tied to a producer",
                     s.service
                 );
+                if via_link {
+                    assert_eq!(l[0].span_id, s.span_id, "consumer trace starts elsewhere");
+                    link_traces += 1;
+                }
                 if s.service == "notification-service"
                     && s.error.as_deref() == Some("malformed message: missing field customer_email")
                 {
                     assert!(s.events.iter().any(|e| e.name == "exception"));
+                    let story = story_ids.iter().filter(|&&(st, _)| st == STORY_MALFORMED);
+                    assert!(story.clone().any(|&(_, t)| t == *trace));
+                    if via_link {
+                        // The producer's trace is a story trace as well.
+                        let pk = producers[&s.links[0]];
+                        assert!(story.clone().any(|&(_, t)| t == traces[pk].0));
+                    }
                     styles.0 |= via_parent;
-                    styles.1 |= via_link && s.parent_id.is_none();
+                    styles.1 |= via_link;
                 }
             }
         }
         assert_eq!(styles, (true, true));
+        // The malformed-message consumer and the loyalty consumers that link.
+        assert!(link_traces >= 2, "{link_traces} consumer traces");
+        assert_eq!(
+            story_ids
+                .iter()
+                .filter(|&&(s, _)| s == STORY_MALFORMED)
+                .count(),
+            3
+        );
 
         // 3. The stock query: ~2 s in 3-4 traces, 5-20 ms elsewhere.
         let stock: Vec<&SynthSpan> = spans
@@ -2489,19 +2604,37 @@ mod tests {
                 _ => assert_eq!(t.summary.orphans, 0, "story {story}"),
             }
         }
-        // A link to the producer resolves to a span of the same trace.
-        let linked = (0..store.spans.len() as u32).filter(|&i| !store.span_links(i).is_empty());
-        let mut any = false;
-        for i in linked {
-            let l = &store.span_links(i)[0];
-            let target = store.find_span(l.trace_id, l.span_id).unwrap();
-            assert_eq!(
-                store.spans.trace[target as usize],
-                store.spans.trace[i as usize]
+    }
+
+    /// Link-style consumers live in traces of their own: no trace has several
+    /// roots, and every link resolves to a span of another trace.
+    #[test]
+    fn consumer_traces_load_as_otlp_json() {
+        use crate::model::WarningKind;
+        let store = load(crate::demo::synth::write_otlp_json);
+        for t in &store.traces {
+            assert!(
+                t.warnings
+                    .iter()
+                    .all(|w| w.kind != WarningKind::MultipleRoots),
+                "trace {:?} has several roots",
+                t.id
             );
-            any = true;
         }
-        assert!(any);
+        let mut n = 0;
+        for i in 0..store.spans.len() as u32 {
+            for l in store.span_links(i) {
+                let target = store
+                    .find_span(l.trace_id, l.span_id)
+                    .expect("link resolves");
+                assert_ne!(
+                    store.spans.trace[target as usize],
+                    store.spans.trace[i as usize]
+                );
+                n += 1;
+            }
+        }
+        assert!(n >= 2, "{n} links");
     }
 
     #[test]

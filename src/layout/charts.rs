@@ -8,6 +8,8 @@ use crate::model::Store;
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Dot {
     pub trace: u32,
+    /// For a trace a search listed but that is not loaded: its index there.
+    pub remote: Option<usize>,
     /// Seconds since the earliest loaded trace started.
     pub x: f64,
     /// Duration in ms.
@@ -15,25 +17,35 @@ pub struct Dot {
     pub error: bool,
 }
 
-/// One dot per loaded trace; the x origin (Unix ns) is returned too.
-pub fn scatter(store: &Store) -> (Vec<Dot>, i64) {
+/// One dot per loaded trace, and per remote one (start, duration ns); the x
+/// origin (Unix ns) is returned too.
+pub fn scatter(store: &Store, remote: &[(i64, i64)]) -> (Vec<Dot>, i64) {
     let origin = store
         .traces
         .iter()
         .map(|t| t.summary.start)
+        .chain(remote.iter().map(|r| r.0))
         .min()
         .unwrap_or(0);
-    let dots = store
+    let mut dots: Vec<Dot> = store
         .traces
         .iter()
         .enumerate()
         .map(|(i, t)| Dot {
             trace: i as u32,
+            remote: None,
             x: (t.summary.start - origin) as f64 / 1e9,
             y: t.duration() as f64 / 1e6,
             error: t.summary.errors > 0,
         })
         .collect();
+    dots.extend(remote.iter().enumerate().map(|(i, &(start, dur))| Dot {
+        trace: crate::model::NONE,
+        remote: Some(i),
+        x: (start - origin) as f64 / 1e9,
+        y: dur as f64 / 1e6,
+        error: false,
+    }));
     (dots, origin)
 }
 
@@ -159,8 +171,8 @@ mod tests {
         let bytes = crate::sources::demo::bytes();
         let mut s = Store::default();
         crate::import::load(&mut s, "demo", &bytes).unwrap();
-        let (dots, origin) = scatter(&s);
-        assert_eq!(dots.len(), 36);
+        let (dots, origin) = scatter(&s, &[]);
+        assert_eq!(dots.len(), 40);
         assert!(dots.iter().any(|d| d.x == 0.0) && origin > 0);
         assert!(dots.iter().any(|d| d.error) && dots.iter().any(|d| !d.error));
         assert!(

@@ -49,8 +49,55 @@ pub enum MapScope {
     All,
 }
 
+/// Where the link's trace comes from, so a fresh page can load it again.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Source {
+    /// The built-in demo (deterministic: regenerated).
+    Demo,
+    /// A backend (`kind:url`, see `backend::Backend::to_link`).
+    Backend(String),
+    /// Any URL returning trace JSON (also `#url=...`).
+    Url(String),
+    /// The trace itself, deflated and base64url-encoded.
+    Data(String),
+}
+
+impl Source {
+    fn format(&self) -> String {
+        match self {
+            Source::Demo => "demo".into(),
+            Source::Backend(b) => b.clone(),
+            Source::Url(u) => format!("url:{u}"),
+            Source::Data(d) => format!("data:{d}"),
+        }
+    }
+
+    fn parse(s: &str) -> Option<Source> {
+        if s == "demo" {
+            Some(Source::Demo)
+        } else if let Some(u) = s.strip_prefix("url:") {
+            Some(Source::Url(u.to_owned()))
+        } else if let Some(d) = s.strip_prefix("data:") {
+            Some(Source::Data(d.to_owned()))
+        } else if s
+            .split_once(':')
+            .is_some_and(|(k, _)| super::backend::Kind::from_key(k).is_some())
+        {
+            Some(Source::Backend(s.to_owned()))
+        } else {
+            None
+        }
+    }
+}
+
+/// The most span ids a link keeps collapsed (more is not worth a long URL).
+pub const MAX_COLLAPSED: usize = 500;
+
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct LinkState {
+    pub source: Option<Source>,
+    /// Collapsed spans, by span id.
+    pub collapsed: Vec<String>,
     pub view: Option<View>,
     pub trace: Option<String>,
     pub span: Option<String>,
@@ -63,6 +110,8 @@ pub struct LinkState {
 }
 
 const MAX_VALUE: usize = 2048;
+/// Embedded trace data: 64 KB compressed is ~88 KB of base64.
+const MAX_DATA: usize = 96 * 1024;
 
 fn is_id(s: &str) -> bool {
     !s.is_empty() && s.len() <= 128 && s.chars().all(|c| c.is_ascii_graphic())
@@ -75,6 +124,16 @@ pub fn parse(hash: &str) -> (LinkState, Vec<String>) {
     let mut st = LinkState::default();
     let mut problems = Vec::new();
     for (k, v) in form_urlencoded::parse(hash.as_bytes()) {
+        if k == "src" && v.starts_with("data:") {
+            if v.len() > MAX_DATA {
+                problems.push(format!(
+                    "src: embedded data longer than {MAX_DATA} characters, ignored"
+                ));
+            } else {
+                st.source = Source::parse(&v);
+            }
+            continue;
+        }
         if v.len() > MAX_VALUE {
             problems.push(format!(
                 "{k}: value longer than {MAX_VALUE} characters, ignored"
@@ -90,6 +149,22 @@ pub fn parse(hash: &str) -> (LinkState, Vec<String>) {
             "span" if is_id(&v) => st.span = Some(v.into_owned()),
             "trace" | "span" => problems.push(format!("{k}: {v:?} is not an id")),
             "svc" => st.service = Some(v.into_owned()),
+            "src" => match Source::parse(&v) {
+                Some(src) => st.source = Some(src),
+                None => problems.push(format!("src: unknown source {v:?}")),
+            },
+            "url" if v.starts_with("http://") || v.starts_with("https://") => {
+                st.source = Some(Source::Url(v.into_owned()))
+            }
+            "url" => problems.push(format!("url: {v:?} is not an http(s) URL")),
+            "fold" => {
+                st.collapsed = v
+                    .split(',')
+                    .filter(|id| is_id(id))
+                    .take(MAX_COLLAPSED)
+                    .map(str::to_owned)
+                    .collect()
+            }
             "q" => st.query = Some(v.into_owned()),
             "zoom" => match v
                 .split_once('-')
@@ -119,6 +194,9 @@ pub fn parse(hash: &str) -> (LinkState, Vec<String>) {
 /// The hash for a state (without `#`); keys in a fixed order, defaults left out.
 pub fn format(st: &LinkState) -> String {
     let mut out = form_urlencoded::Serializer::new(String::new());
+    if let Some(src) = &st.source {
+        out.append_pair("src", &src.format());
+    }
     if let Some(t) = &st.trace {
         out.append_pair("trace", t);
     }
@@ -143,6 +221,15 @@ pub fn format(st: &LinkState) -> String {
     if st.map == Some(MapScope::All) {
         out.append_pair("map", "all");
     }
+    if !st.collapsed.is_empty() {
+        let ids: Vec<&str> = st
+            .collapsed
+            .iter()
+            .take(MAX_COLLAPSED)
+            .map(String::as_str)
+            .collect();
+        out.append_pair("fold", &ids.join(","));
+    }
     out.finish()
 }
 
@@ -153,6 +240,8 @@ mod tests {
     #[test]
     fn round_trip() {
         let st = LinkState {
+            source: Some(Source::Backend("jaeger-v3:http://localhost:16686".into())),
+            collapsed: vec!["b7ad6b7169203331".into(), "00000000000000a1".into()],
             view: Some(View::Flame),
             trace: Some("0af7651916cd43dd8448eb211c80319c".into()),
             span: Some("b7ad6b7169203331".into()),
@@ -193,5 +282,30 @@ mod tests {
         let long = format!("q={}", "x".repeat(5000));
         let (st, problems) = parse(&long);
         assert!(st.query.is_none() && problems.len() == 1);
+        let (st, problems) = parse("src=ftp:x&url=javascript:alert(1)");
+        assert_eq!(st.source, None);
+        assert_eq!(problems.len(), 2);
+    }
+
+    #[test]
+    fn sources() {
+        for src in [
+            Source::Demo,
+            Source::Url("https://example.com/t.json?a=1&b=2".into()),
+            Source::Data("eJzLSM3JyQcABiwCFQ".into()),
+            Source::Backend("tempo:http://tempo:3200".into()),
+        ] {
+            let st = LinkState {
+                source: Some(src.clone()),
+                ..LinkState::default()
+            };
+            assert_eq!(parse(&format(&st)).0.source, Some(src));
+        }
+        assert_eq!(
+            parse("url=https://x/t.json").0.source,
+            Some(Source::Url("https://x/t.json".into()))
+        );
+        let big = format!("src=data:{}", "A".repeat(200_000));
+        assert!(parse(&big).0.source.is_none());
     }
 }

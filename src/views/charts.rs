@@ -89,7 +89,14 @@ pub fn TraceScatter() -> impl IntoView {
     // Dot positions on screen (CSS px), for clicks and hover.
     let placed: StoredValue<Vec<(f64, f64, Dot)>> = StoredValue::new(Vec::new());
     let hover = RwSignal::new(None::<(f64, f64, String)>);
-    let data = Memo::new(move |_| app.with_store(charts::scatter));
+    let data = Memo::new(move |_| {
+        let remote: Vec<(i64, i64)> = app.remote.with(|r| {
+            r.iter()
+                .map(|x| (x.summary.start_ns, x.summary.duration_ns))
+                .collect()
+        });
+        app.with_store(|s| charts::scatter(s, &remote))
+    });
 
     Effect::new(move |_| {
         let w = width.get();
@@ -151,7 +158,13 @@ pub fn TraceScatter() -> impl IntoView {
                 .y_labels(4)
                 .draw();
             for d in &dots {
-                let c = if d.error { pal.error } else { pal.dot };
+                let c = if d.error {
+                    pal.error
+                } else if d.remote.is_some() {
+                    pal.text
+                } else {
+                    pal.dot
+                };
                 let _ = chart.draw_series(std::iter::once(Circle::new(
                     (d.x, d.y),
                     if current == Some(d.trace) { r * 2 } else { r },
@@ -177,7 +190,13 @@ pub fn TraceScatter() -> impl IntoView {
                 .y_labels(4)
                 .draw();
             for d in &dots {
-                let c = if d.error { pal.error } else { pal.dot };
+                let c = if d.error {
+                    pal.error
+                } else if d.remote.is_some() {
+                    pal.text
+                } else {
+                    pal.dot
+                };
                 let _ = chart.draw_series(std::iter::once(Circle::new(
                     (d.x, d.y),
                     if current == Some(d.trace) { r * 2 } else { r },
@@ -218,10 +237,20 @@ pub fn TraceScatter() -> impl IntoView {
     };
     view! {
         <div class="scatter" node_ref=wrap
-            on:click=move |e| if let Some((_, _, d)) = nearest(&e) { app.open_trace(d.trace) }
+            on:click=move |e| if let Some((_, _, d)) = nearest(&e) {
+                match d.remote {
+                    None => app.open_trace(d.trace),
+                    Some(i) => if let Some(rt) = app.remote.with_untracked(|l| l.get(i).cloned()) {
+                        super::remote::open_remote(app, rt.backend, rt.summary.trace_id, None);
+                    },
+                }
+            }
             on:mousemove=move |e| hover.set(nearest(&e).map(|(x, y, d)| {
                 let (x, y) = (x + 12.0, y + 6.0);
-                let (svc, op) = app.with_store(|s| trace_name(s, d.trace));
+                let (svc, op) = match d.remote {
+                    None => app.with_store(|s| trace_name(s, d.trace)),
+                    Some(i) => app.remote.with_untracked(|l| l.get(i).map(|r| (r.summary.root_service.clone(), r.summary.root_name.clone()))).unwrap_or_default(),
+                };
                 (x, y, format!("{svc}: {op} — {}{}", format_duration((d.y * 1e6) as i64), if d.error { " — errors" } else { "" }))
             }))
             on:mouseleave=move |_| hover.set(None)

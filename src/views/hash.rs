@@ -1,59 +1,143 @@
-//! Keeps the URL hash in step with what is on screen (trace, view, selected
-//! span, service, search, zoom, flame mode, map scope), so a reload or a copied
-//! URL returns to it, and back/forward move between traces and views.
+//! Keeps the URL hash in step with what is on screen: where the trace comes
+//! from (demo, backend, URL, or the trace itself), the trace, view, selected
+//! span, service, search, zoom, collapsed spans and modes. A reload or a
+//! copied URL returns to it (fetching the trace again when needed), and
+//! back/forward move between traces and views.
 
 use leptos::prelude::*;
 
-use super::state::{AppState, Page};
+use super::remote;
+use super::state::{AppState, Origin, Page};
 use crate::layout::waterfall::Window;
 use crate::model::ids::{parse_span_id_text, parse_trace_id_text};
-use crate::sources::link::{self, LinkState, View};
+use crate::sources::backend::Backend;
+use crate::sources::link::{self, LinkState, Source, View};
+use crate::sources::share;
 
-fn location_hash() -> String {
+pub fn location_hash() -> String {
     web_sys::window()
         .and_then(|w| w.location().hash().ok())
         .unwrap_or_default()
 }
 
+/// The source the page's link names, if any (read before anything loads).
+pub fn initial_source() -> Option<Source> {
+    link::parse(&location_hash()).0.source
+}
+
+fn source_of(origin: Origin) -> Option<Source> {
+    match origin {
+        Origin::Demo => Some(Source::Demo),
+        Origin::Backend(b) | Origin::Search(b) => Some(Source::Backend(b.to_link())),
+        Origin::Url(u) => Some(Source::Url(u)),
+        Origin::Embedded(d) => Some(Source::Data(d)),
+        Origin::Local => None,
+    }
+}
+
 /// The state on screen, as a link.
-fn on_screen(app: AppState) -> LinkState {
+pub fn on_screen(app: AppState) -> LinkState {
     let Some(t) = app.trace.get() else {
         return LinkState {
             view: (app.page.get() == Page::Traces).then_some(View::Traces),
             ..LinkState::default()
         };
     };
-    app.with_store(|s| LinkState {
-        view: Some(if app.page.get() == Page::Traces {
-            View::Traces
-        } else {
-            app.view.get()
-        }),
-        trace: Some(s.traces[t as usize].id.to_text(&s.strings)),
-        span: app
-            .span
-            .get()
-            .map(|i| s.spans.id[i as usize].to_text(&s.strings)),
-        service: app.service.get(),
-        query: Some(app.query.get()).filter(|q| !q.is_empty()),
-        window: app.window.get().map(|w| (w.start, w.end)),
-        flame: Some(app.flame_mode.get()),
-        map: Some(app.map_scope.get()),
+    let source = source_of(app.origin_of(t));
+    app.with_store(|s| {
+        let range = s.traces[t as usize].spans;
+        LinkState {
+            source,
+            collapsed: app.collapsed.with(|c| {
+                let mut ids: Vec<String> = c
+                    .iter()
+                    .filter(|&&i| range.contains(i))
+                    .map(|&i| s.spans.id[i as usize].to_text(&s.strings))
+                    .collect();
+                ids.sort();
+                ids
+            }),
+            view: Some(if app.page.get() == Page::Traces {
+                View::Traces
+            } else {
+                app.view.get()
+            }),
+            trace: Some(s.traces[t as usize].id.to_text(&s.strings)),
+            span: app
+                .span
+                .get()
+                .map(|i| s.spans.id[i as usize].to_text(&s.strings)),
+            service: app.service.get(),
+            query: Some(app.query.get()).filter(|q| !q.is_empty()),
+            window: app.window.get().map(|w| (w.start, w.end)),
+            flame: Some(app.flame_mode.get()),
+            map: Some(app.map_scope.get()),
+        }
     })
 }
 
-/// Applies a link: opens its trace if loaded, then its view and selection.
+fn loaded_trace(app: AppState, id: &str) -> Option<u32> {
+    app.store
+        .with_value(|s| parse_trace_id_text(id, &s.strings).and_then(|tid| s.find_trace(tid)))
+}
+
+/// Applies a link: loads its source when the trace is not here yet (a
+/// backend or URL is fetched, embedded data inflated), then opens the trace,
+/// its view and its selection.
 pub fn apply(app: AppState, hash: &str) {
     let (st, problems) = link::parse(hash);
     let mut notes: Vec<String> = problems
         .into_iter()
         .map(|p| format!("Ignored in the link: {p}"))
         .collect();
+    let have = st
+        .trace
+        .as_deref()
+        .and_then(|id| loaded_trace(app, id))
+        .is_some();
+    if !have {
+        match st.source.clone() {
+            Some(Source::Backend(b)) => match (Backend::from_link(&b), st.trace.clone()) {
+                (Some(backend), Some(id)) => {
+                    app.backend.set(Some(backend.clone()));
+                    let rest = st.clone();
+                    remote::open_remote(
+                        app,
+                        backend,
+                        id,
+                        Some(Box::new(move || apply_view(app, &rest, Vec::new()))),
+                    );
+                    return;
+                }
+                (None, _) => notes.push(format!(
+                    "The link's source {b:?} is not a backend Strata knows."
+                )),
+                (Some(_), None) => {}
+            },
+            Some(Source::Url(u)) => {
+                let rest = st.clone();
+                remote::open_url(
+                    app,
+                    u,
+                    Some(Box::new(move || apply_view(app, &rest, Vec::new()))),
+                );
+                return;
+            }
+            Some(Source::Data(d)) => match share::unembed(&d) {
+                Ok(bytes) => {
+                    app.load_bytes_from("shared link", &bytes, Origin::Embedded(d));
+                }
+                Err(e) => notes.push(e),
+            },
+            Some(Source::Demo) | None => {}
+        }
+    }
+    apply_view(app, &st, notes);
+}
+
+fn apply_view(app: AppState, st: &LinkState, mut notes: Vec<String>) {
     if let Some(id) = &st.trace {
-        let found = app
-            .store
-            .with_value(|s| parse_trace_id_text(id, &s.strings).and_then(|tid| s.find_trace(tid)));
-        match found {
+        match loaded_trace(app, id) {
             Some(t) => app.open_trace(t),
             None => notes.push(format!(
                 "The link names trace {id}, which is not loaded here: open the file that holds it (or its backend)."
@@ -66,7 +150,7 @@ pub fn apply(app: AppState, hash: &str) {
     if let Some(m) = st.map {
         app.map_scope.set(m);
     }
-    if app.trace.get_untracked().is_some() {
+    if let (Some(t), true) = (app.trace.get_untracked(), st.trace.is_some()) {
         if let Some(v) = st.view {
             app.show_view(v);
         }
@@ -77,16 +161,22 @@ pub fn apply(app: AppState, hash: &str) {
         if let Some((a, b)) = st.window {
             app.window.set(Some(Window { start: a, end: b }));
         }
-        if let (Some(id), Some(t)) = (&st.span, app.trace.get_untracked()) {
-            let span = app.store.with_value(|s| {
+        let find = |id: &str| {
+            app.store.with_value(|s| {
                 let sid = parse_span_id_text(id, &s.strings)?;
                 s.traces[t as usize]
                     .spans
                     .range()
                     .map(|i| i as u32)
                     .find(|&i| s.spans.id[i as usize] == sid)
-            });
-            match span {
+            })
+        };
+        if !st.collapsed.is_empty() {
+            let folded = st.collapsed.iter().filter_map(|id| find(id)).collect();
+            app.collapsed.set(folded);
+        }
+        if let Some(id) = &st.span {
+            match find(id) {
                 Some(sp) => app.select_span(sp),
                 None => notes.push(format!(
                     "The link names span {id}, which is not in this trace."
@@ -116,11 +206,10 @@ pub fn install(app: AppState) {
         if location_hash().trim_start_matches('#') != hash {
             if let Some(w) = web_sys::window() {
                 let url = format!("#{hash}");
-                let history = w.history().ok();
                 // A new trace or view is a step back/forward can return to;
                 // selection and zoom changes just update the current entry.
                 let push = prev.as_ref().is_some_and(|p| *p != key);
-                if let Some(h) = history {
+                if let Ok(h) = w.history() {
                     let _ = if push {
                         h.push_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url))
                     } else {

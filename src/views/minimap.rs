@@ -70,11 +70,7 @@ pub fn Minimap() -> impl IntoView {
             let _ = root.fill(&bg);
             for r in rects {
                 let (cr, cg, cb) = service_rgb(s.str(r.service));
-                let color = if r.error {
-                    RGBColor(0xd6, 0x2d, 0x2d)
-                } else {
-                    RGBColor(cr, cg, cb)
-                };
+                let color = RGBColor(cr, cg, cb);
                 let x0 = r.x.floor() as i32;
                 let x1 = (r.x + r.w).ceil().max(r.x + 1.0) as i32;
                 let y0 = r.y.floor() as i32;
@@ -83,7 +79,7 @@ pub fn Minimap() -> impl IntoView {
                 if r.error {
                     // Errors: a red mark at the start of the run.
                     let _ = root.draw(&Rectangle::new(
-                        [(x0, y0), (x0 + (2.0 * dpr) as i32, y1.max(y0 + dpr as i32))],
+                        [(x0, y0), (x0 + (3.0 * dpr) as i32, y1.max(y0 + dpr as i32))],
                         RGBColor(0xd6, 0x2d, 0x2d).filled(),
                     ));
                 }

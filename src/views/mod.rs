@@ -9,7 +9,10 @@ pub mod hash;
 pub mod minimap;
 pub mod platform;
 pub mod probe;
+pub mod remote;
+pub mod search;
 pub mod service_map;
+pub mod share;
 pub mod sources;
 pub mod state;
 pub mod topbar;
@@ -44,7 +47,13 @@ pub fn App() -> impl IntoView {
 
     // First visit: the built-in demo, its featured trace open; then whatever
     // the URL hash names.
-    app.load_demo();
+    // A link to a backend, URL or embedded trace opens just that.
+    if matches!(
+        hash::initial_source(),
+        None | Some(crate::sources::link::Source::Demo)
+    ) {
+        app.load_demo();
+    }
     hash::install(app);
 
     install_global_handlers(app);
@@ -96,8 +105,9 @@ pub fn App() -> impl IntoView {
         <div class="app">
             <topbar::TopBar />
             <div class="body">
-                <sources::SourcesPanel />
+                <sources::Sidebar />
                 <main class="content">
+                    <search::FetchStatus />
                     {move || app.notice.get().map(|n| view! {
                         <div class="notice" role="status">
                             <span>{n}</span>
@@ -118,6 +128,7 @@ pub fn App() -> impl IntoView {
                 </div>
             </Show>
             <dialogs::Dialogs />
+            {move || app.toast.get().map(|t| view! { <div class="toast" role="status">{t}</div> })}
         </div>
     }
 }

@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use super::state::{AppState, Load, LoadState, Page};
+use super::state::{AppState, Load, LoadState, Page, Side};
 use crate::model::Range32;
 
 #[derive(Clone, PartialEq)]
@@ -28,8 +28,7 @@ fn human_bytes(n: usize) -> String {
 pub fn SourcesPanel() -> impl IntoView {
     let app = expect_context::<AppState>();
     view! {
-        <aside class="sources" aria-label="Loaded sources">
-            <h2>"Sources"</h2>
+        <div class="sources-list">
             <ul>
                 <For
                     each=move || {
@@ -44,6 +43,24 @@ pub fn SourcesPanel() -> impl IntoView {
             <p class="hint">
                 "Drop files anywhere, or paste JSON with Ctrl+V. OTLP/JSON (also JSON Lines), Jaeger JSON, Zipkin v2, Tempo and Jaeger v3 responses."
             </p>
+        </div>
+    }
+}
+
+/// The left column: loaded sources, or the backend search.
+#[component]
+pub fn Sidebar() -> impl IntoView {
+    let app = expect_context::<AppState>();
+    view! {
+        <aside class="sources" aria-label="Sources and search">
+            <nav class="side-tabs">
+                <button class:active=move || app.side.get() == Side::Sources on:click=move |_| app.side.set(Side::Sources)>"Sources"</button>
+                <button class:active=move || app.side.get() == Side::Search on:click=move |_| app.side.set(Side::Search) title="Connect to Jaeger, Tempo or Zipkin; open a URL">"Search"</button>
+            </nav>
+            {move || match app.side.get() {
+                Side::Sources => view! { <SourcesPanel /> }.into_any(),
+                Side::Search => view! { <super::search::SearchPanel /> }.into_any(),
+            }}
         </aside>
     }
 }

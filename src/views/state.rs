@@ -8,7 +8,45 @@ use rustc_hash::FxHashSet;
 use crate::import::{self, ImportError};
 use crate::layout::waterfall::{self, Window};
 use crate::model::Store;
+use crate::sources::backend::{Backend, Summary};
+use crate::sources::fetch::Cancel;
 use crate::sources::link::{FlameMode, MapScope, View};
+
+/// Where a loaded file came from: what a link needs to load it again.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Origin {
+    Demo,
+    /// A trace fetched from a backend by id.
+    Backend(Backend),
+    /// A search on a backend (its traces can be fetched again by id).
+    Search(Backend),
+    Url(String),
+    /// A self-contained link's embedded data (kept to write the link again).
+    Embedded(String),
+    /// A dropped, picked or pasted file: nothing to fetch again.
+    Local,
+}
+
+/// A fetch in progress, for the progress bar.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Busy {
+    pub label: String,
+    pub received: u64,
+    pub total: Option<u64>,
+}
+
+/// A trace a backend search listed but that is not loaded yet.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Remote {
+    pub backend: Backend,
+    pub summary: Summary,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Side {
+    Sources,
+    Search,
+}
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum LoadState {
@@ -87,6 +125,24 @@ pub struct AppState {
     pub map_scope: RwSignal<MapScope>,
     /// A message about the page's link (a trace it names is not loaded...).
     pub notice: RwSignal<Option<String>>,
+    /// Open traces, as tabs.
+    pub tabs: RwSignal<Vec<u32>>,
+    pub side: RwSignal<Side>,
+    /// The connected backend, its services and the chosen service's operations.
+    pub backend: RwSignal<Option<Backend>>,
+    pub services: RwSignal<Vec<String>>,
+    pub operations: RwSignal<Vec<String>>,
+    /// Traces a search listed that are not loaded (Tempo summaries).
+    pub remote: RwSignal<Vec<Remote>>,
+    /// The fetch in progress, and how to cancel it.
+    pub busy: RwSignal<Option<Busy>>,
+    pub cancel: StoredValue<Option<Cancel>, LocalStorage>,
+    /// The last backend or URL failure, explained.
+    pub fetch_error: RwSignal<Option<String>>,
+    /// Where each file (by index) came from.
+    pub origins: StoredValue<Vec<Origin>>,
+    /// A short confirmation ("Link copied"), shown for a few seconds.
+    pub toast: RwSignal<Option<String>>,
     next_load: StoredValue<u32>,
 }
 
@@ -112,6 +168,17 @@ impl AppState {
             flame_mode: RwSignal::new(FlameMode::Time),
             map_scope: RwSignal::new(MapScope::Trace),
             notice: RwSignal::new(None),
+            tabs: RwSignal::new(Vec::new()),
+            side: RwSignal::new(Side::Sources),
+            backend: RwSignal::new(None),
+            services: RwSignal::new(Vec::new()),
+            operations: RwSignal::new(Vec::new()),
+            remote: RwSignal::new(Vec::new()),
+            busy: RwSignal::new(None),
+            cancel: StoredValue::new_local(None),
+            fetch_error: RwSignal::new(None),
+            origins: StoredValue::new(Vec::new()),
+            toast: RwSignal::new(None),
             next_load: StoredValue::new(0),
         }
     }
@@ -153,6 +220,17 @@ impl AppState {
     /// trace list, when the file holds several); on failure nothing loaded
     /// before is touched and the load shows the error.
     pub fn finish_load(&self, id: u32, name: &str, bytes: &[u8]) {
+        let _ = self.finish_load_from(id, name, bytes, Origin::Local);
+    }
+
+    /// [`finish_load`](Self::finish_load), remembering where the bytes came from.
+    pub fn finish_load_from(
+        &self,
+        id: u32,
+        name: &str,
+        bytes: &[u8],
+        origin: Origin,
+    ) -> Option<u32> {
         let t0 = super::platform::now_ms();
         let result = self
             .store
@@ -160,6 +238,10 @@ impl AppState {
         let ms = super::platform::now_ms() - t0;
         match result {
             Some(Ok(loaded)) => {
+                self.origins.update_value(|o| {
+                    o.resize(loaded.file as usize, Origin::Local);
+                    o.push(origin);
+                });
                 self.loads.update(|l| {
                     if let Some(x) = l.iter_mut().find(|x| x.id == id) {
                         x.bytes = bytes.len();
@@ -182,21 +264,36 @@ impl AppState {
                     self.mark_pending.set(false);
                     self.show(Page::Traces);
                 }
+                Some(loaded.file)
             }
             Some(Err(e)) => {
                 self.mark_pending.set(false);
                 self.fail_load(id, e);
+                None
             }
-            None => {}
+            None => None,
         }
     }
 
-    /// Loads bytes that are already in memory (paste, demo).
-    pub fn load_bytes(&self, name: &str, bytes: &[u8]) {
+    /// Where the file holding trace `t` came from.
+    pub fn origin_of(&self, t: u32) -> Origin {
+        let file = self
+            .store
+            .with_value(|s| s.traces.get(t as usize).map(|tr| tr.file));
+        file.and_then(|f| self.origins.with_value(|o| o.get(f as usize).cloned()))
+            .unwrap_or(Origin::Local)
+    }
+
+    /// Loads bytes that are already in memory (paste, demo, a link's data).
+    pub fn load_bytes(&self, name: &str, bytes: &[u8]) -> Option<u32> {
+        self.load_bytes_from(name, bytes, Origin::Local)
+    }
+
+    pub fn load_bytes_from(&self, name: &str, bytes: &[u8], origin: Origin) -> Option<u32> {
         super::platform::mark("strata:file-dropped");
         self.mark_pending.set(true);
         let id = self.begin_load(name, bytes.len());
-        self.finish_load(id, name, bytes);
+        self.finish_load_from(id, name, bytes, origin)
     }
 
     /// Reads dropped or picked files and loads each (in the order given).
@@ -222,7 +319,7 @@ impl AppState {
     /// The built-in demo, with its featured trace (the declined card) open.
     pub fn load_demo(&self) {
         let bytes = crate::sources::demo::bytes();
-        self.load_bytes(crate::sources::demo::NAME, &bytes);
+        self.load_bytes_from(crate::sources::demo::NAME, &bytes, Origin::Demo);
         let first = self.store.with_value(|s| {
             s.files
                 .iter()
@@ -232,6 +329,27 @@ impl AppState {
         if let Some(t) = first {
             self.mark_pending.set(true);
             self.open_trace(t);
+        }
+    }
+
+    /// Closes a trace's tab; the neighbour (or the trace list) takes its place.
+    pub fn close_tab(&self, t: u32) {
+        let mut next = None;
+        self.tabs.update(|tabs| {
+            if let Some(pos) = tabs.iter().position(|&x| x == t) {
+                tabs.remove(pos);
+                next = tabs.get(pos).or(tabs.get(pos.wrapping_sub(1))).copied();
+            }
+        });
+        if self.trace.get_untracked() == Some(t) {
+            match next {
+                Some(n) => self.open_trace(n),
+                None => {
+                    self.trace.set(None);
+                    self.span.set(None);
+                    self.show(Page::Traces);
+                }
+            }
         }
     }
 
@@ -249,6 +367,9 @@ impl AppState {
             self.query.set(String::new());
             self.service.set(None);
             self.trace.set(Some(t));
+        }
+        if !self.tabs.with_untracked(|tabs| tabs.contains(&t)) {
+            self.tabs.update(|tabs| tabs.push(t));
         }
         self.span.set(None);
         self.collapsed.set(FxHashSet::default());
@@ -324,6 +445,21 @@ impl AppState {
                 .get()
                 .unwrap_or_else(|| self.store.with_value(|s| Window::whole(s, t))),
         )
+    }
+
+    /// Shows a short confirmation.
+    pub fn say(&self, text: impl Into<String>) {
+        let text = text.into();
+        self.toast.set(Some(text.clone()));
+        let toast = self.toast;
+        set_timeout(
+            move || {
+                if toast.get_untracked().as_deref() == Some(text.as_str()) {
+                    toast.set(None);
+                }
+            },
+            std::time::Duration::from_millis(3500),
+        );
     }
 
     pub fn toggle_theme(&self) {

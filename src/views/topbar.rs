@@ -10,12 +10,6 @@ use super::trace_view::trace_name;
 pub fn TopBar() -> impl IntoView {
     let app = expect_context::<AppState>();
     let trace_count = move || app.with_store(|s| s.traces.len());
-    let trace_label = move || {
-        app.trace.get().map(|t| {
-            let (svc, op) = app.with_store(|s| trace_name(s, t));
-            format!("{svc}: {op}")
-        })
-    };
     let on_pick = move |e: web_sys::Event| {
         let Some(input) = e
             .target()
@@ -46,15 +40,27 @@ pub fn TopBar() -> impl IntoView {
                     "Traces "
                     <span class="count">{trace_count}</span>
                 </button>
-                <button
-                    class="tab"
-                    class:active=move || app.page.get() == Page::Trace
-                    disabled=move || app.trace.get().is_none()
-                    on:click=move |_| app.show(Page::Trace)
-                    title=move || trace_label().unwrap_or_default()
-                >
-                    {move || trace_label().unwrap_or_else(|| "Trace".into())}
-                </button>
+                <For
+                    each=move || app.tabs.get()
+                    key=|t| *t
+                    children=move |t| {
+                        let label = move || {
+                            let (svc, op) = app.with_store(|s| trace_name(s, t));
+                            format!("{svc}: {op}")
+                        };
+                        view! {
+                            <span
+                                class="tab trace-tab"
+                                class:active=move || app.page.get() == Page::Trace && app.trace.get() == Some(t)
+                                title=label
+                                data-trace=t
+                            >
+                                <button class="tab-open" on:click=move |_| app.open_trace(t)>{label}</button>
+                                <button class="tab-close" title="Close this tab" on:click=move |_| app.close_tab(t)>"×"</button>
+                            </span>
+                        }
+                    }
+                />
             </nav>
             <div class="actions">
                 <label class="btn primary" title="Open trace files (o)">

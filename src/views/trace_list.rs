@@ -16,7 +16,10 @@ const ROW_H: f64 = 40.0;
 
 #[derive(Clone, PartialEq)]
 struct TraceRow {
+    /// The loaded trace, or NONE for a remote one.
     t: u32,
+    /// Index into `app.remote` for a trace a search listed but not loaded.
+    remote: Option<usize>,
     service: String,
     op: String,
     id: String,
@@ -44,6 +47,7 @@ pub fn TraceList() -> impl IntoView {
                     let (service, op) = trace_name(s, t);
                     TraceRow {
                         t,
+                        remote: None,
                         service,
                         op,
                         id: tr.id.to_text(&s.strings),
@@ -64,6 +68,27 @@ pub fn TraceList() -> impl IntoView {
                 })
                 .collect()
         });
+        // Traces a backend search listed (Tempo) but that are not loaded yet.
+        app.remote.with(|remote| {
+            for (i, r) in remote.iter().enumerate() {
+                let s = &r.summary;
+                rows.push(TraceRow {
+                    t: crate::model::NONE,
+                    remote: Some(i),
+                    service: s.root_service.clone(),
+                    op: s.root_name.clone(),
+                    id: s.trace_id.clone(),
+                    start: s.start_ns,
+                    started: format_timestamp(s.start_ns, tz),
+                    duration: s.duration_ns,
+                    spans: s.matched as usize,
+                    errors: 0,
+                    services: Vec::new(),
+                    file: format!("{} (not loaded)", r.backend.kind.label()),
+                    warnings: 0,
+                });
+            }
+        });
         rows.sort_by(|a, b| {
             let o = match key {
                 SortKey::Start => a.start.cmp(&b.start),
@@ -73,7 +98,7 @@ pub fn TraceList() -> impl IntoView {
                 SortKey::Services => a.services.len().cmp(&b.services.len()),
                 SortKey::Name => (&a.service, &a.op).cmp(&(&b.service, &b.op)),
             };
-            let o = o.then(a.t.cmp(&b.t));
+            let o = o.then(a.t.cmp(&b.t)).then(a.remote.cmp(&b.remote));
             if desc {
                 o.reverse()
             } else {
@@ -138,18 +163,28 @@ pub fn TraceList() -> impl IntoView {
                     <div class="tl-body" style:height=move || format!("{}px", all.with(|r| r.len()) as f64 * ROW_H)>
                         <For
                             each=move || visible.get()
-                            key=|(p, r)| (*p, r.t)
+                            key=|(p, r)| (*p, r.t, r.remote)
                             children=move |(p, r)| {
                                 let t = r.t;
+                                let remote = r.remote;
+                                let open = move |_| match remote {
+                                    None => app.open_trace(t),
+                                    Some(i) => {
+                                        if let Some(rt) = app.remote.with_untracked(|l| l.get(i).cloned()) {
+                                            super::remote::open_remote(app, rt.backend, rt.summary.trace_id, None);
+                                        }
+                                    }
+                                };
                                 let frac = r.duration as f64 / longest.get_untracked() as f64;
                                 let more = r.services.len().saturating_sub(4);
                                 view! {
                                     <div
                                         class="tl-row"
-                                        class:current=move || app.trace.get() == Some(t)
+                                        class:current=move || remote.is_none() && app.trace.get() == Some(t)
+                                        class:remote=remote.is_some()
                                         class:has-errors={r.errors > 0}
                                         style:top=format!("{}px", p as f64 * ROW_H)
-                                        on:click=move |_| app.open_trace(t)
+                                        on:click=open
                                         data-trace=t
                                     >
                                         <div class="c-name">
@@ -160,6 +195,7 @@ pub fn TraceList() -> impl IntoView {
                                             </div>
                                             <code class="tl-id">{r.id.clone()}</code>
                                             {(r.warnings > 0).then(|| view! { <span class="note" title="This trace has data warnings: open it and see its header">"warnings"</span> })}
+                                            {remote.is_some().then(|| view! { <span class="note remote-note" title="Listed by the search; click to fetch it">"remote"</span> })}
                                         </div>
                                         <div class="c-start">{r.started.clone()}</div>
                                         <div class="c-dur">

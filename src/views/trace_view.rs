@@ -97,6 +97,9 @@ pub fn TraceView() -> impl IntoView {
                                 ": "
                                 <span class="op">{h.op.clone()}</span>
                             </h1>
+                            <div class="tv-share">
+                                <super::share::ShareMenu />
+                            </div>
                         </div>
                         <div class="tv-id">
                             <span class="label">"Trace ID"</span>

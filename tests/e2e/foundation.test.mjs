@@ -20,10 +20,10 @@ export const tests = {
     const names = (await marks(page)).map((m) => m.name);
     assert(names.includes('strata:file-dropped') && names.includes('strata:trace-rendered'), `marks ${names}`);
     await screenshot(page, 'demo');
-    // The trace list has the demo's 36 traces.
+    // The trace list has the demo's 40 traces.
     await page.click('.tab >> text=Traces');
     await page.waitForSelector('.tl-row');
-    assertEq(await text(page, '.tab .count'), '36', 'trace count');
+    assertEq(await text(page, '.tab .count'), '40', 'trace count');
     await screenshot(page, 'trace-list');
   },
 
@@ -53,7 +53,7 @@ export const tests = {
     await dropFiles(page, [trace('zipkin/zipkin-lens__yelp.json'), trace('otlp/otlp2parquet__traces.jsonl'), trace('otlp/grafana-agent__trace-sample.json')]);
     await page.waitForFunction(() => document.querySelectorAll('.source.loaded').length === 4);
     await page.waitForSelector('.tl-row');
-    assertEq(await text(page, '.tab .count'), String(36 + 1 + 19 + 2), 'traces listed');
+    assertEq(await text(page, '.tab .count'), String(40 + 1 + 19 + 2), 'traces listed');
     const jsonl = await text(page, '.source.loaded:has-text("traces.jsonl") .src-format');
     assertEq(jsonl, 'OTLP/JSON (JSON Lines)', 'JSON Lines detected');
     // Sort by span count, largest first: the biggest demo trace leads.

@@ -7,12 +7,16 @@ import { readdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { launch, openApp, serve, shots } from './harness.mjs';
+import { start as startBackends } from '../backends/server.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const dist = process.argv[2] || 'dist-test';
 const filter = process.argv[3] || '';
 
 const server = await serve(dist);
+// The stand-in Jaeger/Tempo/Zipkin (tests/backends), with Tempo's 168 h search
+// limit off so searches can span the recorded traces' years.
+const backends = await startBackends({ port: 0, tempoMaxSearchDuration: 0 });
 const browser = await launch();
 let failed = 0;
 let passed = 0;
@@ -23,7 +27,7 @@ for (const file of (await readdir(here)).filter((f) => f.endsWith('.test.mjs')).
     const t0 = Date.now();
     const page = await openApp(browser, server.url);
     try {
-      await fn(page, { url: server.url, browser });
+      await fn(page, { url: server.url, browser, backends: backends.url });
       if (page.problems.length) throw new Error(page.problems.join('\n'));
       passed++;
       console.log(`ok   ${file}: ${name} (${Date.now() - t0} ms)`);
@@ -37,5 +41,6 @@ for (const file of (await readdir(here)).filter((f) => f.endsWith('.test.mjs')).
 }
 await browser.close();
 server.close();
+await backends.close();
 console.log(`\n${passed} passed, ${failed} failed; screenshots in ${shots}`);
 process.exit(failed ? 1 : 0);

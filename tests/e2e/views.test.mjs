@@ -114,7 +114,7 @@ export const tests = {
   async 'trace scatter: a dot per trace, click opens the trace; latency histogram in the details'(page) {
     await page.click('.tab >> text=Traces');
     await page.waitForSelector('.scatter canvas[data-dots]');
-    assertEq(await page.getAttribute('.scatter canvas', 'data-dots'), '36', 'one dot per trace');
+    assertEq(await page.getAttribute('.scatter canvas', 'data-dots'), '40', 'one dot per trace');
     const dot = await page.evaluate(() => window.__strataScatterDot?.(5));
     const box = await page.locator('.scatter').boundingBox();
     await page.mouse.click(box.x + dot[0], box.y + dot[1]);
