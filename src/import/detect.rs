@@ -145,7 +145,8 @@ fn failure(name: &str, f: &Failure, bytes: &[u8], line_base: usize, offset: usiz
     };
     let mut err = ImportError::from_json(name, e, bytes, line_base, offset);
     let mut scratch = Store::default();
-    let mut sink = Sink::new(&mut scratch);
+    let mut quiet = |_| {};
+    let mut sink = Sink::new(&mut scratch, &mut quiet);
     let kind = array_kind(bytes).ok().flatten();
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let mut track = serde_path_to_error::Track::new();

@@ -4,7 +4,7 @@ use std::fmt;
 
 /// A file that could not be loaded. Always names the file; names the position
 /// (line, column, byte offset) and the JSON path of the field when known.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ImportError {
     pub file: String,
     pub message: String,

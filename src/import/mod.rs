@@ -34,10 +34,15 @@ pub struct Sink<'s> {
     pub notes: Vec<String>,
     /// Format names seen, in order (a JSON Lines file may mix wrappers).
     pub formats: Vec<&'static str>,
+    /// Told the number of spans read so far, every [`PROGRESS_EVERY`] spans.
+    progress: &'s mut dyn FnMut(usize),
 }
 
+/// How often (in spans) an import reports progress.
+pub const PROGRESS_EVERY: usize = 1 << 15;
+
 impl<'s> Sink<'s> {
-    pub fn new(store: &'s mut Store) -> Sink<'s> {
+    pub fn new(store: &'s mut Store, progress: &'s mut dyn FnMut(usize)) -> Sink<'s> {
         let base = store.spans.len();
         Sink {
             store,
@@ -45,10 +50,14 @@ impl<'s> Sink<'s> {
             trace_ids: Vec::new(),
             notes: Vec::new(),
             formats: Vec::new(),
+            progress,
         }
     }
 
     pub fn push_span(&mut self, trace_id: TraceId, span: NewSpan) -> u32 {
+        if self.trace_ids.len() % PROGRESS_EVERY == PROGRESS_EVERY - 1 {
+            (self.progress)(self.trace_ids.len() + 1);
+        }
         self.trace_ids.push(trace_id);
         self.store.spans.push(u32::MAX, span)
     }
@@ -191,9 +200,19 @@ pub struct Loaded {
 
 /// Loads one file into the store. On error the store is unchanged.
 pub fn load(store: &mut Store, name: &str, bytes: &[u8]) -> Result<Loaded, ImportError> {
+    load_with_progress(store, name, bytes, &mut |_| {})
+}
+
+/// [`load`], telling `progress` how many spans were read so far as it goes.
+pub fn load_with_progress(
+    store: &mut Store,
+    name: &str,
+    bytes: &[u8],
+    progress: &mut dyn FnMut(usize),
+) -> Result<Loaded, ImportError> {
     let mark = store.mark();
     let result = {
-        let mut sink = Sink::new(store);
+        let mut sink = Sink::new(store, progress);
         detect::read(&mut sink, name, bytes).and_then(|()| {
             if sink.span_count() == 0 {
                 let what = sink.formats.first().copied().unwrap_or("JSON");
@@ -225,6 +244,7 @@ fn finish(sink: Sink<'_>, name: &str, bytes: usize) -> u32 {
         trace_ids,
         notes,
         formats,
+        ..
     } = sink;
     let n = trace_ids.len();
     let mut group_of: FxHashMap<TraceId, u32> = FxHashMap::default();

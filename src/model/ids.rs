@@ -8,12 +8,13 @@
 //! id written by two tools) compare equal. They print as fixed-width lowercase hex.
 
 use base64::Engine;
+use serde::{Deserialize, Serialize};
 
 use super::strings::{Strings, Sym};
 
 /// A span id: 64-bit ids (every real format) are kept as their value; opaque
 /// non-hex ids (tolerated in Jaeger JSON only) are interned text.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum SpanId {
     Hex(u64),
     Text(Sym),
@@ -23,7 +24,7 @@ pub enum SpanId {
 /// opaque text. The width is kept so the id prints as it was written, but it is
 /// not part of the identity: Jaeger prints a 128-bit id with a zero high half
 /// as 16 digits, OTLP always as 32, and both name the same trace.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, Serialize, Deserialize)]
 pub enum TraceId {
     Hex64(u64),
     Hex128(u64, u64),

@@ -1,9 +1,11 @@
 //! The trace store and the types it is made of. No I/O, no browser.
 
 pub mod ids;
+pub mod merge;
 pub mod store;
 pub mod strings;
 pub mod time;
+pub mod units;
 pub mod value;
 
 pub use ids::{SpanId, TraceId};

@@ -10,6 +10,7 @@
 use std::ops::Range;
 
 use bitflags::bitflags;
+use serde::{Deserialize, Serialize};
 
 use super::ids::{SpanId, TraceId};
 use super::strings::{Strings, Sym, Text, TextArena};
@@ -19,7 +20,7 @@ use super::value::{Attr, SpanKind, StatusCode, Value};
 pub const NONE: u32 = u32::MAX;
 
 /// A slice of one of the store's arenas.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Range32 {
     pub start: u32,
     pub len: u32,
@@ -48,7 +49,7 @@ impl Range32 {
 
 bitflags! {
     /// Facts about a span that the UI marks and the trace warnings count.
-    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
     pub struct SpanFlags: u16 {
         /// Its declared parent is not in the trace (dropped, unsampled, not yet
         /// arrived): shown as an extra root.
@@ -74,7 +75,7 @@ bitflags! {
     }
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Resource {
     /// `service.name` (Jaeger `process.serviceName`, Zipkin `localEndpoint.serviceName`).
     pub service: Sym,
@@ -83,7 +84,7 @@ pub struct Resource {
 }
 
 /// The instrumentation scope a span came from; each belongs to one resource.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Scope {
     pub resource: u32,
     pub name: Sym,
@@ -91,7 +92,7 @@ pub struct Scope {
     pub attrs: Range32,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Event {
     pub time: i64,
     pub name: Sym,
@@ -99,7 +100,7 @@ pub struct Event {
     pub dropped_attrs: u32,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum LinkKind {
     /// An OTLP span link.
     Link,
@@ -110,7 +111,7 @@ pub enum LinkKind {
     ChildOf,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Link {
     pub trace_id: TraceId,
     pub span_id: SpanId,
@@ -119,7 +120,7 @@ pub struct Link {
     pub dropped_attrs: u32,
 }
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Dropped {
     pub attrs: u32,
     pub events: u32,
@@ -147,7 +148,7 @@ pub struct NewSpan {
 }
 
 /// The span columns. Index `i` of every vector is span `i`.
-#[derive(Default)]
+#[derive(Default, Serialize, Deserialize)]
 pub struct Spans {
     pub trace: Vec<u32>,
     pub id: Vec<SpanId>,
@@ -258,7 +259,7 @@ impl Spans {
 }
 
 /// Parent/child structure of one trace, built by `analysis::tree`.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct Tree {
     /// Root spans (true roots, orphans and cut cycles alike), by start time.
     pub roots: Vec<u32>,
@@ -268,7 +269,7 @@ pub struct Tree {
     pub children: Vec<u32>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum WarningKind {
     Orphans,
     DuplicateIds,
@@ -293,7 +294,7 @@ impl WarningKind {
 }
 
 /// A problem with a trace's structure, with the spans it concerns.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct TraceWarning {
     pub kind: WarningKind,
     pub count: u32,
@@ -307,7 +308,7 @@ impl TraceWarning {
 }
 
 /// What the trace list and the header show, computed once per trace.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct TraceSummary {
     /// The span that names the trace: the earliest true root, else the earliest root.
     pub root: u32,
@@ -322,6 +323,7 @@ pub struct TraceSummary {
     pub cycles: u32,
 }
 
+#[derive(Serialize, Deserialize)]
 pub struct Trace {
     pub id: TraceId,
     pub file: u32,
@@ -352,7 +354,7 @@ impl Trace {
 }
 
 /// A loaded file (or paste, or URL): where traces came from.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct SourceFile {
     pub name: String,
     /// Human name of the detected format, e.g. "OTLP/JSON (JSON Lines)".
@@ -378,7 +380,7 @@ pub struct Mark {
     files: usize,
 }
 
-#[derive(Default)]
+#[derive(Default, Serialize, Deserialize)]
 pub struct Store {
     pub strings: Strings,
     pub text: TextArena,

@@ -8,10 +8,12 @@
 
 use lasso::Rodeo;
 use rustc_hash::FxBuildHasher;
+use serde::{Deserialize, Serialize};
 
 /// An interned string.
 pub type Sym = lasso::Spur;
 
+#[derive(Serialize, Deserialize)]
 pub struct Strings {
     rodeo: Rodeo<Sym, FxBuildHasher>,
     empty: Sym,
@@ -52,6 +54,11 @@ impl Strings {
         self.rodeo.len() <= 1
     }
 
+    /// Every string, in symbol order.
+    pub fn iter(&self) -> impl Iterator<Item = &str> {
+        self.rodeo.strings()
+    }
+
     /// Bytes held, for the memory report.
     pub fn heap_bytes(&self) -> usize {
         self.rodeo.iter().map(|(_, s)| s.len() + 16).sum()
@@ -59,7 +66,7 @@ impl Strings {
 }
 
 /// A string in the [`TextArena`].
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Text {
     start: u32,
     len: u32,
@@ -69,9 +76,21 @@ impl Text {
     pub fn is_empty(self) -> bool {
         self.len == 0
     }
+
+    /// The same text after its arena was appended at `offset` of another.
+    pub fn shifted(self, offset: u32) -> Text {
+        if self.len == 0 {
+            Text::default()
+        } else {
+            Text {
+                start: self.start + offset,
+                len: self.len,
+            }
+        }
+    }
 }
 
-#[derive(Default)]
+#[derive(Default, Serialize, Deserialize)]
 pub struct TextArena {
     buf: String,
 }
@@ -104,6 +123,13 @@ impl TextArena {
 
     pub fn is_empty(&self) -> bool {
         self.buf.is_empty()
+    }
+
+    /// Appends all of `other`; returns the offset its texts now start at.
+    pub fn append(&mut self, other: &TextArena) -> u32 {
+        let offset = self.buf.len() as u32;
+        self.buf.push_str(&other.buf);
+        offset
     }
 
     pub fn truncate(&mut self, len: usize) {

@@ -1,10 +1,11 @@
 //! Typed attribute values and the small enums every span carries.
 
 use super::strings::{Sym, Text};
+use serde::{Deserialize, Serialize};
 
 /// An attribute value, as OTLP's AnyValue: integers stay i64 (exact beyond 2^53,
 /// where JavaScript numbers would round), bytes stay bytes.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum Value {
     Str(Text),
     Bool(bool),
@@ -17,7 +18,7 @@ pub enum Value {
     Empty,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Attr {
     pub key: Sym,
     pub value: Value,
@@ -39,7 +40,7 @@ impl Value {
     }
 }
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[repr(u8)]
 pub enum SpanKind {
     #[default]
@@ -89,7 +90,7 @@ impl SpanKind {
     }
 }
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[repr(u8)]
 pub enum StatusCode {
     #[default]

@@ -7,3 +7,4 @@ pub mod fetch;
 pub mod file;
 pub mod link;
 pub mod share;
+pub mod worker;

@@ -32,6 +32,7 @@ use state::{AppState, Dialog, Page, Theme};
 pub fn App() -> impl IntoView {
     let app = AppState::new();
     provide_context(app);
+    app.start_worker();
 
     // The theme lives on <html> so the page background follows it too.
     Effect::new(move |_| {

@@ -191,13 +191,7 @@ pub fn SearchPanel() -> impl IntoView {
 #[component]
 pub fn FetchStatus() -> impl IntoView {
     let app = expect_context::<AppState>();
-    let human = |n: u64| {
-        if n < 1 << 20 {
-            format!("{:.0} KB", n as f64 / 1024.0)
-        } else {
-            format!("{:.1} MB", n as f64 / 1048576.0)
-        }
-    };
+    let human = crate::model::units::format_bytes;
     view! {
         {move || app.busy.get().map(|b| {
             let pct = b.total.filter(|t| *t > 0).map(|t| (b.received as f64 / t as f64 * 100.0).min(100.0));

@@ -3,7 +3,8 @@
 
 use leptos::prelude::*;
 
-use super::state::{AppState, Load, LoadState, Page, Side};
+use super::state::{AppState, Load, LoadState, Page, Progress, Side};
+use crate::model::units::{format_bytes, format_count};
 use crate::model::Range32;
 
 #[derive(Clone, PartialEq)]
@@ -12,16 +13,6 @@ struct Loaded {
     traces: Range32,
     spans: u32,
     notes: Vec<String>,
-}
-
-fn human_bytes(n: usize) -> String {
-    if n < 1024 {
-        format!("{n} B")
-    } else if n < 1024 * 1024 {
-        format!("{:.1} KB", n as f64 / 1024.0)
-    } else {
-        format!("{:.1} MB", n as f64 / 1024.0 / 1024.0)
-    }
 }
 
 #[component]
@@ -74,12 +65,28 @@ fn SourceItem(load: Load) -> impl IntoView {
         bytes,
         state,
     } = load;
-    let size = human_bytes(bytes);
+    let size = format_bytes(bytes as u64);
     match state {
-        LoadState::Reading => view! {
-            <li class="source reading">
-                <div class="src-name" title=name.clone()>{name.clone()}</div>
-                <div class="src-meta">{format!("{size} · reading…")}</div>
+        LoadState::Reading(p) => view! {
+            <li class="source reading" role="status">
+                <div class="src-name" title=name.clone()>
+                    {name.clone()}
+                    <button
+                        class="btn small cancel-load"
+                        title="Stop loading this file (traces loaded before stay)"
+                        on:click=move |_| app.cancel_load(id)
+                    >
+                        "Cancel"
+                    </button>
+                </div>
+                <div class="src-meta">{progress_text(&p, &size)}</div>
+                <div class="bar">
+                    <div
+                        class="fill"
+                        class:indeterminate=p.total == 0
+                        style:width=progress_width(&p)
+                    ></div>
+                </div>
             </li>
         }
         .into_any(),
@@ -160,4 +167,35 @@ fn SourceItem(load: Load) -> impl IntoView {
             .into_any()
         }
     }
+}
+
+/// "412 MB of 1.2 GB read" while reading, then "310,000 spans parsed".
+fn progress_text(p: &Progress, size: &str) -> String {
+    if p.spans > 0 {
+        format!("{} spans parsed…", format_count(p.spans))
+    } else if p.total > 0 && p.read >= p.total {
+        format!("{size} read · parsing…")
+    } else if p.total > 0 {
+        format!(
+            "{} of {} read…",
+            format_bytes(p.read),
+            format_bytes(p.total)
+        )
+    } else {
+        format!("{size} · reading…")
+    }
+}
+
+/// Reading is the first third of the bar, parsing the rest (parsing takes
+/// about twice as long; the span total is estimated from the bytes).
+fn progress_width(p: &Progress) -> String {
+    let pct = if p.total == 0 {
+        30.0
+    } else {
+        let read = p.read as f64 / p.total as f64;
+        // ~1 KB of JSON per span in typical files.
+        let parsed = (p.spans as f64 * 1000.0 / p.total as f64).min(0.95);
+        (read / 3.0 + parsed * 2.0 / 3.0) * 100.0
+    };
+    format!("{pct:.1}%")
 }

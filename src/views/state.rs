@@ -11,6 +11,7 @@ use crate::model::Store;
 use crate::sources::backend::{Backend, Summary};
 use crate::sources::fetch::Cancel;
 use crate::sources::link::{FlameMode, MapScope, View};
+use crate::sources::worker::client::{self as worker, Event as WorkerEvent, Job, Loader};
 
 /// Where a loaded file came from: what a link needs to load it again.
 #[derive(Clone, Debug, PartialEq)]
@@ -48,9 +49,17 @@ pub enum Side {
     Search,
 }
 
+/// How far a load has got (the worker reports as it reads and parses).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Progress {
+    pub read: u64,
+    pub total: u64,
+    pub spans: u64,
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub enum LoadState {
-    Reading,
+    Reading(Progress),
     Loaded { file: u32, ms: f64 },
     Failed(ImportError),
 }
@@ -144,6 +153,8 @@ pub struct AppState {
     /// A short confirmation ("Link copied"), shown for a few seconds.
     pub toast: RwSignal<Option<String>>,
     next_load: StoredValue<u32>,
+    /// The parsing worker (files are read and parsed off the main thread).
+    loader: StoredValue<Option<Loader>, LocalStorage>,
 }
 
 impl AppState {
@@ -180,7 +191,15 @@ impl AppState {
             origins: StoredValue::new(Vec::new()),
             toast: RwSignal::new(None),
             next_load: StoredValue::new(0),
+            loader: StoredValue::new_local(None),
         }
+    }
+
+    /// Starts the parsing worker; events come back to [`on_worker`](Self::on_worker).
+    pub fn start_worker(&self) {
+        let app = *self;
+        self.loader
+            .set_value(Some(Loader::new(move |e| app.on_worker(e))));
     }
 
     /// Reads the store (subscribing to its changes when called in a reactive context).
@@ -198,7 +217,7 @@ impl AppState {
                 id,
                 name: name.to_owned(),
                 bytes,
-                state: LoadState::Reading,
+                state: LoadState::Reading(Progress::default()),
             })
         });
         id
@@ -238,32 +257,7 @@ impl AppState {
         let ms = super::platform::now_ms() - t0;
         match result {
             Some(Ok(loaded)) => {
-                self.origins.update_value(|o| {
-                    o.resize(loaded.file as usize, Origin::Local);
-                    o.push(origin);
-                });
-                self.loads.update(|l| {
-                    if let Some(x) = l.iter_mut().find(|x| x.id == id) {
-                        x.bytes = bytes.len();
-                    }
-                });
-                self.set_load(
-                    id,
-                    LoadState::Loaded {
-                        file: loaded.file,
-                        ms,
-                    },
-                );
-                self.rev.update(|r| *r += 1);
-                let traces = self
-                    .store
-                    .with_value(|s| s.files[loaded.file as usize].traces);
-                if traces.len == 1 {
-                    self.open_trace(traces.start);
-                } else {
-                    self.mark_pending.set(false);
-                    self.show(Page::Traces);
-                }
+                self.loaded(id, loaded.file, origin, ms);
                 Some(loaded.file)
             }
             Some(Err(e)) => {
@@ -272,6 +266,103 @@ impl AppState {
                 None
             }
             None => None,
+        }
+    }
+
+    /// A load succeeded as file `file`: record it and open what it holds (its
+    /// trace, or the trace list when it holds several).
+    fn loaded(&self, id: u32, file: u32, origin: Origin, ms: f64) {
+        self.origins.update_value(|o| {
+            o.resize(file as usize, Origin::Local);
+            o.push(origin);
+        });
+        let (bytes, traces) = self.store.with_value(|s| {
+            let f = &s.files[file as usize];
+            (f.bytes, f.traces)
+        });
+        self.loads.update(|l| {
+            if let Some(x) = l.iter_mut().find(|x| x.id == id) {
+                x.bytes = bytes;
+            }
+        });
+        self.set_load(id, LoadState::Loaded { file, ms });
+        self.rev.update(|r| *r += 1);
+        if traces.len == 1 {
+            self.open_trace(traces.start);
+        } else {
+            self.mark_pending.set(false);
+            self.show(Page::Traces);
+        }
+    }
+
+    /// What the parsing worker reports.
+    fn on_worker(&self, e: WorkerEvent) {
+        match e {
+            WorkerEvent::Progress {
+                id,
+                read,
+                total,
+                spans,
+            } => self.set_load(id, LoadState::Reading(Progress { read, total, spans })),
+            WorkerEvent::Done { id, store, timings } => {
+                let file = self.store.try_update_value(|s| s.append(*store));
+                worker::measure("strata:merge", timings.parsed_at, worker::absolute_now());
+                let ms =
+                    timings.read + timings.parse + (worker::absolute_now() - timings.parsed_at);
+                if let Some(file) = file {
+                    self.loaded(id, file, Origin::Local, ms);
+                }
+            }
+            WorkerEvent::Failed { id, error } => {
+                self.mark_pending.set(false);
+                self.fail_load(id, error);
+            }
+            WorkerEvent::NoWorker(job) => self.load_here(job),
+        }
+    }
+
+    /// Loads a job on the main thread (no worker could start).
+    fn load_here(&self, job: Job) {
+        let Job { id, name, input } = job;
+        let app = *self;
+        match input {
+            worker::Input::Bytes(bytes) => app.finish_load(id, &name, &bytes),
+            worker::Input::File(f) => {
+                if f.size() as u64 > crate::sources::worker::MAIN_THREAD_FALLBACK_BYTES {
+                    app.mark_pending.set(false);
+                    let msg = format!(
+                        "this browser could not start Strata's parsing worker, and a file of {} is too big to parse on the page itself",
+                        crate::sources::worker::human_bytes(f.size() as u64)
+                    );
+                    app.fail_load(id, ImportError::new(&name, msg));
+                    return;
+                }
+                leptos::task::spawn_local(async move {
+                    match crate::sources::file::read(&f).await {
+                        Ok(bytes) => app.finish_load(id, &name, &bytes),
+                        Err(msg) => {
+                            app.mark_pending.set(false);
+                            app.fail_load(id, ImportError::new(&name, msg));
+                        }
+                    }
+                });
+            }
+        }
+    }
+
+    /// Stops a load in progress; what was loaded before stays.
+    pub fn cancel_load(&self, id: u32) {
+        let stopped = self
+            .loader
+            .with_value(|l| l.as_ref().map(|l| l.cancel(id)))
+            .unwrap_or(false);
+        if stopped {
+            let name = self
+                .loads
+                .with_untracked(|l| l.iter().find(|x| x.id == id).map(|x| x.name.clone()));
+            self.loads.update(|l| l.retain(|x| x.id != id));
+            self.mark_pending.set(false);
+            self.say(format!("Cancelled loading {}", name.unwrap_or_default()));
         }
     }
 
@@ -296,23 +387,31 @@ impl AppState {
         self.finish_load_from(id, name, bytes, origin)
     }
 
-    /// Reads dropped or picked files and loads each (in the order given).
+    /// Reads dropped or picked files and loads each (in the order given), in
+    /// the parsing worker: the page stays responsive, the load shows progress
+    /// and can be cancelled.
     pub fn load_files(&self, files: Vec<web_sys::File>) {
         super::platform::mark("strata:file-dropped");
         self.mark_pending.set(true);
-        let app = *self;
         for f in files {
             let name = f.name();
-            let id = app.begin_load(&name, f.size() as usize);
-            leptos::task::spawn_local(async move {
-                match crate::sources::file::read(&f).await {
-                    Ok(bytes) => app.finish_load(id, &name, &bytes),
-                    Err(msg) => {
-                        app.mark_pending.set(false);
-                        app.fail_load(id, ImportError::new(&name, msg));
-                    }
-                }
-            });
+            let size = f.size() as u64;
+            let id = self.begin_load(&name, size as usize);
+            if size > crate::sources::worker::MAX_FILE_BYTES {
+                self.mark_pending.set(false);
+                let msg = crate::sources::worker::too_big(size);
+                self.fail_load(id, ImportError::new(&name, msg));
+                continue;
+            }
+            let job = Job {
+                id,
+                name,
+                input: worker::Input::File(f),
+            };
+            match self.loader.with_value(|l| l.clone()) {
+                Some(l) => l.submit(job),
+                None => self.load_here(job),
+            }
         }
     }
 

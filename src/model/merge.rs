@@ -1,0 +1,349 @@
+//! Moving a whole store into another: how a file parsed in a Web Worker joins
+//! the traces already loaded on the main thread.
+//!
+//! The worker imports into a fresh [`Store`] (trees and summaries built there,
+//! off the main thread), encodes it with [`Store::to_snapshot`] and transfers
+//! the bytes; the main thread decodes it and calls [`Store::append`]. Appending
+//! is linear in the size of the incoming store and does no parsing: every
+//! index is shifted by the length of the column it points into, every interned
+//! string is re-interned once (there are thousands, not millions), and text
+//! moves as one block.
+
+use serde::{Deserialize, Serialize};
+
+use super::ids::{SpanId, TraceId};
+use super::store::{Range32, Store, NONE};
+use super::strings::{Sym, Text};
+use super::value::{Attr, Value};
+
+/// Maps the incoming store's symbols and offsets to this store's.
+struct Shift {
+    syms: Vec<Sym>,
+    text: u32,
+    span: u32,
+    trace: u32,
+    file: u32,
+    attrs: u32,
+    events: u32,
+    links: u32,
+    scopes: u32,
+    resources: u32,
+}
+
+impl Shift {
+    fn sym(&self, s: Sym) -> Sym {
+        self.syms[lasso::Key::into_usize(s)]
+    }
+
+    fn text(&self, t: Text) -> Text {
+        t.shifted(self.text)
+    }
+
+    fn span(&self, i: u32) -> u32 {
+        if i == NONE {
+            NONE
+        } else {
+            i + self.span
+        }
+    }
+
+    fn range(r: Range32, by: u32) -> Range32 {
+        Range32 {
+            start: r.start + by,
+            len: r.len,
+        }
+    }
+
+    fn span_id(&self, id: SpanId) -> SpanId {
+        match id {
+            SpanId::Text(s) => SpanId::Text(self.sym(s)),
+            hex => hex,
+        }
+    }
+
+    fn trace_id(&self, id: TraceId) -> TraceId {
+        match id {
+            TraceId::Text(s) => TraceId::Text(self.sym(s)),
+            hex => hex,
+        }
+    }
+
+    fn value(&self, v: &mut Value) {
+        match v {
+            Value::Str(t) => *t = self.text(*t),
+            Value::Array(items) => items.iter_mut().for_each(|x| self.value(x)),
+            Value::Map(entries) => entries.iter_mut().for_each(|a| self.attr(a)),
+            Value::Bool(_) | Value::Int(_) | Value::Double(_) | Value::Bytes(_) | Value::Empty => {}
+        }
+    }
+
+    fn attr(&self, a: &mut Attr) {
+        a.key = self.sym(a.key);
+        self.value(&mut a.value);
+    }
+}
+
+/// Why a snapshot could not be read back (a bug or a damaged transfer, never
+/// the user's file: the file was already read successfully by then).
+#[derive(Debug)]
+pub struct SnapshotError(pub String);
+
+impl Store {
+    /// Moves every file, trace and span of `other` into this store, after
+    /// what is already here. Returns the index of the first file appended.
+    pub fn append(&mut self, other: Store) -> u32 {
+        let Store {
+            strings,
+            text,
+            files,
+            traces,
+            spans,
+            mut attrs,
+            mut events,
+            mut links,
+            mut resources,
+            mut scopes,
+        } = other;
+        let sh = Shift {
+            syms: strings.iter().map(|s| self.strings.intern(s)).collect(),
+            text: self.text.append(&text),
+            span: self.spans.len() as u32,
+            trace: self.traces.len() as u32,
+            file: self.files.len() as u32,
+            attrs: self.attrs.len() as u32,
+            events: self.events.len() as u32,
+            links: self.links.len() as u32,
+            scopes: self.scopes.len() as u32,
+            resources: self.resources.len() as u32,
+        };
+        let first_file = sh.file;
+
+        attrs.iter_mut().for_each(|a| sh.attr(a));
+        self.attrs.append(&mut attrs);
+        for e in &mut events {
+            e.name = sh.sym(e.name);
+            e.attrs = Shift::range(e.attrs, sh.attrs);
+        }
+        self.events.append(&mut events);
+        for l in &mut links {
+            l.trace_id = sh.trace_id(l.trace_id);
+            l.span_id = sh.span_id(l.span_id);
+            l.attrs = Shift::range(l.attrs, sh.attrs);
+        }
+        self.links.append(&mut links);
+        for r in &mut resources {
+            r.service = sh.sym(r.service);
+            r.attrs = Shift::range(r.attrs, sh.attrs);
+        }
+        self.resources.append(&mut resources);
+        for s in &mut scopes {
+            s.resource += sh.resources;
+            s.name = sh.sym(s.name);
+            s.version = sh.sym(s.version);
+            s.attrs = Shift::range(s.attrs, sh.attrs);
+        }
+        self.scopes.append(&mut scopes);
+
+        let to = &mut self.spans;
+        to.trace.extend(spans.trace.iter().map(|&t| t + sh.trace));
+        to.id.extend(spans.id.iter().map(|&id| sh.span_id(id)));
+        to.parent_id
+            .extend(spans.parent_id.iter().map(|p| p.map(|id| sh.span_id(id))));
+        to.scope.extend(spans.scope.iter().map(|&s| s + sh.scopes));
+        to.service.extend(spans.service.iter().map(|&s| sh.sym(s)));
+        to.name.extend(spans.name.iter().map(|&s| sh.sym(s)));
+        to.kind.extend_from_slice(&spans.kind);
+        to.start.extend_from_slice(&spans.start);
+        to.duration.extend_from_slice(&spans.duration);
+        to.status.extend_from_slice(&spans.status);
+        to.status_message
+            .extend(spans.status_message.iter().map(|&t| sh.text(t)));
+        to.attrs
+            .extend(spans.attrs.iter().map(|&r| Shift::range(r, sh.attrs)));
+        to.events
+            .extend(spans.events.iter().map(|&r| Shift::range(r, sh.events)));
+        to.links
+            .extend(spans.links.iter().map(|&r| Shift::range(r, sh.links)));
+        to.dropped.extend_from_slice(&spans.dropped);
+        to.flags.extend_from_slice(&spans.flags);
+        to.parent.extend(spans.parent.iter().map(|&p| sh.span(p)));
+        to.depth.extend_from_slice(&spans.depth);
+
+        for mut t in traces {
+            t.id = sh.trace_id(t.id);
+            t.file += sh.file;
+            t.spans = Shift::range(t.spans, sh.span);
+            t.tree.roots.iter_mut().for_each(|r| *r = sh.span(*r));
+            t.tree.children.iter_mut().for_each(|c| *c = sh.span(*c));
+            t.summary.root = sh.span(t.summary.root);
+            t.summary.services.iter_mut().for_each(|s| *s = sh.sym(*s));
+            for w in &mut t.warnings {
+                w.spans.iter_mut().for_each(|s| *s = sh.span(*s));
+            }
+            self.traces.push(t);
+        }
+        for mut f in files {
+            f.traces = Shift::range(f.traces, sh.trace);
+            self.files.push(f);
+        }
+        first_file
+    }
+
+    /// The store as bytes, for handing from a worker to the main thread.
+    pub fn to_snapshot(&self) -> Vec<u8> {
+        // Serialising plain data into a Vec cannot fail.
+        postcard::to_allocvec(&Snapshot::Ref(self)).unwrap_or_default()
+    }
+
+    /// Reads back [`to_snapshot`](Self::to_snapshot)'s bytes.
+    pub fn from_snapshot(bytes: &[u8]) -> Result<Store, SnapshotError> {
+        match postcard::from_bytes::<Snapshot>(bytes) {
+            Ok(Snapshot::Owned(store)) => Ok(*store),
+            Ok(Snapshot::Ref(_)) => unreachable!("deserialising always owns"),
+            Err(e) => Err(SnapshotError(format!(
+                "the parsed trace could not be handed over ({} bytes): {e}",
+                bytes.len()
+            ))),
+        }
+    }
+}
+
+/// Serialises from a borrow, deserialises into an owned store.
+enum Snapshot<'a> {
+    Ref(&'a Store),
+    Owned(Box<Store>),
+}
+
+impl Serialize for Snapshot<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Snapshot::Ref(store) => store.serialize(s),
+            Snapshot::Owned(store) => store.serialize(s),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Snapshot<'_> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Store::deserialize(d).map(|s| Snapshot::Owned(Box::new(s)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::import;
+    use crate::model::Store;
+
+    const OTLP: &str = r#"{"resourceSpans":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"api"}}]},
+      "scopeSpans":[{"scope":{"name":"lib","version":"1"},"spans":[
+        {"traceId":"0af7651916cd43dd8448eb211c80319c","spanId":"b7ad6b7169203331","name":"GET /x","kind":2,
+         "startTimeUnixNano":"1000","endTimeUnixNano":"5000","status":{"code":2,"message":"boom"},
+         "attributes":[{"key":"http.route","value":{"stringValue":"/x"}},
+                       {"key":"tags","value":{"arrayValue":{"values":[{"stringValue":"a"},{"intValue":"9007199254740993"}]}}}],
+         "events":[{"timeUnixNano":"2000","name":"retry","attributes":[{"key":"n","value":{"intValue":1}}]}],
+         "links":[{"traceId":"11111111111111111111111111111111","spanId":"2222222222222222"}]},
+        {"traceId":"0af7651916cd43dd8448eb211c80319c","spanId":"c7ad6b7169203331","parentSpanId":"b7ad6b7169203331",
+         "name":"db","startTimeUnixNano":"2000","endTimeUnixNano":"3000"}]}]}]}"#;
+
+    const JAEGER: &str = r#"{"data":[{"traceID":"abc","spans":[
+        {"traceID":"abc","spanID":"1","operationName":"root","startTime":10,"duration":50,"processID":"p1",
+         "tags":[{"key":"error","type":"bool","value":true}],"logs":[{"timestamp":20,"fields":[{"key":"event","type":"string","value":"x"}]}]},
+        {"traceID":"abc","spanID":"op-aque","operationName":"child","startTime":20,"duration":5,"processID":"p2",
+         "references":[{"refType":"CHILD_OF","traceID":"abc","spanID":"1"}]},
+        {"traceID":"abc","spanID":"3","operationName":"orphan","startTime":30,"duration":5,"processID":"p1",
+         "references":[{"refType":"CHILD_OF","traceID":"abc","spanID":"99"}]}],
+      "processes":{"p1":{"serviceName":"front","tags":[{"key":"host","type":"string","value":"h1"}]},"p2":{"serviceName":"back"}}}]}"#;
+
+    /// Everything a user can see of a store, as text: equal text, equal stores.
+    fn describe(s: &Store) -> String {
+        let mut out = String::new();
+        for (fi, f) in s.files.iter().enumerate() {
+            out += &format!(
+                "file {fi} {} {} {:?} {:?}\n",
+                f.name, f.format, f.traces, f.warnings
+            );
+        }
+        for (ti, t) in s.traces.iter().enumerate() {
+            out +=
+                &format!(
+                "trace {ti} {} file {} spans {:?} roots {:?} root {} services {:?} warnings {:?}\n",
+                t.id.to_text(&s.strings),
+                t.file,
+                t.spans,
+                t.tree.roots,
+                t.summary.root,
+                t.summary.services.iter().map(|&x| s.str(x)).collect::<Vec<_>>(),
+                t.warnings.iter().map(|w| (&w.message, &w.spans)).collect::<Vec<_>>(),
+            );
+            for i in t.spans.range() {
+                let i = i as u32;
+                let attrs: Vec<String> = s
+                    .span_attrs(i)
+                    .iter()
+                    .map(|a| format!("{}={}", s.str(a.key), s.format_value(&a.value)))
+                    .collect();
+                let events: Vec<String> = s
+                    .span_events(i)
+                    .iter()
+                    .map(|e| format!("{}@{}", s.str(e.name), e.time))
+                    .collect();
+                let res: Vec<String> = s
+                    .resource_of(i)
+                    .map(|r| {
+                        s.attrs_of(r.attrs)
+                            .iter()
+                            .map(|a| format!("{}={}", s.str(a.key), s.format_value(&a.value)))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                out += &format!(
+                    "  {} {} {}:{} parent {} depth {} children {:?} {}+{} {:?} {:?} {attrs:?} {events:?} links {} res {res:?} scope {:?}\n",
+                    i,
+                    s.spans.id[i as usize].to_text(&s.strings),
+                    s.str(s.spans.service[i as usize]),
+                    s.str(s.spans.name[i as usize]),
+                    s.spans.parent[i as usize] as i64,
+                    s.spans.depth[i as usize],
+                    s.children(i),
+                    s.spans.start[i as usize],
+                    s.spans.duration[i as usize],
+                    s.spans.status[i as usize],
+                    s.text(s.spans.status_message[i as usize]),
+                    s.span_links(i).len(),
+                    s.scope_of(i).map(|sc| (s.str(sc.name), s.str(sc.version))),
+                );
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn appending_equals_loading_in_order() {
+        let mut one = Store::default();
+        import::load(&mut one, "a.json", JAEGER.as_bytes()).unwrap();
+        import::load(&mut one, "b.json", OTLP.as_bytes()).unwrap();
+        import::load(&mut one, "c.json", JAEGER.as_bytes()).unwrap();
+
+        let mut merged = Store::default();
+        import::load(&mut merged, "a.json", JAEGER.as_bytes()).unwrap();
+        for (name, text) in [("b.json", OTLP), ("c.json", JAEGER)] {
+            let mut part = Store::default();
+            import::load(&mut part, name, text.as_bytes()).unwrap();
+            let back = Store::from_snapshot(&part.to_snapshot()).unwrap();
+            merged.append(back);
+        }
+        assert_eq!(describe(&merged), describe(&one));
+        assert!(describe(&one).contains("9007199254740993"));
+        assert!(describe(&one).contains("op-aque"));
+    }
+
+    #[test]
+    fn damaged_snapshots_are_errors() {
+        let mut s = Store::default();
+        import::load(&mut s, "b.json", OTLP.as_bytes()).unwrap();
+        let bytes = s.to_snapshot();
+        for cut in [0, 1, bytes.len() / 3, bytes.len() - 1] {
+            assert!(Store::from_snapshot(&bytes[..cut]).is_err(), "cut at {cut}");
+        }
+    }
+}

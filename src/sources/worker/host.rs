@@ -1,0 +1,162 @@
+//! The worker's side: read the file, import it into a fresh store, hand the
+//! store back as a transferred snapshot. See the protocol in `super`.
+
+use js_sys::{Array, Object, Reflect, Uint8Array};
+use wasm_bindgen::prelude::*;
+use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
+
+use crate::import::{self, ImportError};
+use crate::model::Store;
+
+/// Bytes read per slice of a `File` (one progress message each).
+const SLICE: usize = 16 << 20;
+
+/// The worker's entry point (called by the `worker` binary's `main`).
+pub fn start() {
+    console_error_panic_hook::set_once();
+    warm_up();
+    let scope = scope();
+    let onmessage = Closure::<dyn FnMut(MessageEvent)>::new(|e: MessageEvent| run(e.data()));
+    scope.set_onmessage(Some(onmessage.as_ref().unchecked_ref()));
+    onmessage.forget();
+    post(&message("ready", 0.0, &[]), None);
+}
+
+fn scope() -> DedicatedWorkerGlobalScope {
+    js_sys::global().unchecked_into()
+}
+
+/// Absolute time in ms (`timeOrigin + now()`), comparable across threads.
+fn now() -> f64 {
+    Reflect::get(&js_sys::global(), &"performance".into())
+        .ok()
+        .map(|p| p.unchecked_into::<web_sys::Performance>())
+        .map(|p| p.time_origin() + p.now())
+        .unwrap_or_else(js_sys::Date::now)
+}
+
+/// A first parse compiles and tiers up the importer's hot paths, so the
+/// user's first file parses at full speed.
+fn warm_up() {
+    let sample = crate::sources::demo::bytes();
+    let _ = import::load(&mut Store::default(), "warm-up", &sample);
+}
+
+fn message(kind: &str, id: f64, fields: &[(&str, JsValue)]) -> Object {
+    let m = Object::new();
+    let _ = Reflect::set(&m, &"type".into(), &kind.into());
+    let _ = Reflect::set(&m, &"id".into(), &id.into());
+    for (k, v) in fields {
+        let _ = Reflect::set(&m, &(*k).into(), v);
+    }
+    m
+}
+
+fn post(m: &Object, transfer: Option<&Array>) {
+    let _ = match transfer {
+        Some(t) => scope().post_message_with_transfer(m, t),
+        None => scope().post_message(m),
+    };
+}
+
+fn progress(id: f64, read: usize, total: usize, spans: usize) {
+    let fields = [
+        ("read", (read as f64).into()),
+        ("total", (total as f64).into()),
+        ("spans", (spans as f64).into()),
+    ];
+    post(&message("progress", id, &fields), None);
+}
+
+fn fail(id: f64, e: &ImportError) {
+    let json = serde_json::to_string(e).unwrap_or_default();
+    post(&message("error", id, &[("error", json.into())]), None);
+}
+
+/// One job, start to finish (synchronous: a worker may block).
+fn run(data: JsValue) {
+    let get = |k: &str| Reflect::get(&data, &k.into()).unwrap_or(JsValue::UNDEFINED);
+    let id = get("id").as_f64().unwrap_or(0.0);
+    let name = get("name").as_string().unwrap_or_default();
+    let t0 = now();
+    let bytes = match read(id, &name, get("file"), get("bytes")) {
+        Ok(b) => b,
+        Err(msg) => return fail(id, &ImportError::new(&name, msg)),
+    };
+    let t1 = now();
+    let total = bytes.len();
+    let mut store = Store::default();
+    let result = import::load_with_progress(&mut store, &name, &bytes, &mut |spans| {
+        progress(id, total, total, spans)
+    });
+    drop(bytes);
+    if let Err(e) = result {
+        return fail(id, &e);
+    }
+    let t2 = now();
+    let snapshot = store.to_snapshot();
+    drop(store);
+    let buf = Uint8Array::new_with_length(snapshot.len() as u32);
+    buf.copy_from(&snapshot);
+    drop(snapshot);
+    let times = Array::of4(&t0.into(), &t1.into(), &t2.into(), &now().into());
+    let fields = [("snapshot", buf.buffer().into()), ("times", times.into())];
+    post(
+        &message("done", id, &fields),
+        Some(&Array::of1(&buf.buffer())),
+    );
+}
+
+/// The job's bytes: a `File` read slice by slice straight into wasm memory
+/// (never one JS string or one JS buffer of the whole file), or transferred
+/// bytes.
+fn read(id: f64, name: &str, file: JsValue, bytes: JsValue) -> Result<Vec<u8>, String> {
+    if let Some(buf) = bytes.dyn_ref::<js_sys::ArrayBuffer>() {
+        return Ok(Uint8Array::new(buf).to_vec());
+    }
+    let file: web_sys::File = file
+        .dyn_into()
+        .map_err(|_| format!("{name}: the worker was given nothing to read"))?;
+    let size = file.size() as usize;
+    if size as u64 > super::MAX_FILE_BYTES {
+        return Err(super::too_big(size as u64));
+    }
+    let no_memory = || {
+        format!(
+            "the browser could not give Strata enough memory to read the file ({}); \
+             close other tabs or load a smaller file",
+            super::human_bytes(size as u64)
+        )
+    };
+    // Reserve room for the file and its parsed store at once: one memory
+    // growth instead of dozens while parsing. Freed, then reused below.
+    let mut reserve: Vec<u8> = Vec::new();
+    if reserve.try_reserve_exact(size.saturating_mul(2)).is_err() {
+        // Less headroom; the file itself must still fit.
+        reserve = Vec::new();
+    }
+    drop(reserve);
+    let mut out: Vec<u8> = Vec::new();
+    out.try_reserve_exact(size).map_err(|_| no_memory())?;
+    out.resize(size, 0);
+    let reader = web_sys::FileReaderSync::new()
+        .map_err(|e| format!("the browser cannot read files in a worker: {e:?}"))?;
+    let mut at = 0;
+    while at < size {
+        let end = (at + SLICE).min(size);
+        let part = file
+            .slice_with_f64_and_f64(at as f64, end as f64)
+            .and_then(|b| reader.read_as_array_buffer(&b))
+            .map_err(|e| format!("the browser could not read the file at byte {at}: {e:?}"))?;
+        let part = Uint8Array::new(&part);
+        if part.length() as usize != end - at {
+            return Err(format!(
+                "the file changed while it was read (at byte {at}); load it again"
+            ));
+        }
+        part.copy_to(&mut out[at..end]);
+        at = end;
+        progress(id, at, size, 0);
+    }
+    Ok(out)
+}
