@@ -417,3 +417,33 @@ fn importer_never_panics_on_damaged_files() {
     }
     assert!(outcomes.0 > 100 && outcomes.1 > 1000, "{outcomes:?}");
 }
+
+/// The worker path: each file parsed into a store of its own and handed over
+/// as a snapshot ends up exactly as if it had been loaded on the main thread
+/// (after the demo), down to every exported span.
+#[test]
+fn worker_snapshots_equal_direct_loads() {
+    let demo = strata::sources::demo::bytes();
+    for (rel, _) in EXPECTED {
+        let bytes = read(rel);
+        let mut direct = Store::default();
+        import::load(&mut direct, "demo", &demo).unwrap();
+        import::load(&mut direct, rel, &bytes).unwrap();
+
+        let mut part = Store::default();
+        import::load(&mut part, rel, &bytes).unwrap();
+        let mut merged = Store::default();
+        import::load(&mut merged, "demo", &demo).unwrap();
+        assert_eq!(merged.append_snapshot(&part.to_snapshot()).unwrap(), 1);
+
+        assert_eq!(merged.traces.len(), direct.traces.len(), "{rel}");
+        assert_eq!(measure(&merged), measure(&direct), "{rel}");
+        for t in 0..direct.traces.len() as u32 {
+            assert!(
+                strata::export::otlp::otlp_json(&merged, t)
+                    == strata::export::otlp::otlp_json(&direct, t),
+                "{rel}: trace {t} differs"
+            );
+        }
+    }
+}

@@ -185,6 +185,158 @@ pub fn visible_range(
     start..end
 }
 
+/// The tallest a virtualized list's spacer gets, in CSS px. Browsers cap an
+/// element's height (Chrome and Safari near 33.5M px, Firefox near 17.9M px)
+/// and cut off whatever lies beyond, so a 1.5M-row waterfall (36M px at 24 px
+/// a row) would lose its last rows. 8M px stays well under both caps, with
+/// room for page zoom (which scales layout px in some browsers), and still
+/// maps 1:1 up to 333k rows of 24 px.
+pub const MAX_SCROLL_PX: f64 = 8_000_000.0;
+
+/// Scaled scrolling for a virtualized list taller than [`MAX_SCROLL_PX`]: the
+/// spacer is capped, and scrollTop maps proportionally onto the rows'
+/// unscaled height ("content"), so the scrollbar thumb still spans every row
+/// and the top and bottom ends meet exactly. Rows are drawn at
+/// `row_top(pos, scroll_top)` in the spacer's coordinates: `pos * row_h`
+/// shifted by a whole number of px, so they stay contiguous and pixel-exact
+/// at any scroll position. At or under the cap the mapping is 1:1 and every
+/// function here reduces to the plain `pos * row_h` arithmetic.
+///
+/// Pixel values are whole numbers (the DOM reports scrollTop and sizes as
+/// integers); the scaled mapping rounds exact integer ratios up one way and
+/// down the other, so that scrollTop -> content -> scrollTop and row ->
+/// scrollTop -> row round-trip.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ScrollMap {
+    pub count: usize,
+    pub row_h: f64,
+    /// Height of the part of the scroll container the rows show in.
+    pub view_h: f64,
+}
+
+impl ScrollMap {
+    pub fn new(count: usize, row_h: f64, view_h: f64) -> ScrollMap {
+        ScrollMap {
+            count,
+            row_h,
+            view_h: view_h.round().max(1.0),
+        }
+    }
+
+    /// The rows' unscaled height.
+    pub fn content_h(&self) -> f64 {
+        self.count as f64 * self.row_h
+    }
+
+    /// The height to give the spacer: the rows' height, capped.
+    pub fn spacer_h(&self) -> f64 {
+        self.content_h().min(MAX_SCROLL_PX)
+    }
+
+    /// Whether scrollTop maps onto the rows proportionally (the rows are
+    /// taller than the cap) rather than 1:1.
+    pub fn scaled(&self) -> bool {
+        self.content_h() > MAX_SCROLL_PX
+    }
+
+    /// The largest scrollTop.
+    fn scroll_max(&self) -> f64 {
+        (self.spacer_h() - self.view_h).max(1.0)
+    }
+
+    /// The largest content offset at the top of the view.
+    fn content_max(&self) -> f64 {
+        (self.content_h() - self.view_h).max(0.0)
+    }
+
+    /// The content offset (px into the unscaled rows) at the top of the view.
+    pub fn content_top(&self, scroll_top: f64) -> f64 {
+        if !self.scaled() {
+            return scroll_top.max(0.0);
+        }
+        let s = scroll_top.round().clamp(0.0, self.scroll_max());
+        // Both factors are whole and below 2^53, so the product is exact and
+        // the quotient correctly rounded: a non-integer quotient is at least
+        // 1/scroll_max from a whole number, far more than its rounding error,
+        // so its ceiling is the exact one.
+        (s * self.content_max() / self.scroll_max()).ceil()
+    }
+
+    /// The largest scrollTop whose content offset is at most `y`: the inverse
+    /// of [`content_top`](Self::content_top); content offset `y` then shows
+    /// less than a scroll px's worth of content below the top of the view.
+    pub fn scroll_top_for(&self, y: f64) -> f64 {
+        if !self.scaled() {
+            return y.max(0.0);
+        }
+        let y = y.floor().clamp(0.0, self.content_max());
+        (y * self.scroll_max() / self.content_max()).floor()
+    }
+
+    /// How far up from `pos * row_h` rows are drawn at this scrollTop (0
+    /// unless scaled); a whole number of px.
+    pub fn shift(&self, scroll_top: f64) -> f64 {
+        if !self.scaled() {
+            return 0.0;
+        }
+        let s = scroll_top.round().clamp(0.0, self.scroll_max());
+        self.content_top(s) - s
+    }
+
+    /// Top of row `pos` in the spacer's coordinates.
+    pub fn row_top(&self, pos: usize, scroll_top: f64) -> f64 {
+        pos as f64 * self.row_h - self.shift(scroll_top)
+    }
+
+    /// The first row wholly in view.
+    pub fn top_row(&self, scroll_top: f64) -> usize {
+        if self.count == 0 || self.row_h <= 0.0 {
+            return 0;
+        }
+        ((self.content_top(scroll_top) / self.row_h).ceil() as usize).min(self.count - 1)
+    }
+
+    /// The scrollTop that shows row `pos` at the top of the view (within a
+    /// scroll px's worth of content, when scaled; as near as the end allows).
+    pub fn scroll_top_for_row(&self, pos: usize) -> f64 {
+        self.scroll_top_for(pos.min(self.count) as f64 * self.row_h)
+    }
+
+    /// Rows to render: those in view plus `overscan` on each side.
+    pub fn visible(&self, scroll_top: f64, overscan: usize) -> std::ops::Range<usize> {
+        visible_range(
+            self.content_top(scroll_top),
+            self.view_h,
+            self.row_h,
+            self.count,
+            overscan,
+        )
+    }
+
+    /// The scrollTop that brings row `pos` into view, a third of the way
+    /// down, or None if it is in full view already.
+    pub fn reveal(&self, pos: usize, scroll_top: f64) -> Option<f64> {
+        let y = pos as f64 * self.row_h;
+        let top = self.content_top(scroll_top);
+        if y >= top && y + self.row_h <= top + self.view_h {
+            return None;
+        }
+        Some(self.scroll_top_for(y - self.view_h / 3.0))
+    }
+
+    /// Where to scroll after the rows or the view changed from `old` to
+    /// `self`, to keep the same content at the top of the view (a scaled
+    /// mapping changes with the row count); None when neither is scaled (1:1
+    /// keeps it by itself) or nothing needs to move.
+    pub fn keep_top(&self, old: &ScrollMap, scroll_top: f64) -> Option<f64> {
+        if !self.scaled() && !old.scaled() {
+            return None;
+        }
+        let s = self.scroll_top_for(old.content_top(scroll_top));
+        (s != scroll_top.round()).then_some(s)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -267,6 +419,163 @@ mod tests {
         assert_eq!(visible_range(2000.0, 100.0, 20.0, 1000, 5), 95..111);
         assert_eq!(visible_range(19_990.0, 100.0, 20.0, 1000, 5), 994..1000);
         assert_eq!(visible_range(0.0, 100.0, 20.0, 0, 5), 0..0);
+    }
+
+    #[test]
+    fn scroll_map_is_one_to_one_under_the_cap() {
+        for count in [0usize, 1, 1000, 333_333] {
+            let m = ScrollMap::new(count, 24.0, 600.0);
+            assert!(!m.scaled());
+            assert_eq!(m.spacer_h(), count as f64 * 24.0);
+            for s in [0.0, 1.0, 37.0, 12_345.0] {
+                assert_eq!(m.content_top(s), s);
+                assert_eq!(m.shift(s), 0.0);
+                assert_eq!(m.row_top(7, s), 7.0 * 24.0);
+                assert_eq!(m.scroll_top_for(s), s);
+                assert_eq!(m.visible(s, 8), visible_range(s, 600.0, 24.0, count, 8));
+            }
+            assert_eq!(
+                m.scroll_top_for_row(5.min(count)),
+                5.min(count) as f64 * 24.0
+            );
+        }
+        // Exactly at the cap is still 1:1.
+        let m = ScrollMap::new(320_000, 25.0, 600.0);
+        assert_eq!(m.spacer_h(), MAX_SCROLL_PX);
+        assert!(!m.scaled());
+        assert!(ScrollMap::new(320_001, 25.0, 600.0).scaled());
+        // 1:1 reveal: nothing to do in view, a third down otherwise.
+        let m = ScrollMap::new(1000, 20.0, 300.0);
+        assert_eq!(m.reveal(5, 0.0), None);
+        assert_eq!(m.reveal(15, 0.0), Some(200.0));
+        assert_eq!(m.reveal(14, 0.0), None);
+        assert_eq!(m.keep_top(&ScrollMap::new(10, 20.0, 300.0), 40.0), None);
+    }
+
+    /// Scaled maps to check: 1.5M rows, just over the cap, and 20M rows (more
+    /// rows than scroll px: not every row can be the top one).
+    fn scaled_maps() -> Vec<ScrollMap> {
+        vec![
+            ScrollMap::new(1_500_000, 24.0, 611.0),
+            ScrollMap::new(333_334, 24.0, 600.0),
+            ScrollMap::new(20_000_000, 24.0, 873.0),
+        ]
+    }
+
+    fn scroll_samples(m: &ScrollMap) -> Vec<f64> {
+        let max = m.spacer_h() - m.view_h;
+        let mut s: Vec<f64> = (0..2000).map(f64::from).collect();
+        s.extend((0..2000).map(|k| max - f64::from(k)));
+        s.extend((0..1000).map(|k| (max * f64::from(k) / 1000.0).round()));
+        s.sort_by(f64::total_cmp);
+        s.dedup();
+        s
+    }
+
+    #[test]
+    fn scaled_scroll_reaches_both_ends() {
+        for m in scaled_maps() {
+            assert!(m.scaled());
+            assert_eq!(m.spacer_h(), MAX_SCROLL_PX);
+            let max = m.spacer_h() - m.view_h;
+            // Top: the first row at the top of the view, unshifted.
+            assert_eq!(m.content_top(0.0), 0.0);
+            assert_eq!(m.row_top(0, 0.0), 0.0);
+            assert_eq!(m.visible(0.0, 0).start, 0);
+            // Bottom: the last row ends exactly at the spacer's end, in view.
+            let last = m.count - 1;
+            assert_eq!(m.content_top(max), m.content_h() - m.view_h);
+            assert_eq!(m.row_top(last, max) + m.row_h, m.spacer_h());
+            assert!(m.visible(max, 0).contains(&last));
+            assert_eq!(m.visible(max, 8).end, m.count);
+            assert_eq!(m.reveal(last, max), None);
+            // Past the end (a stale or overshooting scrollTop) clamps.
+            assert_eq!(m.content_top(max + 500.0), m.content_top(max));
+            assert_eq!(m.scroll_top_for(m.content_h() * 2.0), max);
+            assert_eq!(m.scroll_top_for(-100.0), 0.0);
+        }
+    }
+
+    #[test]
+    fn scaled_scroll_round_trips() {
+        for m in scaled_maps() {
+            // scrollTop -> content -> scrollTop.
+            for s in scroll_samples(&m) {
+                assert_eq!(m.scroll_top_for(m.content_top(s)), s, "{m:?} at {s}");
+            }
+            // row -> scrollTop -> row, wherever a row can be the top one.
+            let per_px = (m.content_h() - m.view_h) / (m.spacer_h() - m.view_h);
+            let top_rows = m.count - (m.view_h / m.row_h).ceil() as usize;
+            let mut rows: Vec<usize> = (0..3000).collect();
+            rows.extend(top_rows - 3000..=top_rows);
+            rows.extend((0..1000).map(|k| top_rows / 1000 * k + 17));
+            for pos in rows {
+                let s = m.scroll_top_for_row(pos);
+                if per_px <= m.row_h {
+                    assert_eq!(m.top_row(s), pos, "{m:?} row {pos}");
+                } else {
+                    // Coarser than a row per px: the row shows, near the top.
+                    let top = m.content_top(s);
+                    let y = pos as f64 * m.row_h;
+                    assert!(top <= y && top > y - per_px.ceil(), "{m:?} row {pos}");
+                }
+                assert!(m.visible(s, 0).contains(&pos));
+                assert_eq!(m.reveal(pos, s), None, "{m:?} row {pos}");
+            }
+        }
+    }
+
+    #[test]
+    fn scaled_scroll_is_monotonic_and_pixel_exact() {
+        for m in scaled_maps() {
+            let step = ((m.content_h() - m.view_h) / (m.spacer_h() - m.view_h)).ceil();
+            let mut prev: Option<(f64, f64)> = None;
+            for s in scroll_samples(&m) {
+                let top = m.content_top(s);
+                let shift = m.shift(s);
+                assert_eq!(shift, shift.round(), "whole px");
+                assert_eq!(top, s + shift);
+                // Rows are contiguous, and the view's rows cover it.
+                let r = m.visible(s, 0);
+                assert_eq!(m.row_top(r.start + 1, s) - m.row_top(r.start, s), m.row_h);
+                assert!(m.row_top(r.start, s) <= s);
+                assert!(m.row_top(r.end - 1, s) + m.row_h >= s + m.view_h);
+                if let Some((ps, pt)) = prev {
+                    assert!(top >= pt, "monotonic at {s}");
+                    if s == ps + 1.0 {
+                        assert!(top - pt <= step, "a px of scroll moves at most {step} px");
+                    }
+                }
+                prev = Some((s, top));
+            }
+            let mut prev = -1.0;
+            for y in (0..1000).map(|k| m.content_h() * f64::from(k) / 1000.0) {
+                let s = m.scroll_top_for(y);
+                assert!(s >= prev);
+                prev = s;
+            }
+        }
+    }
+
+    #[test]
+    fn scaled_reveal_and_keeping_the_top() {
+        let m = ScrollMap::new(1_500_000, 24.0, 600.0);
+        // A row near the end, from the top: lands a third down the view.
+        let pos = 1_499_000;
+        let s = m.reveal(pos, 0.0).unwrap();
+        let y = m.row_top(pos, s) - s;
+        assert!((190.0..=210.0).contains(&y), "{y}");
+        assert_eq!(m.reveal(pos, s), None);
+        // Expanding rows above keeps the same content at the top.
+        let s = 4_000_000.0;
+        let bigger = ScrollMap::new(1_600_000, 24.0, 600.0);
+        let k = bigger.keep_top(&m, s).unwrap();
+        assert!((bigger.content_top(k) - m.content_top(s)).abs() < 24.0 / 4.0);
+        // Collapsing under the cap: 1:1 again, same content top.
+        let small = ScrollMap::new(300_000, 24.0, 600.0);
+        let k = small.keep_top(&m, 100.0).unwrap();
+        assert_eq!(k, m.content_top(100.0));
+        assert_eq!(m.keep_top(&m, s), None);
     }
 
     #[test]

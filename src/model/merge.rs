@@ -2,14 +2,12 @@
 //! the traces already loaded on the main thread.
 //!
 //! The worker imports into a fresh [`Store`] (trees and summaries built there,
-//! off the main thread), encodes it with [`Store::to_snapshot`] and transfers
+//! off the main thread), encodes it with [`Store::to_snapshot`] (`snapshot`) and transfers
 //! the bytes; the main thread decodes it and calls [`Store::append`]. Appending
 //! is linear in the size of the incoming store and does no parsing: every
 //! index is shifted by the length of the column it points into, every interned
 //! string is re-interned once (there are thousands, not millions), and text
 //! moves as one block.
-
-use serde::{Deserialize, Serialize};
 
 use super::ids::{SpanId, TraceId};
 use super::store::{Range32, Store, NONE};
@@ -17,7 +15,7 @@ use super::strings::{Sym, Text};
 use super::value::{Attr, Value};
 
 /// Maps the incoming store's symbols and offsets to this store's.
-struct Shift {
+pub(super) struct Shift {
     syms: Vec<Sym>,
     text: u32,
     span: u32,
@@ -31,11 +29,11 @@ struct Shift {
 }
 
 impl Shift {
-    fn sym(&self, s: Sym) -> Sym {
+    pub(super) fn sym(&self, s: Sym) -> Sym {
         self.syms[lasso::Key::into_usize(s)]
     }
 
-    fn text(&self, t: Text) -> Text {
+    pub(super) fn text(&self, t: Text) -> Text {
         t.shifted(self.text)
     }
 
@@ -68,7 +66,7 @@ impl Shift {
         }
     }
 
-    fn value(&self, v: &mut Value) {
+    pub(super) fn value(&self, v: &mut Value) {
         match v {
             Value::Str(t) => *t = self.text(*t),
             Value::Array(items) => items.iter_mut().for_each(|x| self.value(x)),
@@ -83,22 +81,34 @@ impl Shift {
     }
 }
 
-/// Why a snapshot could not be read back (a bug or a damaged transfer, never
-/// the user's file: the file was already read successfully by then).
-#[derive(Debug)]
-pub struct SnapshotError(pub String);
-
 impl Store {
     /// Moves every file, trace and span of `other` into this store, after
     /// what is already here. Returns the index of the first file appended.
-    pub fn append(&mut self, other: Store) -> u32 {
+    pub fn append(&mut self, mut other: Store) -> u32 {
+        let attrs = std::mem::take(&mut other.attrs);
+        self.append_with(other, |sh, to| {
+            to.extend(attrs.into_iter().map(|mut a| {
+                sh.attr(&mut a);
+                a
+            }))
+        })
+    }
+
+    /// [`append`](Self::append), with `other`'s attributes supplied by
+    /// `push_attrs` (already shifted by it): a snapshot decodes them straight
+    /// into this store.
+    pub(super) fn append_with(
+        &mut self,
+        other: Store,
+        push_attrs: impl FnOnce(&Shift, &mut Vec<Attr>),
+    ) -> u32 {
         let Store {
             strings,
             text,
             files,
             traces,
             spans,
-            mut attrs,
+            attrs: _,
             mut events,
             mut links,
             mut resources,
@@ -118,8 +128,7 @@ impl Store {
         };
         let first_file = sh.file;
 
-        attrs.iter_mut().for_each(|a| sh.attr(a));
-        self.attrs.append(&mut attrs);
+        push_attrs(&sh, &mut self.attrs);
         for e in &mut events {
             e.name = sh.sym(e.name);
             e.attrs = Shift::range(e.attrs, sh.attrs);
@@ -187,45 +196,6 @@ impl Store {
             self.files.push(f);
         }
         first_file
-    }
-
-    /// The store as bytes, for handing from a worker to the main thread.
-    pub fn to_snapshot(&self) -> Vec<u8> {
-        // Serialising plain data into a Vec cannot fail.
-        postcard::to_allocvec(&Snapshot::Ref(self)).unwrap_or_default()
-    }
-
-    /// Reads back [`to_snapshot`](Self::to_snapshot)'s bytes.
-    pub fn from_snapshot(bytes: &[u8]) -> Result<Store, SnapshotError> {
-        match postcard::from_bytes::<Snapshot>(bytes) {
-            Ok(Snapshot::Owned(store)) => Ok(*store),
-            Ok(Snapshot::Ref(_)) => unreachable!("deserialising always owns"),
-            Err(e) => Err(SnapshotError(format!(
-                "the parsed trace could not be handed over ({} bytes): {e}",
-                bytes.len()
-            ))),
-        }
-    }
-}
-
-/// Serialises from a borrow, deserialises into an owned store.
-enum Snapshot<'a> {
-    Ref(&'a Store),
-    Owned(Box<Store>),
-}
-
-impl Serialize for Snapshot<'_> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Snapshot::Ref(store) => store.serialize(s),
-            Snapshot::Owned(store) => store.serialize(s),
-        }
-    }
-}
-
-impl<'de> Deserialize<'de> for Snapshot<'_> {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        Store::deserialize(d).map(|s| Snapshot::Owned(Box::new(s)))
     }
 }
 

@@ -2,6 +2,7 @@
 
 pub mod ids;
 pub mod merge;
+pub mod snapshot;
 pub mod store;
 pub mod strings;
 pub mod time;

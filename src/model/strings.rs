@@ -77,6 +77,18 @@ impl Text {
         self.len == 0
     }
 
+    /// As one integer (start in the low half), for compact transfer.
+    pub fn to_bits(self) -> u64 {
+        self.start as u64 | (self.len as u64) << 32
+    }
+
+    pub fn from_bits(bits: u64) -> Text {
+        Text {
+            start: bits as u32,
+            len: (bits >> 32) as u32,
+        }
+    }
+
     /// The same text after its arena was appended at `offset` of another.
     pub fn shifted(self, offset: u32) -> Text {
         if self.len == 0 {

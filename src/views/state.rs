@@ -304,13 +304,26 @@ impl AppState {
                 total,
                 spans,
             } => self.set_load(id, LoadState::Reading(Progress { read, total, spans })),
-            WorkerEvent::Done { id, store, timings } => {
-                let file = self.store.try_update_value(|s| s.append(*store));
-                worker::measure("strata:merge", timings.parsed_at, worker::absolute_now());
-                let ms =
-                    timings.read + timings.parse + (worker::absolute_now() - timings.parsed_at);
-                if let Some(file) = file {
-                    self.loaded(id, file, Origin::Local, ms);
+            WorkerEvent::Done {
+                id,
+                snapshot,
+                timings,
+            } => {
+                let file = self
+                    .store
+                    .try_update_value(|s| s.append_snapshot(&snapshot));
+                drop(snapshot);
+                let now = worker::absolute_now();
+                worker::measure("strata:merge", timings.parsed_at, now);
+                let ms = timings.read + timings.parse + (now - timings.parsed_at);
+                match file {
+                    Some(Ok(file)) => self.loaded(id, file, Origin::Local, ms),
+                    Some(Err(e)) => {
+                        let name = self.load_name(id);
+                        self.mark_pending.set(false);
+                        self.fail_load(id, ImportError::new(&name, e.0));
+                    }
+                    None => {}
                 }
             }
             WorkerEvent::Failed { id, error } => {
@@ -348,6 +361,15 @@ impl AppState {
                 });
             }
         }
+    }
+
+    fn load_name(&self, id: u32) -> String {
+        self.loads.with_untracked(|l| {
+            l.iter()
+                .find(|x| x.id == id)
+                .map(|x| x.name.clone())
+                .unwrap_or_default()
+        })
     }
 
     /// Stops a load in progress; what was loaded before stays.

@@ -1,5 +1,7 @@
 //! Scroll position and size of a scrolled element, kept in signals, for
-//! virtualized lists: components render only `layout::waterfall::visible_range`.
+//! virtualized lists: components render only `layout::waterfall::visible_range`
+//! (or, for lists that may outgrow a browser's element height, the rows
+//! `layout::waterfall::ScrollMap` maps the scroll position to).
 
 use leptos::ev;
 use leptos::html::Div;

@@ -1,5 +1,8 @@
 //! The waterfall: an indented span tree beside a timeline. Virtualized: only
 //! the rows in view (plus a few) exist in the DOM, so 100k spans scroll like 10.
+//! Past `wl::MAX_SCROLL_PX` of rows (a million spans and more) the scrolling
+//! is scaled (`wl::ScrollMap`): the spacer stays under the browsers' element
+//! height limits and every row stays reachable.
 
 use leptos::prelude::*;
 use rustc_hash::FxHashSet;
@@ -9,11 +12,14 @@ use super::state::AppState;
 use super::virtual_list::Viewport;
 use crate::analysis::{search, services};
 use crate::layout::colors::service_css;
-use crate::layout::waterfall::{self as wl, Window};
+use crate::layout::waterfall::{self as wl, ScrollMap, Window};
 use crate::model::time::format_duration;
 use crate::model::{SpanFlags, SpanKind, Store};
 
 pub const ROW_H: f64 = 24.0;
+/// Height of the sticky column header (`.wf-head` in style/waterfall.css),
+/// which covers the top of the scroll container: rows show below it.
+const HEAD_H: f64 = 26.0;
 const INDENT: f64 = 14.0;
 const MAX_INDENT_LEVELS: u32 = 30;
 const MAX_EVENT_TICKS: usize = 40;
@@ -109,9 +115,14 @@ pub fn Waterfall() -> impl IntoView {
             end: 1.0,
         })
     });
+    // scrollTop <-> rows: 1:1, or scaled for very many rows.
+    let map =
+        Memo::new(move |_| ScrollMap::new(rows.with(|r| r.len()), ROW_H, vp.height.get() - HEAD_H));
+    // How far up rows are drawn from `pos * ROW_H` (0 unless scaled).
+    let shift = Memo::new(move |_| map.get().shift(vp.top.get()));
+    let canvas = NodeRef::<leptos::html::Div>::new();
     let visible = Memo::new(move |_| {
-        let range =
-            rows.with(|r| wl::visible_range(vp.top.get(), vp.height.get(), ROW_H, r.len(), 8));
+        let range = map.get().visible(vp.top.get(), 8);
         rows.with(|r| range.map(|p| (p, r[p])).collect::<Vec<_>>())
     });
     // Span search: the matches (for highlighting) and their order top to bottom.
@@ -198,29 +209,42 @@ pub fn Waterfall() -> impl IntoView {
         }
     });
 
-    // Keep the selected span in view when it is chosen from elsewhere.
-    Effect::new(move |prev: Option<u64>| {
-        let n = app.reveal.get();
-        if prev.is_some_and(|p| p != n) {
-            if let Some(sel) = app.span.get_untracked() {
-                let pos = rows.with_untracked(|r| r.iter().position(|&x| x == sel));
-                if let Some(pos) = pos {
-                    let y = pos as f64 * ROW_H;
-                    let (top, h) = (vp.top.get_untracked(), vp.height.get_untracked() - 40.0);
-                    if y < top || y + ROW_H > top + h {
-                        vp.scroll_to(y - h / 3.0);
-                    }
+    // The scroll position, in one place (so that the cases cannot undo each
+    // other): a new trace starts at the top; a span chosen from elsewhere
+    // (search, links, flame graph, map, keys) is scrolled into view, also
+    // when the waterfall opens with it selected; when the rows change under a
+    // scaled mapping, the same rows stay at the top.
+    Effect::new(move |prev: Option<(Option<u32>, u64, ScrollMap)>| {
+        let trace = app.trace.get();
+        let reveal = app.reveal.get();
+        let m = map.get();
+        let top = vp.top.get_untracked();
+        let selected_pos = || {
+            let sel = app.span.get_untracked()?;
+            rows.with_untracked(|r| r.iter().position(|&x| x == sel))
+        };
+        let to = match prev {
+            Some((t, n, old)) if t == trace => {
+                if n != reveal {
+                    selected_pos().and_then(|p| m.reveal(p, top))
+                } else {
+                    m.keep_top(&old, top)
                 }
             }
+            _ => Some(selected_pos().and_then(|p| m.reveal(p, 0.0)).unwrap_or(0.0)),
+        };
+        if let Some(to) = to {
+            // The spacer's own effect may not have run yet: size it first, or
+            // the browser clamps the scroll to its old height.
+            if let Some(c) = canvas.get_untracked() {
+                let _ = web_sys::HtmlElement::style(&c)
+                    .set_property("height", &format!("{}px", m.spacer_h()));
+            }
+            vp.scroll_to(to);
         }
-        n
+        (trace, reveal, m)
     });
-
-    // New trace: back to the top.
-    Effect::new(move |_| {
-        app.trace.track();
-        vp.scroll_to(0.0);
-    });
+    super::probe::install_synthetic_loader(app);
 
     let grid = move || format!("grid-template-columns: {}px 1fr", name_w.get());
     let drag_split = move |e: web_sys::MouseEvent| {
@@ -304,7 +328,9 @@ pub fn Waterfall() -> impl IntoView {
                     }}
                 </span>
             </div>
-            <div class="wf-scroll" node_ref=vp.el on:scroll=move |_| vp.measure()>
+            // No scroll anchoring: scaled rows move as the view scrolls, and the
+            // browser must not scroll back to keep one of them in place.
+            <div class="wf-scroll" style:overflow-anchor="none" node_ref=vp.el on:scroll=move |_| vp.measure()>
                 <div class="wf-head" style=grid>
                     <div class="wf-head-name">
                         "Service · operation"
@@ -334,7 +360,7 @@ pub fn Waterfall() -> impl IntoView {
                         }}
                     </div>
                 </div>
-                <div class="wf-canvas" style:height=move || format!("{}px", rows.with(|r| r.len()) as f64 * ROW_H)>
+                <div class="wf-canvas" node_ref=canvas style:height=move || format!("{}px", map.with(|m| m.spacer_h()))>
                     <div class="wf-gridlines" style:left=move || format!("{}px", name_w.get())>
                         {move || {
                             ticks
@@ -349,7 +375,7 @@ pub fn Waterfall() -> impl IntoView {
                         key=|(pos, span)| (*pos, *span)
                         children=move |(pos, span)| {
                             let data = app.store.with_value(|s| row_data(s, span, trace_start.get_untracked()));
-                            view! { <Row pos=pos span=span data=data window=window grid=grid matches=matches keep=keep /> }
+                            view! { <Row pos=pos span=span data=data shift=shift window=window grid=grid matches=matches keep=keep /> }
                         }
                     />
                 </div>
@@ -363,6 +389,8 @@ fn Row(
     pos: usize,
     span: u32,
     data: RowData,
+    /// Rows sit at `pos * ROW_H - shift` (see `ScrollMap::row_top`).
+    shift: Memo<f64>,
     window: Memo<Window>,
     grid: impl Fn() -> String + Send + Sync + 'static,
     matches: Memo<(FxHashSet<u32>, Vec<u32>)>,
@@ -444,7 +472,7 @@ fn Row(
             class:match=move || matches.with(|(m, _)| m.contains(&span))
             class:dim=move || matches.with(|(m, _)| !m.is_empty() && !m.contains(&span))
             class:context=move || keep.with(|k| k.as_ref().is_some_and(|k| !k.contains(&span)))
-            style=move || format!("top:{}px;{}", pos as f64 * ROW_H, grid())
+            style=move || format!("top:{}px;{}", pos as f64 * ROW_H - shift.get(), grid())
             data-span=span
             on:click=move |_| app.span.set(Some(span))
         >

@@ -1,4 +1,5 @@
 //! The main thread's side: one worker, a queue of jobs, events for the app.
+//! The app appends each parsed snapshot with `Store::append_snapshot`.
 //! See the protocol in `super`.
 
 use std::cell::RefCell;
@@ -10,7 +11,6 @@ use wasm_bindgen::prelude::*;
 use web_sys::{MessageEvent, Worker};
 
 use crate::import::ImportError;
-use crate::model::Store;
 
 /// The worker's loader script (copied by Trunk next to `worker.js` and
 /// `worker_bg.wasm`, whose names carry no hash): the version query keeps a
@@ -56,9 +56,10 @@ pub enum Event {
         total: u64,
         spans: u64,
     },
+    /// Parsed: `snapshot` is the store to append (`Store::append_snapshot`).
     Done {
         id: u32,
-        store: Box<Store>,
+        snapshot: Vec<u8>,
         timings: Timings,
     },
     Failed {
@@ -249,36 +250,26 @@ impl Loader {
                     .iter()
                     .map(|x| x.as_f64().unwrap_or(0.0))
                     .collect();
-                let bytes = Uint8Array::new(&get("snapshot")).to_vec();
-                let store = Store::from_snapshot(&bytes);
-                drop(bytes);
-                let (name, size) = current.map(|c| (c.1, c.2)).unwrap_or_default();
+                let snapshot = Uint8Array::new(&get("snapshot")).to_vec();
+                let size = current.map(|c| c.2).unwrap_or_default();
                 self.finish(size);
-                match store {
-                    Ok(store) => {
-                        let timings = match t.as_slice() {
-                            &[t0, t1, t2, _] => {
-                                measure("strata:read", t0, t1);
-                                measure("strata:parse", t1, t2);
-                                Timings {
-                                    read: t1 - t0,
-                                    parse: t2 - t1,
-                                    parsed_at: t2,
-                                }
-                            }
-                            _ => Timings::default(),
-                        };
-                        self.emit(Event::Done {
-                            id,
-                            store: Box::new(store),
-                            timings,
-                        })
+                let timings = match t.as_slice() {
+                    &[t0, t1, t2, _] => {
+                        measure("strata:read", t0, t1);
+                        measure("strata:parse", t1, t2);
+                        Timings {
+                            read: t1 - t0,
+                            parse: t2 - t1,
+                            parsed_at: t2,
+                        }
                     }
-                    Err(e) => self.emit(Event::Failed {
-                        id,
-                        error: ImportError::new(&name, e.0),
-                    }),
-                }
+                    _ => Timings::default(),
+                };
+                self.emit(Event::Done {
+                    id,
+                    snapshot,
+                    timings,
+                });
                 self.pump();
             }
             "error" if is_current => {
