@@ -1,0 +1,82 @@
+// Big files load in the parsing Web Worker: progress is shown, the page keeps
+// painting frames, a load can be cancelled, and a worker that never started
+// or was stopped never costs the traces already open.
+
+import { assert, assertEq, dropFiles, screenshot, text, trace, waitText } from './harness.mjs';
+
+/** Drops a generated Jaeger file of `n` spans (one trace, 4 children per span). */
+async function dropBig(page, n) {
+  await page.evaluate((n) => {
+    const parts = ['{"data":[{"traceID":"b16b16","processes":{"p1":{"serviceName":"svc-a"},"p2":{"serviceName":"svc-b"}},"spans":['];
+    for (let i = 0; i < n; i++) {
+      const ref = i ? `,"references":[{"refType":"CHILD_OF","traceID":"b16b16","spanID":"${(((i - 1) >> 2) + 1).toString(16)}"}]` : '';
+      parts.push(`${i ? ',' : ''}{"traceID":"b16b16","spanID":"${(i + 1).toString(16)}","operationName":"op ${i % 50}","startTime":${1700000000000000 + i},"duration":${1000 + (i % 7)},"processID":"p${1 + (i % 2)}"${ref},"tags":[{"key":"http.status_code","type":"int64","value":200},{"key":"note","type":"string","value":"value ${i}"}]}`);
+    }
+    parts.push(']}]}');
+    const file = new File(parts, 'big.json', { type: 'application/json' });
+    window.__frames = 0;
+    window.__maxGap = 0;
+    let last = performance.now();
+    const tick = (t) => {
+      window.__frames++;
+      window.__maxGap = Math.max(window.__maxGap, t - last);
+      last = t;
+      if (!window.__stopFrames) requestAnimationFrame(tick);
+    };
+    window.__stopFrames = false;
+    requestAnimationFrame(tick);
+    const dt = new DataTransfer();
+    dt.items.add(file);
+    for (const type of ['dragenter', 'dragover', 'drop']) {
+      document.body.dispatchEvent(new DragEvent(type, { bubbles: true, cancelable: true, dataTransfer: dt }));
+    }
+  }, n);
+}
+
+export const tests = {
+  async 'a big file parses in the worker with progress while the page keeps painting'(page) {
+    const n = 300000;
+    await dropBig(page, n);
+    await page.waitForSelector('.source.reading .cancel-load');
+    await page.waitForFunction(() => /read|parsed|parsing/.test(document.querySelector('.source.reading .src-meta')?.textContent || ''));
+    await screenshot(page, 'worker-progress');
+    await waitText(page, '.n-spans', n, 120000);
+    const r = await page.evaluate(() => {
+      window.__stopFrames = true;
+      const m = (name) => performance.getEntriesByName(name).map((e) => Math.round(e.duration));
+      return { frames: window.__frames, maxGap: Math.round(window.__maxGap), read: m('strata:read'), parse: m('strata:parse'), merge: m('strata:merge') };
+    });
+    console.log(`     300k spans: ${JSON.stringify(r)}`);
+    assertEq(r.parse.length, 1, 'the parse ran in the worker (strata:parse measured)');
+    // While the worker parses (seconds), the page keeps drawing frames.
+    assert(r.frames > 20, `only ${r.frames} frames were painted while loading`);
+    assert(r.maxGap < r.parse[0], `the page froze for ${r.maxGap} ms, as long as the parse (${r.parse[0]} ms)`);
+    assertEq(await text(page, '.tv-title h1'), 'svc-a: op 0', 'the big trace opened');
+    await screenshot(page, 'worker-loaded');
+  },
+
+  async 'cancelling a load stops it and keeps the open trace; the next file still loads'(page) {
+    const before = await text(page, '.tv-title h1');
+    await dropBig(page, 400000);
+    await page.waitForSelector('.source.reading .cancel-load');
+    await page.click('.source.reading .cancel-load');
+    await page.waitForSelector('.toast');
+    assert((await text(page, '.toast')).includes('Cancelled loading big.json'), await text(page, '.toast'));
+    assertEq(await page.locator('.source.reading').count(), 0, 'no load left running');
+    assertEq(await text(page, '.tv-title h1'), before, 'the open trace stays');
+    // A fresh worker takes the next file.
+    await dropFiles(page, [trace('jaeger/jaeger-ui__genaiTestTrace.json')]);
+    await waitText(page, '.n-spans', 57, 30000);
+    assertEq(await page.locator('.source.failed').count(), 0, 'no failed load');
+  },
+
+  async 'a damaged big file fails in the worker with its position, and loaded traces stay'(page) {
+    const before = await text(page, '.tv-title h1');
+    await dropFiles(page, [{ name: 'cut.json', text: '{"data":[{"traceID":"1","spans":[{"traceID":"1","spanID":"2",' }]);
+    await page.waitForSelector('.source.failed');
+    const err = await text(page, '.source.failed');
+    assert(err.includes('cut.json') || err.includes('line 1'), err);
+    assert(/line 1|byte/.test(err), `the error names where: ${err}`);
+    assertEq(await text(page, '.tv-title h1'), before, 'the open trace stays');
+  },
+};
