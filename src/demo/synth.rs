@@ -89,162 +89,68 @@ impl SynthKind {
 
 const FLUSH_AT: usize = 1 << 16;
 
-/// Buffered JSON output.
+/// Buffered JSON output: the exporters' writer (`export::json`), handed to
+/// `out` whenever it fills.
 struct Json<'w, W: std::io::Write> {
-    buf: Vec<u8>,
+    json: crate::export::json::Json,
     out: &'w mut W,
 }
 
-/// For each byte: 0 = copy as is, otherwise the escape character (`u` for \u00XX).
-static ESCAPE: [u8; 256] = {
-    let mut t = [0u8; 256];
-    let mut i = 0;
-    while i < 0x20 {
-        t[i] = b'u';
-        i += 1;
+impl<W: std::io::Write> std::ops::Deref for Json<'_, W> {
+    type Target = crate::export::json::Json;
+    fn deref(&self) -> &Self::Target {
+        &self.json
     }
-    t[b'\n' as usize] = b'n';
-    t[b'\r' as usize] = b'r';
-    t[b'\t' as usize] = b't';
-    t[0x08] = b'b';
-    t[0x0c] = b'f';
-    t[b'"' as usize] = b'"';
-    t[b'\\' as usize] = b'\\';
-    t
-};
+}
 
-const HEX: &[u8; 16] = b"0123456789abcdef";
+impl<W: std::io::Write> std::ops::DerefMut for Json<'_, W> {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.json
+    }
+}
 
 impl<'w, W: std::io::Write> Json<'w, W> {
     fn new(out: &'w mut W) -> Self {
         Json {
-            buf: Vec::with_capacity(FLUSH_AT + 4096),
+            json: crate::export::json::Json::with_capacity(FLUSH_AT + 4096),
             out,
         }
-    }
-
-    #[inline]
-    fn raw(&mut self, s: &str) {
-        self.buf.extend_from_slice(s.as_bytes());
-    }
-
-    #[inline]
-    fn byte(&mut self, b: u8) {
-        self.buf.push(b);
     }
 
     /// Hands the buffer to `out` once it is large.
     #[inline]
     fn maybe_flush(&mut self) -> std::io::Result<()> {
-        if self.buf.len() >= FLUSH_AT {
-            self.out.write_all(&self.buf)?;
-            self.buf.clear();
+        if self.json.buf.len() >= FLUSH_AT {
+            self.out.write_all(&self.json.buf)?;
+            self.json.buf.clear();
         }
         Ok(())
     }
 
     fn finish(mut self) -> std::io::Result<()> {
-        self.out.write_all(&self.buf)?;
-        self.buf.clear();
+        self.out.write_all(&self.json.buf)?;
+        self.json.buf.clear();
         self.out.flush()
-    }
-
-    /// A JSON string literal, escaped.
-    fn str(&mut self, s: &str) {
-        let bytes = s.as_bytes();
-        self.buf.reserve(bytes.len() + 2);
-        self.buf.push(b'"');
-        let mut start = 0;
-        for (i, &b) in bytes.iter().enumerate() {
-            let esc = ESCAPE[b as usize];
-            if esc == 0 {
-                continue;
-            }
-            self.buf.extend_from_slice(&bytes[start..i]);
-            self.buf.push(b'\\');
-            self.buf.push(esc);
-            if esc == b'u' {
-                self.buf.extend_from_slice(b"00");
-                self.buf.push(HEX[(b >> 4) as usize]);
-                self.buf.push(HEX[(b & 0xf) as usize]);
-            }
-            start = i + 1;
-        }
-        self.buf.extend_from_slice(&bytes[start..]);
-        self.buf.push(b'"');
-    }
-
-    fn u64(&mut self, mut n: u64) {
-        let mut tmp = [0u8; 20];
-        let mut i = tmp.len();
-        loop {
-            i -= 1;
-            tmp[i] = b'0' + (n % 10) as u8;
-            n /= 10;
-            if n == 0 {
-                break;
-            }
-        }
-        self.buf.extend_from_slice(&tmp[i..]);
-    }
-
-    fn i64(&mut self, n: i64) {
-        if n < 0 {
-            self.buf.push(b'-');
-        }
-        self.u64(n.unsigned_abs());
-    }
-
-    /// A JSON string holding `n` in decimal (proto3 JSON's int64/uint64).
-    fn i64_str(&mut self, n: i64) {
-        self.buf.push(b'"');
-        self.i64(n);
-        self.buf.push(b'"');
-    }
-
-    /// A finite double as a JSON number that reads back exactly; non-finite
-    /// values as the proto3 JSON strings "NaN", "Infinity", "-Infinity".
-    fn f64(&mut self, f: f64) {
-        use std::io::Write as _;
-        if f.is_finite() {
-            // `{:?}` is the shortest round-trip form and keeps a ".0" on
-            // integral values ("3.0", "1e300", "1e-7"): all valid JSON numbers.
-            let _ = write!(self.buf, "{f:?}");
-        } else if f.is_nan() {
-            self.raw("\"NaN\"");
-        } else if f > 0.0 {
-            self.raw("\"Infinity\"");
-        } else {
-            self.raw("\"-Infinity\"");
-        }
-    }
-
-    fn bool(&mut self, b: bool) {
-        self.raw(if b { "true" } else { "false" });
-    }
-
-    fn hex_digits(&mut self, v: u128, digits: u32) {
-        self.buf.push(b'"');
-        for k in (0..digits).rev() {
-            self.buf.push(HEX[((v >> (4 * k)) & 0xf) as usize]);
-        }
-        self.buf.push(b'"');
     }
 
     /// A quoted span id: 16 lowercase hex digits.
     fn span_id(&mut self, id: u64) {
-        self.hex_digits(id as u128, 16);
+        self.json.hex16(id);
     }
 
     /// A quoted OTLP trace id: 32 lowercase hex digits.
     fn trace_id32(&mut self, id: u128) {
-        self.hex_digits(id, 32);
+        self.json.hex32(id);
     }
 
     /// A quoted Jaeger trace id: 16 hex digits when the high half is zero
     /// (as Jaeger's `TraceID.String()` prints it), else 32.
     fn trace_id_jaeger(&mut self, id: u128) {
-        self.hex_digits(id, if id >> 64 == 0 { 16 } else { 32 });
+        if id >> 64 == 0 {
+            self.json.hex16(id as u64);
+        } else {
+            self.json.hex32(id);
+        }
     }
 }
 

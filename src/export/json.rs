@@ -1,7 +1,7 @@
-//! A small JSON writer for the exporters: appends to a `Vec<u8>`, formats
-//! numbers, ids and strings by hand (the escaping is the one the synthetic
-//! writers in `demo::synth` use). No `serde_json::Value` tree: a 100k-span
-//! trace is written in one pass.
+//! A small JSON writer for the exporters and the synthetic trace writers
+//! (`demo::synth`): appends to a `Vec<u8>`, formats numbers, ids and strings
+//! by hand. No `serde_json::Value` tree: a 100k-span trace is written in one
+//! pass.
 
 use base64::Engine;
 

@@ -35,7 +35,7 @@
 //!   empty trace or an out-of-range trace index (an empty document).
 
 pub mod jaeger;
-mod json;
+pub(crate) mod json;
 pub mod otlp;
 
 pub use jaeger::jaeger_json;
