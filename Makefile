@@ -106,16 +106,33 @@ test-e2e: test-tools
 
 # ---- benchmarks and lint ---------------------------------------------------
 
-BENCH_SIZES ?= 10000 100000
+# `make bench`: native criterion benches at BENCH_SIZES spans (import of
+# Jaeger and OTLP, serde_json::Value on the same bytes, tree, waterfall and
+# minimap layout, search / self time / service graph, flame layout and draw
+# lists; force layout), then the release app in headless Chromium dropping the
+# same generated files (benches/browser.mjs): one table of medians, also
+# written to target/bench/results.md. RUNS browser runs per size, each on a
+# fresh page; RUNS_1M of them for 1M spans and more (a 1M run takes a minute
+# or more). The native benches take 11 iterations at 300k and up, and parse
+# into serde_json::Value only up to 300k (a Value needs ~15x the file in
+# memory). target/bench/native.stamp marks the start of the native run: older
+# criterion results are not shown. The generated files are kept between runs
+# (the 1M one is 1.2 GB): delete target/bench/*.json after changing the
+# generator. About 25 minutes on 2 cores, builds included.
+# Fewer sizes: make bench BENCH_SIZES="10000 100000"
+BENCH_SIZES ?= 10000 100000 300000 1000000
+RUNS ?= 3
+RUNS_1M ?= 1
 
 bench: test-tools
-	cargo bench --bench import
 	mkdir -p target/bench
 	for n in $(BENCH_SIZES); do \
 	  [ -f target/bench/jaeger-$$n.json ] || cargo run --release --example gen -- --spans $$n --format jaeger --out target/bench/jaeger-$$n.json; \
 	done
+	touch target/bench/native.stamp
+	BENCH_SIZES="$(BENCH_SIZES)" cargo bench --bench import --bench flame --bench force
 	trunk build --release --offline --dist dist-bench
-	node benches/browser.mjs dist-bench $(BENCH_SIZES)
+	RUNS=$(RUNS) RUNS_1M=$(RUNS_1M) node benches/browser.mjs dist-bench $(BENCH_SIZES)
 
 lint:
 	cargo fmt --check

@@ -1,132 +1,415 @@
 // Browser benchmark of the release build in headless Chromium:
 //   node benches/browser.mjs dist-bench [sizes...]
+//
 // For each generated Jaeger JSON file (target/bench/jaeger-<N>.json, written by
-// `cargo run --release --example gen`), a fresh page drops it like a user and
-// reads the app's marks: strata:file-dropped -> strata:trace-rendered (first
-// painted waterfall frame). Then it scrolls the waterfall for 2 s and records
-// every frame (requestAnimationFrame deltas) and long tasks. Medians of RUNS
-// runs are printed as one table.
+// `cargo run --release --example gen`), a fresh page per run drops it like a
+// user and measures:
+//   - load: strata:file-dropped -> strata:trace-rendered (first painted
+//     waterfall frame), the strata:read / strata:parse / strata:merge
+//     performance.measure entries when the app records them (parsing in a
+//     worker), and the longest gap between animation frames while loading
+//     (how long the page stops responding);
+//   - memory after load: wasm memory + JS heap (window.__strataMemory(), after
+//     a forced GC), their sum over the file size, and the resident size of
+//     the page's renderer process (with the parsing worker in it);
+//   - frames while scripted input runs, one input per frame: waterfall scroll,
+//     zoom (drags on the minimap) and pan (clicks on the minimap), flame graph
+//     zoom (wheel) and pan (horizontal wheel); for each, the p95 and max of the
+//     requestAnimationFrame deltas (vsync-capped: 16.7 is a frame on time) and
+//     the share of late frames; long tasks over all of them;
+//   - collapse all, expand all, opening a span's details: click -> next
+//     painted frame;
+//   - flame graph first paint, canvas redraw time while zooming, service map
+//     settle (switch -> strata:map-settled).
+// Medians of RUNS runs (RUNS_1M for files of 1M spans and more) are printed as
+// one markdown table, next to the native criterion medians of the same bytes
+// (target/criterion, from `cargo bench --bench import`), and written to
+// target/bench/results.md; the native medians also go to target/bench/native.json.
+// MAP_BENCH=1 adds the older service-map benchmark on synthetic 50 / 500
+// service traces.
 
-import { resolve } from 'node:path';
-import { stat } from 'node:fs/promises';
-import { launch, repo, serve } from '../tests/e2e/harness.mjs';
+import { resolve, join } from 'node:path';
+import { stat, readFile, readdir, writeFile, mkdir } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { cpus, loadavg } from 'node:os';
+import { repo, serve } from '../tests/e2e/harness.mjs';
 
 const dist = process.argv[2] || 'dist-bench';
 const sizes = (process.argv.slice(3).length ? process.argv.slice(3) : ['10000', '100000']).map(Number);
 const RUNS = Number(process.env.RUNS || 3);
+const RUNS_1M = Number(process.env.RUNS_1M || 1);
+const runsFor = (n) => (n >= 1_000_000 ? RUNS_1M : RUNS);
 const data = resolve(repo, 'target/bench');
+const criterionDir = resolve(repo, 'target/criterion');
+
+const require = createRequire(import.meta.url);
+const { chromium } = require(resolve(repo, '.tools/node_modules/playwright-core'));
+
+/** Debian's Chromium, with the flags of tests/e2e/harness.mjs plus: exact
+ *  performance.memory, gc() for a settled heap, a 4 GB JS heap (a 1M-span
+ *  trace is a 1.2 GB file; wasm memory may grow to 4 GB anyway), and no
+ *  throttling of a page that a headless browser considers hidden. */
+function launch() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    // The marker finds this browser's processes in /proc (see rendererRss).
+    args: [`--strata-bench=${process.pid}`, '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+      '--disable-sync', '--no-first-run', '--disable-dev-shm-usage',
+      '--enable-precise-memory-info', '--js-flags=--max-old-space-size=4096 --expose-gc',
+      '--disable-renderer-backgrounding', '--disable-background-timer-throttling', '--disable-backgrounding-occluded-windows'],
+  });
+}
+
+/** The largest resident set (bytes) among the renderer processes of the
+ *  browser launched here (found through its marker switch and the parent
+ *  links in /proc): the page's renderer, with its JS heap, its wasm memory
+ *  and the parsing worker's (a dedicated worker runs in its page's renderer),
+ *  the DOM and everything else. Null where /proc is not readable. */
+async function rendererRss() {
+  try {
+    const procs = new Map();
+    for (const pid of (await readdir('/proc')).filter((d) => /^\d+$/.test(d))) {
+      try {
+        const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+        const ppid = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1];
+        const cmd = await readFile(`/proc/${pid}/cmdline`, 'utf8');
+        procs.set(pid, { ppid, cmd });
+      } catch {
+        // gone meanwhile
+      }
+    }
+    const root = [...procs].find(([, p]) => p.cmd.includes(`--strata-bench=${process.pid}\0`))?.[0];
+    if (!root) return null;
+    const ours = (pid) => {
+      for (let p = pid, k = 0; p && p !== '0' && k < 20; p = procs.get(p)?.ppid, k++) if (p === root) return true;
+      return false;
+    };
+    let max = null;
+    for (const [pid, p] of procs) {
+      if (!p.cmd.includes('--type=renderer') || !ours(pid)) continue;
+      const m = /VmRSS:\s+(\d+) kB/.exec(await readFile(`/proc/${pid}/status`, 'utf8').catch(() => ''));
+      if (m) max = Math.max(max ?? 0, Number(m[1]) * 1024);
+    }
+    return max;
+  } catch {
+    return null;
+  }
+}
 
 const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
+  const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+  if (!s.length) return NaN;
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
+const quantile = (xs, q) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? s[Math.min(s.length - 1, Math.floor(s.length * q))] : NaN;
+};
+const fmt = (x, digits = 0) => (Number.isFinite(x) ? x.toFixed(digits) : '-');
 
-async function run(browser, url, file) {
+// In every page: helpers to step scripted input one frame at a time and to
+// wait for the next painted frame.
+const pageHelpers = () => {
+  /** Resolves at the end of the next frame's rendering: a message posted from
+   *  a frame callback runs after that frame's style, layout and paint. */
+  const nextPaint = () => new Promise((done) => requestAnimationFrame(() => {
+    const ch = new MessageChannel();
+    ch.port1.onmessage = () => {
+      ch.port1.close();
+      done(performance.now());
+    };
+    ch.port2.postMessage(0);
+  }));
+  /** Runs `step(i)` in the frame callbacks of `n` consecutive frames; records
+   *  the frame deltas and the long tasks meanwhile. */
+  const frames = (n, step) => new Promise((done) => {
+    const deltas = [];
+    const longTasks = [];
+    const obs = new PerformanceObserver((l) => l.getEntries().forEach((e) => longTasks.push(e.duration)));
+    obs.observe({ type: 'longtask' });
+    let last = null;
+    let i = 0;
+    const tick = (now) => {
+      if (last !== null) deltas.push(now - last);
+      last = now;
+      if (i < n) {
+        step(i++);
+        requestAnimationFrame(tick);
+      } else {
+        setTimeout(() => {
+          obs.disconnect();
+          done({ deltas, longTasks });
+        }, 100);
+      }
+    };
+    requestAnimationFrame(tick);
+  });
+  /** ms from calling `act` to the end of the next painted frame in which
+   *  `ready()` holds (checked for up to 300 frames). */
+  const timeToPaint = async (act, ready = () => true) => {
+    const t0 = performance.now();
+    act();
+    for (let k = 0; k < 300; k++) {
+      const t1 = await nextPaint();
+      if (ready()) return t1 - t0;
+    }
+    return NaN;
+  };
+  /** Waits (polling) for a performance mark made after `t0`; ms since `t0`. */
+  const markAfter = (name, t0, timeoutMs) => new Promise((done) => {
+    const poll = () => {
+      const m = performance.getEntriesByName(name).find((e) => e.startTime >= t0);
+      if (m) done(m.startTime - t0);
+      else if (performance.now() - t0 > timeoutMs) done(NaN);
+      else setTimeout(poll, 2);
+    };
+    poll();
+  });
+  const key = (k) => document.dispatchEvent(new KeyboardEvent('keydown', { key: k, bubbles: true, cancelable: true }));
+  window.__bench = { nextPaint, frames, timeToPaint, markAfter, key };
+};
+
+/** Frame stats under `prefix`: p95 and max of the frame deltas, and the
+ *  share of late frames (a delta over 20 ms: a vsync missed; p95 alone flips
+ *  between 16.7 and 33.3 around 5% late). */
+function frameStats(prefix, r) {
+  return {
+    [`${prefix}P95`]: quantile(r.deltas, 0.95),
+    [`${prefix}Max`]: Math.max(...r.deltas),
+    [`${prefix}Late`]: (100 * r.deltas.filter((d) => d > 20).length) / r.deltas.length,
+  };
+}
+const concat = (a, b) => ({ deltas: [...a.deltas, ...b.deltas], longTasks: [...a.longTasks, ...b.longTasks] });
+
+async function run(browser, url, file, spansHint) {
   const context = await browser.newContext({ viewport: { width: 1500, height: 900 } });
+  await context.addInitScript(pageHelpers);
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
+  page.on('crash', () => errors.push('renderer crashed'));
+  try {
+    return await measure(page, url, file, spansHint, errors);
+  } finally {
+    await context.close().catch(() => {});
+  }
+}
+
+async function measure(page, url, file, spansHint, errors) {
+  // Generous: loading 1M spans may take minutes on a slow machine.
+  const timeout = Math.max(120_000, spansHint * 0.6);
+  page.setDefaultTimeout(timeout);
   await page.goto(url);
   await page.waitForSelector('.wf-row');
   // Fetch first (not measured): the benchmark measures the app, not the disk.
   await page.evaluate(async (file) => {
     const blob = await (await fetch(`/data/${file}`)).blob();
     window.__file = new File([blob], file, { type: 'application/json' });
-    performance.clearMarks();
   }, file);
+  await page.waitForTimeout(300);
+  // Drop it, watching the gaps between frames until the trace is painted.
   await page.evaluate(() => {
+    performance.clearMarks();
+    performance.clearMeasures();
+    const gap = { max: 0, last: performance.now(), on: true };
+    window.__gap = gap;
+    const tick = (now) => {
+      gap.max = Math.max(gap.max, now - gap.last);
+      gap.last = now;
+      if (gap.on) requestAnimationFrame(tick);
+    };
+    requestAnimationFrame(tick);
     const dt = new DataTransfer();
     dt.items.add(window.__file);
     for (const type of ['dragenter', 'dragover', 'drop']) {
       document.body.dispatchEvent(new DragEvent(type, { bubbles: true, cancelable: true, dataTransfer: dt }));
     }
   });
-  await page.waitForFunction(() => performance.getEntriesByName('strata:trace-rendered').length > 0, null, { timeout: 120000 });
+  await page.waitForFunction(() => performance.getEntriesByName('strata:trace-rendered').length > 0, null, { timeout, polling: 50 });
   const load = await page.evaluate(() => {
+    window.__gap.on = false;
     const d = performance.getEntriesByName('strata:file-dropped')[0].startTime;
     const r = performance.getEntriesByName('strata:trace-rendered')[0].startTime;
-    return r - d;
-  });
-  await page.waitForTimeout(300);
-  // Scroll 240 px per frame for 2 s, recording frame deltas and long tasks.
-  const scroll = await page.evaluate(() => new Promise((done) => {
-    const el = document.querySelector('.wf-scroll');
-    const longTasks = [];
-    const obs = new PerformanceObserver((l) => l.getEntries().forEach((e) => longTasks.push(e.duration)));
-    obs.observe({ type: 'longtask', buffered: false });
-    const deltas = [];
-    let last = performance.now();
-    const t0 = last;
-    const step = (now) => {
-      deltas.push(now - last);
-      last = now;
-      el.scrollTop += 240;
-      if (now - t0 < 2000) requestAnimationFrame(step);
-      else {
-        obs.disconnect();
-        done({ deltas: deltas.slice(1), longTasks, rowsInDom: document.querySelectorAll('.wf-row').length });
-      }
+    // The gap still open when the trace painted counts too.
+    const gap = Math.max(window.__gap.max, r - window.__gap.last);
+    const measure = (name) => {
+      const m = performance.getEntriesByName(name, 'measure');
+      return m.length ? m[m.length - 1].duration : null;
     };
-    requestAnimationFrame(step);
-  }));
+    return { ms: r - d, gap, read: measure('strata:read'), parse: measure('strata:parse'), merge: measure('strata:merge') };
+  });
   const spans = Number(await page.locator('.n-spans').textContent());
+  await page.waitForTimeout(500);
+  const memory = await page.evaluate(async () => {
+    window.__file = null;
+    if (window.gc) {
+      window.gc();
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const m = window.__strataMemory ? window.__strataMemory() : { wasm: null, js: performance.memory?.usedJSHeapSize };
+    return { wasm: m.wasm ?? null, js: m.js ?? null };
+  });
+  memory.rss = await rendererRss();
+
+  // Waterfall: scroll 240 px per frame (2.4 s of frames at 60 Hz).
+  await page.evaluate(() => { document.querySelector('.wf-scroll').scrollTop = 0; });
+  await page.waitForTimeout(200);
+  const scroll = await page.evaluate(() => {
+    const el = document.querySelector('.wf-scroll');
+    return window.__bench.frames(144, () => { el.scrollTop += 240; });
+  });
+  // Waterfall zoom: 20 drags across the minimap, each a narrower range around
+  // 37% of the trace; then pan: 20 clicks on the minimap, each centring the
+  // zoom window a bit further right.
+  await page.evaluate(() => { document.querySelector('.wf-scroll').scrollTop = 0; });
+  await page.waitForTimeout(200);
+  const wfZoom = await page.evaluate(() => {
+    const mm = document.querySelector('.minimap');
+    const r = mm.getBoundingClientRect();
+    const y = r.top + r.height / 2;
+    const fire = (el, type, f) => el.dispatchEvent(new MouseEvent(type, { bubbles: true, cancelable: true, button: 0, clientX: r.left + f * r.width, clientY: y }));
+    const zoom = window.__bench.frames(20, (i) => {
+      const w = 0.8 * 0.82 ** i;
+      fire(mm, 'mousedown', 0.37 - w / 2);
+      fire(document, 'mousemove', 0.37 + w / 2);
+      fire(document, 'mouseup', 0.37 + w / 2);
+    });
+    return zoom.then((zoom) => window.__bench.frames(20, (i) => {
+      const f = 0.25 + 0.5 * (i / 19);
+      fire(mm, 'mousedown', f);
+      fire(document, 'mouseup', f);
+    }).then((pan) => ({ zoom, pan })));
+  });
+  await page.evaluate(() => document.querySelector('.wf-toolbar button[title^="Reset zoom"]')?.click());
+  await page.waitForTimeout(200);
+
+  // Collapse all / expand all, three times each: click -> next painted frame.
+  const toggles = await page.evaluate(async () => {
+    const b = window.__bench;
+    const btn = (t) => document.querySelector(`.wf-toolbar button[title^="${t}"]`);
+    const count = () => document.querySelector('.wf-count')?.textContent ?? '';
+    const collapse = [];
+    const expand = [];
+    for (let k = 0; k < 3; k++) {
+      collapse.push(await b.timeToPaint(() => btn('Collapse all').click(), () => /shown/.test(count())));
+      await new Promise((r) => setTimeout(r, 150));
+      expand.push(await b.timeToPaint(() => btn('Expand all').click(), () => !/shown/.test(count())));
+      await new Promise((r) => setTimeout(r, 150));
+    }
+    return { collapse, expand };
+  });
+
+  // Span details: click a row -> the detail panel painted; three rows, the
+  // panel closed before each.
+  const details = await page.evaluate(async () => {
+    const b = window.__bench;
+    const out = [];
+    for (const k of [3, 8, 14]) {
+      document.querySelector('.detail button[title^="Close"]')?.click();
+      await new Promise((r) => setTimeout(r, 200));
+      const row = [...document.querySelectorAll('.wf-row')].sort((x, y) => x.offsetTop - y.offsetTop)[k];
+      const span = row.dataset.span;
+      out.push(await b.timeToPaint(() => row.querySelector('.wf-name').click(),
+        () => document.querySelector('aside.detail') !== null && document.querySelector(`.wf-row.selected[data-span="${span}"]`) !== null));
+    }
+    document.querySelector('.detail button[title^="Close"]')?.click();
+    return out;
+  });
+  await page.waitForTimeout(200);
+
   const flame = await flameBench(page);
-  await context.close();
+  const map = await page.evaluate(() => {
+    const t0 = performance.now();
+    window.__bench.key('m');
+    return window.__bench.markAfter('strata:map-settled', t0, 60000);
+  });
   if (errors.length) throw new Error(errors.join('\n'));
-  const d = [...scroll.deltas].sort((a, b) => a - b);
   return {
-    flamePaint: flame.paint,
-    flameDrawMedian: flame.drawMedian,
-    flameDrawMax: flame.drawMax,
-    flameFrameP95: flame.frameP95,
-    load,
     spans,
-    frames: d.length,
-    p95: d[Math.floor(d.length * 0.95)],
-    max: d[d.length - 1],
-    over50: d.filter((x) => x > 50).length,
-    longTasks: scroll.longTasks.length,
-    rowsInDom: scroll.rowsInDom,
+    load: load.ms,
+    gap: load.gap,
+    read: load.read,
+    parse: load.parse,
+    merge: load.merge,
+    wasm: memory.wasm,
+    js: memory.js,
+    rss: memory.rss,
+    ...frameStats('scroll', scroll),
+    ...frameStats('zoom', wfZoom.zoom),
+    ...frameStats('pan', wfZoom.pan),
+    longTasks: [scroll, wfZoom.zoom, wfZoom.pan].reduce((n, r) => n + r.longTasks.length, flame.longTasks),
+    collapse: median(toggles.collapse),
+    expand: median(toggles.expand),
+    details: median(details),
+    ...Object.fromEntries(Object.entries(flame).map(([k, v]) => [`flame_${k}`, v])),
+    map,
   };
 }
 
-/** Switch to the flame graph: time to its first painted frame; then 40
- *  wheel-zoom steps, one per frame: the canvas redraw time of each step (the
- *  app records it) and the frame deltas. */
+/** Switch to the flame graph: time to its first painted frame; then zoom in
+ *  with 20 wheel steps, pan with 40 horizontal wheel steps (20 right, 20 left),
+ *  and zoom out with 20 steps, one input per frame: frame stats, and the
+ *  canvas redraw time the app records (data-draw-ms) while zooming. */
 async function flameBench(page) {
-  const paint = await page.evaluate(() => new Promise((done) => {
-    performance.clearMarks('strata:flame-painted');
+  const paint = await page.evaluate(() => {
     const t0 = performance.now();
-    document.dispatchEvent(new KeyboardEvent('keydown', { key: 'f', bubbles: true }));
-    const poll = () => {
-      const m = performance.getEntriesByName('strata:flame-painted')[0];
-      if (m) done(m.startTime - t0);
-      else setTimeout(poll, 2);
-    };
-    poll();
-  }));
-  const zoom = await page.evaluate(() => new Promise((done) => {
+    window.__bench.key('f');
+    return window.__bench.markAfter('strata:flame-painted', t0, 60000);
+  });
+  await page.waitForSelector('.flame-canvas');
+  await page.waitForTimeout(200);
+  const r = await page.evaluate(async () => {
     const el = document.querySelector('.flame-canvas');
-    const r = el.getBoundingClientRect();
+    const box = el.getBoundingClientRect();
     const draws = [];
-    const deltas = [];
-    let last = performance.now();
-    let n = 0;
-    const step = (now) => {
-      deltas.push(now - last);
-      last = now;
+    const wheel = (dx, dy) => {
       draws.push(Number(el.dataset.drawMs));
-      // zoom in for 20 steps around a point a third of the way in, then out
-      const dy = n < 20 ? -120 : 120;
-      el.dispatchEvent(new WheelEvent('wheel', { deltaY: dy, clientX: r.left + r.width / 3, clientY: r.top + 100, bubbles: true, cancelable: true }));
-      if (++n < 40) requestAnimationFrame(step);
-      else done({ draws: draws.slice(1), deltas: deltas.slice(1) });
+      el.dispatchEvent(new WheelEvent('wheel', { deltaX: dx, deltaY: dy, clientX: box.left + box.width / 3, clientY: box.top + 100, bubbles: true, cancelable: true }));
     };
-    requestAnimationFrame(step);
-  }));
-  const s = [...zoom.draws].sort((a, b) => a - b);
-  const f = [...zoom.deltas].sort((a, b) => a - b);
-  return { paint, drawMedian: s[s.length >> 1], drawMax: s[s.length - 1], frameP95: f[Math.floor(f.length * 0.95)] };
+    const zin = await window.__bench.frames(20, () => wheel(0, -120));
+    const pan = await window.__bench.frames(40, (i) => wheel(i < 20 ? 200 : -200, 0));
+    const zout = await window.__bench.frames(20, () => wheel(0, 120));
+    draws.push(Number(el.dataset.drawMs));
+    return { zin, pan, zout, draws: draws.slice(1) };
+  });
+  const zoom = concat(r.zin, r.zout);
+  const d = r.draws.filter(Number.isFinite);
+  return {
+    paint,
+    ...frameStats('zoom', zoom),
+    ...frameStats('pan', r.pan),
+    drawMedian: median(d),
+    drawMax: Math.max(...d),
+    longTasks: zoom.longTasks.length + r.pan.longTasks.length,
+  };
+}
+
+/** Criterion's medians (ms) for `sizes`, by "group/function", from
+ *  target/criterion/<group>/<function>/<size>/new/, with the bytes benchmarked
+ *  (import only; the table shows an import median only if they are the file's). */
+async function nativeMedians(sizes) {
+  const out = {};
+  // `make bench` touches this before running the native benches: older
+  // results are from an earlier run (a size or benchmark not run this time).
+  const since = (await stat(resolve(data, 'native.stamp')).catch(() => null))?.mtimeMs ?? 0;
+  const groups = await readdir(criterionDir).catch(() => []);
+  for (const n of sizes) {
+    out[n] = {};
+    for (const g of groups) {
+      for (const f of await readdir(join(criterionDir, g)).catch(() => [])) {
+        const dir = join(criterionDir, g, f, String(n), 'new');
+        try {
+          const info = JSON.parse(await readFile(join(dir, 'benchmark.json'), 'utf8'));
+          if ((await stat(join(dir, 'estimates.json'))).mtimeMs < since) continue;
+          const est = JSON.parse(await readFile(join(dir, 'estimates.json'), 'utf8'));
+          out[n][`${info.group_id}/${info.function_id}`] = { ms: est.median.point_estimate / 1e6, bytes: info.throughput?.Bytes ?? null };
+        } catch {
+          // not benchmarked at this size
+        }
+      }
+    }
+  }
+  return out;
 }
 
 /** A Jaeger trace with `services` services calling each other (a tree of
@@ -183,44 +466,112 @@ async function mapBench(browser, url, services) {
   return { ms, nodes };
 }
 
+const frameCell = (m, k) => `${fmt(m(`${k}P95`), 1)} / ${fmt(m(`${k}Max`), 1)} (${fmt(m(`${k}Late`))}%)`;
+
+// Other work on the machine skews every number here: say how busy it was.
+const loadStart = loadavg()[0];
+const native = await nativeMedians(sizes);
+await mkdir(data, { recursive: true });
+await writeFile(resolve(data, 'native.json'), `${JSON.stringify(native, null, 2)}\n`);
+
 const server = await serve(dist, { '/data/': data });
-const browser = await launch();
+let browser = await launch();
 const rows = [];
 for (const n of sizes) {
   const file = `jaeger-${n}.json`;
   const size = (await stat(resolve(data, file))).size;
+  const runs = runsFor(n);
   const results = [];
-  for (let i = 0; i < RUNS; i++) results.push(await run(browser, server.url, file));
-  const m = (k) => median(results.map((r) => r[k]));
+  const failures = [];
+  for (let i = 0; i < runs; i++) {
+    const t = Date.now();
+    try {
+      results.push(await run(browser, server.url, file, n));
+      process.stderr.write(`browser bench: ${n} spans, run ${i + 1}/${runs}: ${((Date.now() - t) / 1000).toFixed(0)} s\n`);
+    } catch (e) {
+      failures.push(e.message.split('\n')[0]);
+      process.stderr.write(`browser bench: ${n} spans, run ${i + 1}/${runs} failed after ${((Date.now() - t) / 1000).toFixed(0)} s: ${e.message}\n`);
+      // A crashed renderer can take the browser with it: start a new one.
+      await browser.close().catch(() => {});
+      browser = await launch();
+    }
+  }
+  const nat = native[n] || {};
+  const importNative = nat['import/jaeger'];
+  // Criterion's numbers are for the same bytes only if the sizes agree.
+  const nativeMs = importNative && importNative.bytes === size ? importNative.ms : NaN;
+  const serdeMs = nat['import/serde_json_value(jaeger)']?.ms ?? NaN;
+  const m = (k) => median(results.map((r) => r[k] ?? NaN));
+  const mem = m('wasm') + m('js');
   rows.push({
-    spans: results[0].spans,
+    spans: results[0]?.spans ?? n,
     'file MB': (size / 1e6).toFixed(1),
-    'drop→painted ms': m('load').toFixed(0),
-    'scroll frame p95 ms': m('p95').toFixed(1),
-    'scroll frame max ms': m('max').toFixed(1),
-    'frames >50ms': m('over50'),
-    'long tasks': m('longTasks'),
-    'rows in DOM': m('rowsInDom'),
-    'flame first paint ms': m('flamePaint').toFixed(0),
-    'flame zoom redraw median/max ms': `${m('flameDrawMedian').toFixed(2)} / ${m('flameDrawMax').toFixed(2)}`,
-    'flame zoom frame p95 ms': m('flameFrameP95').toFixed(1),
-    runs: RUNS,
+    'native import ms': fmt(nativeMs),
+    'serde Value ms': fmt(serdeMs),
+    'native/serde': fmt(nativeMs / serdeMs, 2),
+    'read ms': fmt(m('read')),
+    'parse ms': fmt(m('parse')),
+    'wasm/native': fmt(m('parse') / nativeMs, 2),
+    'merge ms': fmt(m('merge')),
+    'drop→painted ms': fmt(m('load')),
+    'longest frame gap while loading ms': fmt(m('gap')),
+    'wasm MB': fmt(m('wasm') / 1e6),
+    'JS heap MB': fmt(m('js') / 1e6),
+    'memory/file': fmt(mem / size, 2),
+    'renderer RSS MB': fmt(m('rss') / 1e6),
+    'wf scroll': frameCell(m, 'scroll'),
+    'wf zoom': frameCell(m, 'zoom'),
+    'wf pan': frameCell(m, 'pan'),
+    'flame first paint ms': fmt(m('flame_paint')),
+    'flame zoom': frameCell(m, 'flame_zoom'),
+    'flame pan': frameCell(m, 'flame_pan'),
+    'flame redraw median/max ms': `${fmt(m('flame_drawMedian'), 2)} / ${fmt(m('flame_drawMax'), 2)}`,
+    'long tasks': fmt(m('longTasks')),
+    'collapse all ms': fmt(m('collapse'), 1),
+    'expand all ms': fmt(m('expand'), 1),
+    'open details ms': fmt(m('details'), 1),
+    'map settle ms': fmt(m('map')),
+    runs: failures.length ? `${results.length} of ${runs} (${failures.join('; ')})` : `${runs}`,
   });
 }
+
 const maps = [];
-for (const n of [50, 500]) {
-  const runs = [];
-  for (let i = 0; i < RUNS; i++) runs.push(await mapBench(browser, server.url, n));
-  maps.push({ services: runs[0].nodes, 'map settle ms (switch to map -> settled)': median(runs.map((r) => r.ms)).toFixed(0), runs: RUNS });
+if (process.env.MAP_BENCH === '1') {
+  for (const n of [50, 500]) {
+    const runs = [];
+    for (let i = 0; i < RUNS; i++) runs.push(await mapBench(browser, server.url, n));
+    maps.push({ services: runs[0].nodes, 'map settle ms (switch to map -> settled)': median(runs.map((r) => r.ms)).toFixed(0), runs: RUNS });
+  }
 }
+const version = browser.version();
 await browser.close();
 server.close();
-const cols = Object.keys(rows[0]);
-console.log(`\nStrata browser benchmark (headless Chromium, medians of ${RUNS} runs)\n`);
-console.log(`| ${cols.join(' | ')} |`);
-console.log(`|${cols.map(() => '---').join('|')}|`);
-for (const r of rows) console.log(`| ${cols.map((c) => r[c]).join(' | ')} |`);
-const mcols = Object.keys(maps[0]);
-console.log(`\n| ${mcols.join(' | ')} |`);
-console.log(`|${mcols.map(() => '---').join('|')}|`);
-for (const r of maps) console.log(`| ${mcols.map((c) => r[c]).join(' | ')} |`);
+
+const table = (rows) => {
+  const cols = Object.keys(rows[0]);
+  return [`| ${cols.join(' | ')} |`, `|${cols.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${cols.map((c) => r[c]).join(' | ')} |`)].join('\n');
+};
+const legend = [
+  'Medians of the runs. native import / serde Value: criterion medians on the same bytes (target/criterion);',
+  'read / parse / merge: the app\'s strata:read / strata:parse / strata:merge measures ("-": not recorded); wasm/native = parse / native import.',
+  'Frame cells: requestAnimationFrame delta p95 / max ms (vsync-capped: 16.7 = on time) and (share of late frames: delta > 20 ms).',
+  'Long tasks: count during all scripted input (waterfall scroll, zoom, pan; flame zoom, pan).',
+  'memory/file = (main-thread wasm memory + JS heap, after load and GC) / file size; renderer RSS: the page\'s whole renderer process',
+  '(includes the parsing worker\'s wasm memory, which __strataMemory cannot see). Collapse, expand, details: click -> end of the next painted frame.',
+  'Targets: 100k drop→painted ≤ 1000 ms, 300k ≤ 3000 ms; frames ≤ 16 ms at 100k; collapse/expand all ≤ 100 ms; details ≤ 50 ms;',
+  'memory/file ≤ 2; wasm/native ≤ 2; native/serde ≤ 2; 1M loads and stays navigable within 2 GB.',
+].join('\n');
+const machine = `${cpus().length} cores, 1-min load average ${loadStart.toFixed(1)} at start, ${loadavg()[0].toFixed(1)} at end`;
+let out = `Strata benchmark (headless Chromium ${version}; ${machine}; ${new Date().toISOString()})\n\n${table(rows)}\n\n${legend}\n`;
+if (maps.length) out += `\n${table(maps)}\n`;
+console.log(`\n${out}`);
+
+// results.md also gets every native median, one row per benchmark.
+const names = [...new Set(sizes.flatMap((n) => Object.keys(native[n] || {})))].sort();
+let md = out;
+if (names.length) {
+  md += `\nNative criterion medians, ms\n\n| benchmark | ${sizes.join(' | ')} |\n|---|${sizes.map(() => '---').join('|')}|\n`;
+  const sig = (x) => (Number.isFinite(x) ? String(Number(x.toPrecision(3))) : '-');
+  for (const k of names) md += `| ${k} | ${sizes.map((n) => sig(native[n]?.[k]?.ms)).join(' | ')} |\n`;
+}
+await writeFile(resolve(data, 'results.md'), md);

@@ -1,25 +1,18 @@
-//! Native benchmarks of the flame graph geometry at 10k and 100k spans
-//! (generated, deterministic): building the time-ordered chart and the merged
-//! graph, and the per-frame draw list at full view and after one 2x zoom step
-//! (what a redraw costs while zooming: it must stay far below 16 ms).
+//! Native benchmarks of the flame graph geometry at the sizes of
+//! `BENCH_SIZES` (generated, deterministic traces; see `common`): building the
+//! time-ordered chart and the merged graph, and the per-frame draw list at
+//! full view and after one 2x zoom step (what a redraw costs while zooming:
+//! it must stay far below 16 ms).
+
+#[allow(dead_code)]
+mod common;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
-use strata::demo::{big, synth};
 use strata::layout::flame::{self, Draw, Flame, View};
-use strata::model::Store;
 
 const WIDTH_PX: f64 = 1500.0;
 /// Rows that fit a ~700 px tall canvas at 18 px per row.
 const ROWS: f64 = 40.0;
-
-fn load(spans: usize) -> Store {
-    let (s, r) = big::generate(spans, 1);
-    let mut jaeger = Vec::new();
-    synth::write_jaeger_json(&s, &r, &mut jaeger).unwrap();
-    let mut store = Store::default();
-    strata::import::load(&mut store, "bench", &jaeger).unwrap();
-    store
-}
 
 /// The full view, and the view after one 2x zoom step at 40% of the width
 /// (for the time-ordered chart, scrolled to the deepest band, where the
@@ -44,9 +37,9 @@ fn views(f: &Flame) -> [(&'static str, View); 2] {
 
 fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("flame");
-    g.sample_size(20);
-    for spans in [10_000usize, 100_000] {
-        let store = load(spans);
+    for spans in common::sizes() {
+        let store = common::load(&common::jaeger(spans));
+        common::tune(&mut g, spans, 20);
         g.bench_function(BenchmarkId::new("time_ordered", spans), |b| {
             b.iter(|| flame::time_ordered(&store, 0))
         });
@@ -62,6 +55,7 @@ fn bench(c: &mut Criterion) {
             graph.boxes.len()
         );
         let mut out: Vec<Draw> = Vec::new();
+        common::tune_fast(&mut g);
         for (mode, f) in [("time", &chart), ("merged", &graph)] {
             for (name, view) in views(f) {
                 // All rows at once too: the worst case, every row visible.

@@ -1,57 +1,52 @@
-//! Native benchmarks of the import path and the waterfall layout, at 10k and
-//! 100k spans (generated, deterministic). `make bench` runs them; criterion
-//! prints the times. For comparison, `serde_json::Value` parses the same bytes:
-//! the importer should stay within 2x of it.
+//! Native benchmarks of everything a dropped trace goes through before and
+//! while it is on screen, at the sizes of `BENCH_SIZES` (generated,
+//! deterministic traces; see `common`): import (Jaeger and OTLP JSON, and
+//! `serde_json::Value` on the same Jaeger bytes for comparison, up to 300k
+//! spans: the importer should stay within 2x of it), tree building, the
+//! waterfall rows and the minimap, and the analyses (span search, self time,
+//! service graph). `make bench` runs them; criterion prints the times and
+//! keeps them under target/criterion (benches/browser.mjs reads the import
+//! medians from there).
+
+#[allow(dead_code)]
+mod common;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use rustc_hash::FxHashSet;
-use strata::demo::{big, synth};
+use strata::analysis::{search, selftime, services};
 use strata::layout::{minimap, waterfall};
-use strata::model::Store;
 
-fn files(spans: usize) -> (Vec<u8>, Vec<u8>) {
-    let (s, r) = big::generate(spans, 1);
-    let mut jaeger = Vec::new();
-    synth::write_jaeger_json(&s, &r, &mut jaeger).unwrap();
-    let mut otlp = Vec::new();
-    synth::write_otlp_json(&s, &r, &mut otlp).unwrap();
-    (jaeger, otlp)
-}
+use common::{load, tune};
 
-fn load(bytes: &[u8]) -> Store {
-    let mut store = Store::default();
-    strata::import::load(&mut store, "bench", bytes).unwrap();
-    store
-}
+fn bench(c: &mut Criterion) {
+    for spans in common::sizes() {
+        let (jaeger, otlp) = common::files(spans);
 
-fn import(c: &mut Criterion) {
-    let mut g = c.benchmark_group("import");
-    g.sample_size(10);
-    for spans in [10_000usize, 100_000] {
-        let (jaeger, otlp) = files(spans);
+        let mut g = c.benchmark_group("import");
+        tune(&mut g, spans, 10);
         g.throughput(Throughput::Bytes(jaeger.len() as u64));
         g.bench_with_input(BenchmarkId::new("jaeger", spans), &jaeger, |b, bytes| {
             b.iter(|| load(bytes))
         });
-        g.bench_with_input(
-            BenchmarkId::new("serde_json_value(jaeger)", spans),
-            &jaeger,
-            |b, bytes| b.iter(|| serde_json::from_slice::<serde_json::Value>(bytes).unwrap()),
-        );
+        // A Value takes ~15x the file's size in memory (17 GB at 1M spans).
+        if spans <= common::SERDE_VALUE_MAX_SPANS {
+            g.bench_with_input(
+                BenchmarkId::new("serde_json_value(jaeger)", spans),
+                &jaeger,
+                |b, bytes| b.iter(|| serde_json::from_slice::<serde_json::Value>(bytes).unwrap()),
+            );
+        }
         g.throughput(Throughput::Bytes(otlp.len() as u64));
         g.bench_with_input(BenchmarkId::new("otlp", spans), &otlp, |b, bytes| {
             b.iter(|| load(bytes))
         });
-    }
-    g.finish();
-}
+        g.finish();
+        drop(otlp);
 
-fn layout(c: &mut Criterion) {
-    let mut g = c.benchmark_group("layout");
-    g.sample_size(20);
-    for spans in [10_000usize, 100_000] {
-        let (jaeger, _) = files(spans);
         let mut store = load(&jaeger);
+        drop(jaeger);
+        let mut g = c.benchmark_group("layout");
+        tune(&mut g, spans, 20);
         g.bench_function(BenchmarkId::new("tree_build", spans), |b| {
             b.iter(|| strata::analysis::tree::build(&mut store, 0))
         });
@@ -69,9 +64,32 @@ fn layout(c: &mut Criterion) {
         g.bench_function(BenchmarkId::new("minimap_rects", spans), |b| {
             b.iter(|| minimap::rects(&store, &rows, start, &w, 1500.0, 56.0))
         });
+        g.finish();
+
+        let mut g = c.benchmark_group("analysis");
+        tune(&mut g, spans, 20);
+        // A word in some attribute values: every span is searched through.
+        g.bench_function(BenchmarkId::new("search_text", spans), |b| {
+            b.iter(|| search::find(&store, 0, "timeout"))
+        });
+        g.bench_function(BenchmarkId::new("search_key_value", spans), |b| {
+            b.iter(|| search::find(&store, 0, "http.status_code=503"))
+        });
+        let range = store.traces[0].spans.range();
+        g.bench_function(BenchmarkId::new("self_time_all", spans), |b| {
+            b.iter(|| {
+                range
+                    .clone()
+                    .map(|i| selftime::self_time(&store, i as u32))
+                    .sum::<i64>()
+            })
+        });
+        g.bench_function(BenchmarkId::new("service_graph", spans), |b| {
+            b.iter(|| services::graph(&store, &[0]))
+        });
+        g.finish();
     }
-    g.finish();
 }
 
-criterion_group!(benches, import, layout);
+criterion_group!(benches, bench);
 criterion_main!(benches);
