@@ -5,6 +5,7 @@
 
 use leptos::html::{Canvas, Div};
 use leptos::prelude::*;
+use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters_canvas::CanvasBackend;
@@ -12,6 +13,7 @@ use plotters_canvas::CanvasBackend;
 use super::platform;
 use super::state::{AppState, Theme};
 use super::trace_view::trace_name;
+use super::virtual_list::use_width;
 use crate::layout::charts::{self, Dot};
 use crate::model::time::{format_duration, format_timestamp};
 
@@ -22,6 +24,59 @@ struct Palette {
     dot: RGBColor,
     error: RGBColor,
     accent: RGBColor,
+}
+
+/// How the scatter's axes are labelled and coloured.
+struct ScatterAxes<'a> {
+    x_fmt: &'a dyn Fn(&f64) -> String,
+    y_fmt: &'a dyn Fn(&f64) -> String,
+    font: &'a TextStyle<'a>,
+    pal: &'a Palette,
+}
+
+/// The scatter's mesh and dots on a linear or log duration axis; returns
+/// where each dot landed (CSS pixels), for clicks.
+fn draw_dots<Y>(
+    mut chart: ChartContext<'_, CanvasBackend, Cartesian2d<RangedCoordf64, Y>>,
+    axes: &ScatterAxes,
+    dots: &[Dot],
+    current: Option<u32>,
+    r: i32,
+    dpr: f64,
+) -> Vec<(f64, f64, Dot)>
+where
+    Y: Ranged<ValueType = f64> + plotters::coord::ranged1d::ValueFormatter<f64>,
+{
+    let pal = axes.pal;
+    let _ = chart
+        .configure_mesh()
+        .x_label_formatter(axes.x_fmt)
+        .y_label_formatter(axes.y_fmt)
+        .label_style(axes.font.clone())
+        .axis_style(pal.grid)
+        .light_line_style(pal.grid.mix(0.4))
+        .bold_line_style(pal.grid)
+        .x_labels(6)
+        .y_labels(4)
+        .draw();
+    let mut points = Vec::with_capacity(dots.len());
+    for d in dots {
+        let c = if d.error {
+            pal.error
+        } else if d.remote.is_some() {
+            pal.text
+        } else {
+            pal.dot
+        };
+        let _ = chart.draw_series(std::iter::once(Circle::new(
+            (d.x, d.y),
+            if current == Some(d.trace) { r * 2 } else { r },
+            c.filled(),
+        )));
+        let (px, py) = chart.backend_coord(&(d.x, d.y));
+        points.push((px as f64 / dpr, py as f64 / dpr, *d));
+    }
+    points
 }
 
 fn palette(theme: Theme) -> Palette {
@@ -56,27 +111,6 @@ fn area(
     canvas.set_width((w * dpr) as u32);
     canvas.set_height((h * dpr) as u32);
     Some(CanvasBackend::with_canvas_object(canvas.clone())?.into_drawing_area())
-}
-
-/// Tracks the CSS width of an element.
-fn use_width(el: NodeRef<Div>) -> RwSignal<f64> {
-    let width = RwSignal::new(0.0);
-    let measure = move || {
-        if let Some(e) = el.get_untracked() {
-            let w = e.client_width() as f64;
-            if w != width.get_untracked() {
-                width.set(w);
-            }
-        }
-    };
-    Effect::new(move |_| {
-        if el.get().is_some() {
-            measure();
-        }
-    });
-    let h = window_event_listener(leptos::ev::resize, move |_| measure());
-    on_cleanup(move || h.remove());
-    width
 }
 
 #[component]
@@ -138,74 +172,26 @@ pub fn TraceScatter() -> impl IntoView {
             .x_label_area_size((22.0 * dpr) as i32)
             .y_label_area_size((58.0 * dpr) as i32);
         let r = (3.5 * dpr) as i32;
-        let mut points = Vec::new();
+        let axes = ScatterAxes {
+            x_fmt: &x_fmt,
+            y_fmt: &y_fmt,
+            font: &font,
+            pal: &pal,
+        };
+        let x_range = 0.0..max_x * 1.02;
         // Log scale when durations spread over more than two decades.
-        if max_y / min_y > 100.0 {
-            let Ok(mut chart) = builder
-                .build_cartesian_2d(0.0..max_x * 1.02, (min_y * 0.8..max_y * 1.25).log_scale())
-            else {
-                return;
-            };
-            let _ = chart
-                .configure_mesh()
-                .x_label_formatter(&x_fmt)
-                .y_label_formatter(&y_fmt)
-                .label_style(font.clone())
-                .axis_style(pal.grid)
-                .light_line_style(pal.grid.mix(0.4))
-                .bold_line_style(pal.grid)
-                .x_labels(6)
-                .y_labels(4)
-                .draw();
-            for d in &dots {
-                let c = if d.error {
-                    pal.error
-                } else if d.remote.is_some() {
-                    pal.text
-                } else {
-                    pal.dot
-                };
-                let _ = chart.draw_series(std::iter::once(Circle::new(
-                    (d.x, d.y),
-                    if current == Some(d.trace) { r * 2 } else { r },
-                    c.filled(),
-                )));
-                let (px, py) = chart.backend_coord(&(d.x, d.y));
-                points.push((px as f64 / dpr, py as f64 / dpr, *d));
+        let points = if max_y / min_y > 100.0 {
+            let y_range = (min_y * 0.8..max_y * 1.25).log_scale();
+            match builder.build_cartesian_2d(x_range, y_range) {
+                Ok(chart) => draw_dots(chart, &axes, &dots, current, r, dpr),
+                Err(_) => return,
             }
         } else {
-            let Ok(mut chart) = builder.build_cartesian_2d(0.0..max_x * 1.02, 0.0..max_y * 1.15)
-            else {
-                return;
-            };
-            let _ = chart
-                .configure_mesh()
-                .x_label_formatter(&x_fmt)
-                .y_label_formatter(&y_fmt)
-                .label_style(font.clone())
-                .axis_style(pal.grid)
-                .light_line_style(pal.grid.mix(0.4))
-                .bold_line_style(pal.grid)
-                .x_labels(6)
-                .y_labels(4)
-                .draw();
-            for d in &dots {
-                let c = if d.error {
-                    pal.error
-                } else if d.remote.is_some() {
-                    pal.text
-                } else {
-                    pal.dot
-                };
-                let _ = chart.draw_series(std::iter::once(Circle::new(
-                    (d.x, d.y),
-                    if current == Some(d.trace) { r * 2 } else { r },
-                    c.filled(),
-                )));
-                let (px, py) = chart.backend_coord(&(d.x, d.y));
-                points.push((px as f64 / dpr, py as f64 / dpr, *d));
+            match builder.build_cartesian_2d(x_range, 0.0..max_y * 1.15) {
+                Ok(chart) => draw_dots(chart, &axes, &dots, current, r, dpr),
+                Err(_) => return,
             }
-        }
+        };
         let _ = root.present();
         let _ = el.set_attribute("data-dots", &points.len().to_string());
         placed.set_value(points);

@@ -10,6 +10,7 @@ use rustc_hash::FxHashSet;
 
 use super::platform;
 use super::state::{AppState, Theme};
+use super::virtual_list::use_size;
 use crate::analysis::search;
 use crate::layout::colors::service_rgb;
 use crate::layout::flame::{self, Draw, Flame, Merged, View as FlameView};
@@ -70,7 +71,7 @@ pub fn FlameGraph() -> impl IntoView {
     let app = expect_context::<AppState>();
     let canvas_ref = NodeRef::<Canvas>::new();
     let wrap = NodeRef::<Div>::new();
-    let size = RwSignal::new((0.0f64, 0.0f64));
+    let size = use_size(wrap);
     // Visible x range (box units) and first visible row.
     let view = RwSignal::new((0.0f64, 1.0f64));
     let row0 = RwSignal::new(0.0f64);
@@ -91,22 +92,6 @@ pub fn FlameGraph() -> impl IntoView {
         data.set_value(Some(d));
         data_rev.update(|r| *r += 1);
     });
-
-    let measure = move || {
-        if let Some(el) = wrap.get_untracked() {
-            let s = (el.client_width() as f64, el.client_height() as f64);
-            if s != size.get_untracked() {
-                size.set(s);
-            }
-        }
-    };
-    Effect::new(move |_| {
-        if wrap.get().is_some() {
-            measure();
-        }
-    });
-    let resize = window_event_listener(leptos::ev::resize, move |_| measure());
-    on_cleanup(move || resize.remove());
 
     // Search matches and the selected service dim the other boxes.
     let highlight = Memo::new(move |_| {

@@ -9,6 +9,7 @@ use rustc_hash::FxHashSet;
 
 use super::platform;
 use super::state::{AppState, Theme};
+use super::virtual_list::use_width;
 use crate::layout::colors::service_rgb;
 use crate::layout::minimap;
 use crate::layout::waterfall::{self as wl, Window};
@@ -20,25 +21,9 @@ pub fn Minimap() -> impl IntoView {
     let app = expect_context::<AppState>();
     let canvas = NodeRef::<Canvas>::new();
     let wrap = NodeRef::<Div>::new();
-    let width = RwSignal::new(0.0f64);
+    let width = use_width(wrap);
     // Selection being dragged, as fractions of the whole trace.
     let sel = RwSignal::new(None::<(f64, f64)>);
-
-    let measure = move || {
-        if let Some(el) = wrap.get_untracked() {
-            let w = el.client_width() as f64;
-            if w != width.get_untracked() {
-                width.set(w);
-            }
-        }
-    };
-    Effect::new(move |_| {
-        if wrap.get().is_some() {
-            measure();
-        }
-    });
-    let resize = window_event_listener(leptos::ev::resize, move |_| measure());
-    on_cleanup(move || resize.remove());
 
     // Redraw when the trace, the size or the theme changes (not on zoom).
     Effect::new(move |_| {

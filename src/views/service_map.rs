@@ -12,6 +12,7 @@ use leptos::prelude::*;
 
 use super::platform;
 use super::state::{AppState, Theme};
+use super::virtual_list::use_size;
 use crate::analysis::services::{self, ServiceGraph};
 use crate::layout::colors::service_rgb;
 use crate::layout::force::{self, Edge, Graph, Layout, Params};
@@ -82,7 +83,7 @@ pub fn ServiceMap() -> impl IntoView {
     let app = expect_context::<AppState>();
     let canvas_ref = NodeRef::<Canvas>::new();
     let wrap = NodeRef::<Div>::new();
-    let size = RwSignal::new((0.0f64, 0.0f64));
+    let size = use_size(wrap);
     // World -> screen: (scale, offset x, offset y). Auto-fit until the user
     // zooms or pans.
     let xf = RwSignal::new((1.0f64, 0.0f64, 0.0f64));
@@ -101,22 +102,6 @@ pub fn ServiceMap() -> impl IntoView {
         }))
     });
     let sim: StoredValue<Option<(Graph, Layout)>, LocalStorage> = StoredValue::new_local(None);
-
-    let measure = move || {
-        if let Some(el) = wrap.get_untracked() {
-            let s = (el.client_width() as f64, el.client_height() as f64);
-            if s != size.get_untracked() {
-                size.set(s);
-            }
-        }
-    };
-    Effect::new(move |_| {
-        if wrap.get().is_some() {
-            measure();
-        }
-    });
-    let resize = window_event_listener(leptos::ev::resize, move |_| measure());
-    on_cleanup(move || resize.remove());
 
     let fit = move || {
         let (w, h) = size.get_untracked();

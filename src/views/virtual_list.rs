@@ -65,3 +65,31 @@ impl Default for Viewport {
         Viewport::new()
     }
 }
+
+/// The CSS size (width, height) of an element, measured when it mounts and
+/// when the window resizes; set only when it changes.
+pub fn use_size(el: NodeRef<Div>) -> RwSignal<(f64, f64)> {
+    let size = RwSignal::new((0.0f64, 0.0f64));
+    let measure = move || {
+        if let Some(e) = el.get_untracked() {
+            let s = (e.client_width() as f64, e.client_height() as f64);
+            if s != size.get_untracked() {
+                size.set(s);
+            }
+        }
+    };
+    Effect::new(move |_| {
+        if el.get().is_some() {
+            measure();
+        }
+    });
+    let resize = window_event_listener(ev::resize, move |_| measure());
+    on_cleanup(move || resize.remove());
+    size
+}
+
+/// The CSS width of an element (see [`use_size`]).
+pub fn use_width(el: NodeRef<Div>) -> Memo<f64> {
+    let size = use_size(el);
+    Memo::new(move |_| size.get().0)
+}
