@@ -345,7 +345,7 @@ impl AppState {
                     app.mark_pending.set(false);
                     let msg = format!(
                         "this browser could not start Strata's parsing worker, and a file of {} is too big to parse on the page itself",
-                        crate::sources::worker::human_bytes(f.size() as u64)
+                        crate::model::units::format_bytes(f.size() as u64)
                     );
                     app.fail_load(id, ImportError::new(&name, msg));
                     return;

@@ -11,6 +11,7 @@ use wasm_bindgen::prelude::*;
 use web_sys::{MessageEvent, Worker};
 
 use crate::import::ImportError;
+use crate::model::units::format_bytes;
 
 /// The worker's loader script (copied by Trunk next to `worker.js` and
 /// `worker_bg.wasm`, whose names carry no hash): the version query keeps a
@@ -143,12 +144,6 @@ impl Loader {
     pub fn submit(&self, job: Job) {
         self.0.borrow_mut().queue.push_back(job);
         self.pump();
-    }
-
-    /// Whether a job is queued or running.
-    pub fn is_busy(&self) -> bool {
-        let inner = self.0.borrow();
-        inner.current.is_some() || !inner.queue.is_empty()
     }
 
     /// Stops job `id` (running or queued). Returns whether there was one.
@@ -311,7 +306,7 @@ impl Loader {
                 let msg = format!(
                     "the parser stopped while loading this {} file ({}), most likely out of \
                      memory; traces loaded before are kept. Close other tabs or load a smaller file",
-                    super::human_bytes(size),
+                    format_bytes(size),
                     if detail.is_empty() { "no detail" } else { &detail },
                 );
                 self.emit(Event::Failed {

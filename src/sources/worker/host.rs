@@ -6,6 +6,7 @@ use wasm_bindgen::prelude::*;
 use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
 
 use crate::import::{self, ImportError};
+use crate::model::units::format_bytes;
 use crate::model::Store;
 
 /// Bytes read per slice of a `File` (one progress message each).
@@ -125,7 +126,7 @@ fn read(id: f64, name: &str, file: JsValue, bytes: JsValue) -> Result<Vec<u8>, S
         format!(
             "the browser could not give Strata enough memory to read the file ({}); \
              close other tabs or load a smaller file",
-            super::human_bytes(size as u64)
+            format_bytes(size as u64)
         )
     };
     // Reserve room for the file and its parsed store at once: one memory

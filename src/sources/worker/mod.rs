@@ -18,7 +18,7 @@
 //! zero): job start, file read, parsed, snapshot sent. Cancelling terminates
 //! the worker and starts a fresh one.
 
-pub use crate::model::units::format_bytes as human_bytes;
+use crate::model::units::format_bytes;
 
 pub mod client;
 pub mod host;
@@ -42,8 +42,8 @@ pub fn too_big(bytes: u64) -> String {
         "the file is {} and Strata loads files of up to {} in the browser (a browser tab's \
          WebAssembly memory is 4 GB, and the file and its parsed spans must fit in it at once); \
          split the file (e.g. one trace per file) or filter it before loading",
-        human_bytes(bytes),
-        human_bytes(MAX_FILE_BYTES)
+        format_bytes(bytes),
+        format_bytes(MAX_FILE_BYTES)
     )
 }
 
