@@ -313,6 +313,13 @@ impl ScrollMap {
         )
     }
 
+    /// The most rows [`visible`](Self::visible) returns with this
+    /// `overscan`: a view recycles this many row elements, row `pos` always
+    /// in element `pos % pool_size` (distinct for any visible range).
+    pub fn pool_size(&self, overscan: usize) -> usize {
+        (self.view_h.max(0.0) / self.row_h).ceil() as usize + 1 + 2 * overscan
+    }
+
     /// The scrollTop that brings row `pos` into view, a third of the way
     /// down, or None if it is in full view already.
     pub fn reveal(&self, pos: usize, scroll_top: f64) -> Option<f64> {
@@ -588,5 +595,28 @@ mod tests {
         assert_eq!(t.first().unwrap(), &(0.0, "0".to_owned()));
         assert_eq!(t.last().unwrap().1, "100µs");
         assert_eq!(t.len(), 6);
+    }
+
+    #[test]
+    fn visible_rows_fit_the_pool_in_distinct_slots() {
+        for (count, view_h) in [(10, 600.0), (5000, 617.0), (2_000_000, 617.0), (40, 23.0)] {
+            let m = ScrollMap::new(count, 24.0, view_h);
+            let pool = m.pool_size(8);
+            let mut top = 0.0;
+            while top < m.spacer_h() {
+                let r = m.visible(top, 8);
+                assert!(
+                    r.len() <= pool,
+                    "{count} rows at {top}: {} > {pool}",
+                    r.len()
+                );
+                let mut slots: Vec<usize> = r.map(|p| p % pool).collect();
+                let n = slots.len();
+                slots.sort_unstable();
+                slots.dedup();
+                assert_eq!(slots.len(), n);
+                top += 7.3 + m.spacer_h() / 997.0;
+            }
+        }
     }
 }

@@ -67,7 +67,22 @@ fn SourceItem(load: Load) -> impl IntoView {
     } = load;
     let size = format_bytes(bytes as u64);
     match state {
-        LoadState::Reading(p) => view! {
+        LoadState::Reading(_) => {
+            // The list re-renders an item only when its kind of state changes
+            // (see the key above): progress is read here, per update.
+            let progress = Memo::new(move |_| {
+                app.loads.with(|l| {
+                    l.iter()
+                        .find(|x| x.id == id)
+                        .and_then(|x| match x.state {
+                            LoadState::Reading(p) => Some(p),
+                            _ => None,
+                        })
+                        .unwrap_or_default()
+                })
+            });
+            let size_text = size.clone();
+            view! {
             <li class="source reading" role="status">
                 <div class="src-name" title=name.clone()>
                     {name.clone()}
@@ -79,17 +94,18 @@ fn SourceItem(load: Load) -> impl IntoView {
                         "Cancel"
                     </button>
                 </div>
-                <div class="src-meta">{progress_text(&p, &size)}</div>
+                <div class="src-meta">{move || progress_text(&progress.get(), &size_text)}</div>
                 <div class="bar">
                     <div
                         class="fill"
-                        class:indeterminate=p.total == 0
-                        style:width=progress_width(&p)
+                        class:indeterminate=move || progress.get().total == 0
+                        style:width=move || progress_width(&progress.get())
                     ></div>
                 </div>
             </li>
+            }
+            .into_any()
         }
-        .into_any(),
         LoadState::Failed(e) => {
             let loc = e.location();
             view! {

@@ -23,9 +23,11 @@ const HEAD_H: f64 = 26.0;
 const INDENT: f64 = 14.0;
 const MAX_INDENT_LEVELS: u32 = 30;
 const MAX_EVENT_TICKS: usize = 40;
+/// Rows drawn above and below the view.
+const OVERSCAN: usize = 8;
 
 /// What a row shows that never changes for a span.
-#[derive(Clone)]
+#[derive(Clone, PartialEq)]
 struct RowData {
     service: String,
     op: String,
@@ -121,8 +123,9 @@ pub fn Waterfall() -> impl IntoView {
     // How far up rows are drawn from `pos * ROW_H` (0 unless scaled).
     let shift = Memo::new(move |_| map.get().shift(vp.top.get()));
     let canvas = NodeRef::<leptos::html::Div>::new();
+    let pool = Memo::new(move |_| map.with(|m| m.pool_size(OVERSCAN)));
     let visible = Memo::new(move |_| {
-        let range = map.get().visible(vp.top.get(), 8);
+        let range = map.get().visible(vp.top.get(), OVERSCAN);
         rows.with(|r| range.map(|p| (p, r[p])).collect::<Vec<_>>())
     });
     // Span search: the matches (for highlighting) and their order top to bottom.
@@ -370,12 +373,29 @@ pub fn Waterfall() -> impl IntoView {
                                 .collect_view()
                         }}
                     </div>
+                    // Row elements are recycled: row `pos` always lives in
+                    // element `pos % pool`, so scrolling rewrites the few rows
+                    // that came into view instead of building new ones.
                     <For
-                        each=move || visible.get()
-                        key=|(pos, span)| (*pos, *span)
-                        children=move |(pos, span)| {
-                            let data = app.store.with_value(|s| row_data(s, span, trace_start.get_untracked()));
-                            view! { <Row pos=pos span=span data=data shift=shift window=window grid=grid matches=matches keep=keep /> }
+                        each=move || {
+                            // In slot order, so that scrolling never moves elements.
+                            let pool = pool.get();
+                            let mut slots: Vec<usize> = visible.with(|v| v.iter().map(|(p, _)| p % pool).collect());
+                            slots.sort_unstable();
+                            slots
+                        }
+                        key=|slot| *slot
+                        children=move |slot| {
+                            let item = Memo::new(move |_| {
+                                let pool = pool.get();
+                                visible.with(|v| v.iter().copied().find(|(p, _)| p % pool == slot))
+                            });
+                            let data = Memo::new(move |_| {
+                                app.rev.track();
+                                let (_, span) = item.get()?;
+                                Some(app.store.with_value(|s| row_data(s, span, trace_start.get_untracked())))
+                            });
+                            view! { <Row item=item data=data shift=shift window=window grid=grid matches=matches keep=keep /> }
                         }
                     />
                 </div>
@@ -386,9 +406,9 @@ pub fn Waterfall() -> impl IntoView {
 
 #[component]
 fn Row(
-    pos: usize,
-    span: u32,
-    data: RowData,
+    /// (position in the rows, span) shown by this element, if any.
+    item: Memo<Option<(usize, u32)>>,
+    data: Memo<Option<RowData>>,
     /// Rows sit at `pos * ROW_H - shift` (see `ScrollMap::row_top`).
     shift: Memo<f64>,
     window: Memo<Window>,
@@ -397,27 +417,26 @@ fn Row(
     keep: Memo<Option<FxHashSet<u32>>>,
 ) -> impl IntoView {
     let app = expect_context::<AppState>();
-    let RowData {
-        service,
-        op,
-        color,
-        kind,
-        error,
-        depth,
-        children,
-        flags,
-        duration,
-        start,
-        end,
-        events,
-    } = data;
-    let indent = depth.min(MAX_INDENT_LEVELS) as f64 * INDENT;
-    let collapsed = move || app.collapsed.with(|c| c.contains(&span));
+    let span = move || item.get().map(|(_, s)| s);
+    // One field of the row's data (its default while the element is empty).
+    let field = move |f: fn(&RowData) -> String| {
+        move || data.with(|d| d.as_ref().map(f).unwrap_or_default())
+    };
+    let flag = move |f: fn(&RowData) -> bool| move || data.with(|d| d.as_ref().is_some_and(f));
+    let children = move || data.with(|d| d.as_ref().map_or(0, |d| d.children));
+    let has_children = Memo::new(move |_| children() > 0);
+    let collapsed = move || span().is_some_and(|s| app.collapsed.with(|c| c.contains(&s)));
+    let indent = move || {
+        data.with(|d| d.as_ref().map_or(0, |d| d.depth.min(MAX_INDENT_LEVELS))) as f64 * INDENT
+    };
     let bar = move || {
         let w = window.get();
-        let l = w.frac(start).clamp(0.0, 1.0);
-        let r = w.frac(end).clamp(0.0, 1.0);
-        (l, r - l)
+        data.with(|d| {
+            let Some(d) = d else { return (0.0, 0.0) };
+            let l = w.frac(d.start).clamp(0.0, 1.0);
+            let r = w.frac(d.end).clamp(0.0, 1.0);
+            (l, r - l)
+        })
     };
     let bar_style = move || {
         let (l, w) = bar();
@@ -440,75 +459,98 @@ fn Row(
     };
     let event_ticks = move || {
         let w = window.get();
-        events
-            .iter()
-            .map(|&t| w.frac(t))
-            .filter(|f| (0.0..=1.0).contains(f))
-            .map(|f| view! { <span class="wf-event" style:left=format!("{:.4}%", f * 100.0)></span> })
-            .collect_view()
+        data.with(|d| {
+            d.iter()
+                .flat_map(|d| d.events.iter())
+                .map(|&t| w.frac(t))
+                .filter(|f| (0.0..=1.0).contains(f))
+                .map(|f| view! { <span class="wf-event" style:left=format!("{:.4}%", f * 100.0)></span> })
+                .collect_view()
+        })
     };
-    let kind_label = match kind {
-        SpanKind::Server => "server",
-        SpanKind::Client => "client",
-        SpanKind::Producer => "producer",
-        SpanKind::Consumer => "consumer",
-        _ => "",
+    let kind_label = move || {
+        data.with(|d| match d.as_ref().map(|d| d.kind) {
+            Some(SpanKind::Server) => "server",
+            Some(SpanKind::Client) => "client",
+            Some(SpanKind::Producer) => "producer",
+            Some(SpanKind::Consumer) => "consumer",
+            _ => "",
+        })
     };
-    let note = if flags.contains(SpanFlags::ORPHAN) {
-        Some(("orphan", "Parent span is missing from the trace"))
-    } else if flags.contains(SpanFlags::CYCLE) {
-        Some(("cycle", "Its parent link formed a cycle and was cut"))
-    } else if flags.contains(SpanFlags::DUPLICATE_ID) {
-        Some(("dup id", "Another span has the same id"))
-    } else {
-        None
+    let note = move || {
+        data.with(|d| {
+            let flags = d.as_ref()?.flags;
+            if flags.contains(SpanFlags::ORPHAN) {
+                Some(("orphan", "Parent span is missing from the trace"))
+            } else if flags.contains(SpanFlags::CYCLE) {
+                Some(("cycle", "Its parent link formed a cycle and was cut"))
+            } else if flags.contains(SpanFlags::DUPLICATE_ID) {
+                Some(("dup id", "Another span has the same id"))
+            } else {
+                None
+            }
+        })
     };
-    let title = format!("{service}: {op} ({duration})");
+    let title = field(|d| format!("{}: {} ({})", d.service, d.op, d.duration));
+    let color = field(|d| d.color.clone());
+    let in_set = move |set: &FxHashSet<u32>| span().is_some_and(|s| set.contains(&s));
     view! {
         <div
             class="wf-row"
-            class:selected=move || app.span.get() == Some(span)
-            class:error=error
-            class:match=move || matches.with(|(m, _)| m.contains(&span))
-            class:dim=move || matches.with(|(m, _)| !m.is_empty() && !m.contains(&span))
-            class:context=move || keep.with(|k| k.as_ref().is_some_and(|k| !k.contains(&span)))
-            style=move || format!("top:{}px;{}", pos as f64 * ROW_H - shift.get(), grid())
-            data-span=span
-            on:click=move |_| app.span.set(Some(span))
+            class:selected=move || span().is_some() && app.span.get() == span()
+            class:error=flag(|d| d.error)
+            class:match=move || matches.with(|(m, _)| in_set(m))
+            class:dim=move || matches.with(|(m, _)| !m.is_empty() && !in_set(m))
+            class:context=move || keep.with(|k| k.as_ref().is_some_and(|k| !in_set(k)))
+            style=move || {
+                let pos = item.get().map_or(0, |(p, _)| p);
+                format!("top:{}px;{}", pos as f64 * ROW_H - shift.get(), grid())
+            }
+            data-span=move || span().map(|s| s.to_string()).unwrap_or_default()
+            on:click=move |_| {
+                if let Some(s) = item.get_untracked().map(|(_, s)| s) {
+                    app.span.set(Some(s));
+                }
+            }
         >
-            <div class="wf-name" style:padding-left=format!("{}px", indent + 4.0) title=title>
-                <span class="wf-guides" style:width=format!("{indent}px")></span>
-                {if children > 0 {
+            <div class="wf-name" style:padding-left=move || format!("{}px", indent() + 4.0) title=title>
+                <span class="wf-guides" style:width=move || format!("{}px", indent())></span>
+                {move || {
+                    // Rebuilt only when the slot switches between a leaf and
+                    // a parent: a leaf has no button.
+                    if !has_children.get() {
+                        return view! { <span class="wf-toggle leaf"></span> }.into_any();
+                    }
                     view! {
                         <button
                             class="wf-toggle"
-                            title=move || if collapsed() { format!("Expand ({children} children)") } else { "Collapse".to_owned() }
+                            title=move || if collapsed() { format!("Expand ({} children)", children()) } else { "Collapse".to_owned() }
                             on:click=move |e| {
                                 e.stop_propagation();
-                                app.toggle_collapsed(span);
+                                if let Some(s) = item.get_untracked().map(|(_, s)| s) {
+                                    app.toggle_collapsed(s);
+                                }
                             }
                         >
                             {move || if collapsed() { "▸" } else { "▾" }}
                         </button>
                     }
-                        .into_any()
-                } else {
-                    view! { <span class="wf-toggle leaf"></span> }.into_any()
+                    .into_any()
                 }}
-                <span class="svc-dot" style:background=color.clone()></span>
-                <span class="svc">{service}</span>
-                <span class="op">{op}</span>
-                {error.then(|| view! { <span class="err-badge" title="Error status">"!"</span> })}
-                {(!kind_label.is_empty()).then(|| view! { <span class="kind">{kind_label}</span> })}
-                {note.map(|(text, why)| view! { <span class="note" title=why>{text}</span> })}
-                <Show when=move || collapsed()>
-                    <span class="hidden-count">{format!("+{children}")}</span>
-                </Show>
+                <span class="svc-dot" style:background=color></span>
+                <span class="svc">{field(|d| d.service.clone())}</span>
+                <span class="op">{field(|d| d.op.clone())}</span>
+                <span class="err-badge" title="Error status" hidden=move || !flag(|d| d.error)()>"!"</span>
+                <span class="kind" hidden=move || kind_label().is_empty()>{kind_label}</span>
+                <span class="note" hidden=move || note().is_none() title=move || note().map_or("", |n| n.1)>
+                    {move || note().map_or("", |n| n.0)}
+                </span>
+                <span class="hidden-count" hidden=move || !collapsed()>{move || format!("+{}", children())}</span>
             </div>
             <div class="wf-time">
-                <div class="wf-bar" class:error=error style=bar_style style:background=color></div>
+                <div class="wf-bar" class:error=flag(|d| d.error) style=bar_style style:background=color></div>
                 {event_ticks}
-                <span class="wf-dur" class:inside=move || label().1 style=move || label().0>{duration}</span>
+                <span class="wf-dur" class:inside=move || label().1 style=move || label().0>{field(|d| d.duration.clone())}</span>
             </div>
         </div>
     }

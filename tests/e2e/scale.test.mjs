@@ -154,7 +154,13 @@ export const tests = {
     // Collapsing a row keeps it where it is on screen.
     ({ rs } = await checkRows(page, 'before collapsing'));
     const parent = await page.evaluate(() => {
-      const r = [...document.querySelectorAll('.wf-row')].find((r) => r.querySelector('button.wf-toggle') && r.getBoundingClientRect().top > 300);
+      // A parent row on screen, as a user would click (not one of the rows
+      // drawn beyond the edges: clicking those scrolls, which moves scaled rows).
+      const view = document.querySelector('.wf-scroll').getBoundingClientRect();
+      const r = [...document.querySelectorAll('.wf-row')].find((r) => {
+        const b = r.getBoundingClientRect();
+        return r.querySelector('button.wf-toggle') && b.top > 300 && b.bottom < view.bottom;
+      });
       return r && { span: r.dataset.span, y: r.getBoundingClientRect().top };
     });
     assert(parent, 'a parent row in view');

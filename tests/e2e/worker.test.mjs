@@ -38,7 +38,15 @@ export const tests = {
     const n = 300000;
     await dropBig(page, n);
     await page.waitForSelector('.source.reading .cancel-load');
-    await page.waitForFunction(() => /read|parsed|parsing/.test(document.querySelector('.source.reading .src-meta')?.textContent || ''));
+    // Real progress, not the placeholder: bytes read, then spans parsed, and
+    // a determinate bar that moves.
+    await page.waitForFunction(() => /of [\d.]+ MB read|read · parsing|spans parsed/.test(document.querySelector('.source.reading .src-meta')?.textContent || ''));
+    await page.waitForFunction(() => /[\d,]+ spans parsed/.test(document.querySelector('.source.reading .src-meta')?.textContent || ''), null, { timeout: 60000 });
+    const bar = await page.evaluate(() => {
+      const f = document.querySelector('.source.reading .fill');
+      return { indeterminate: f.classList.contains('indeterminate'), width: parseFloat(f.style.width) };
+    });
+    assert(!bar.indeterminate && bar.width > 33, `the bar shows parsing progress (${JSON.stringify(bar)})`);
     await screenshot(page, 'worker-progress');
     await waitText(page, '.n-spans', n, 120000);
     const r = await page.evaluate(() => {
