@@ -606,6 +606,26 @@ mod tests {
     const OTLP_LINE: &str = r#"{"resourceSpans":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"a"}}]},"scopeSpans":[{"spans":[{"traceId":"5b8efff798038103d269b633813fc60c","spanId":"eee19b7ec3c1b174","name":"x","startTimeUnixNano":"1","endTimeUnixNano":"2"}]}]}]}"#;
 
     #[test]
+    fn jaeger_tag_types_in_any_case() {
+        use crate::model::{SpanKind, Value};
+        let json = r#"{"data":[{"traceID":"1","spans":[{"traceID":"1","spanID":"2","operationName":"x","startTime":1,"duration":1,"tags":[
+            {"key":"a","type":"BOOL","value":"true"},
+            {"key":"b","type":"Int64","value":"42"},
+            {"key":"c","type":"FLOAT64","value":2},
+            {"key":"d","type":"String","value":7},
+            {"key":"e","type":"shape","value":"free"},
+            {"key":"span.kind","type":"string","value":"SERVER"}]}]}]}"#;
+        let s = load(json).unwrap();
+        let get = |k: &str| s.attr(0, k).cloned();
+        assert_eq!(get("a"), Some(Value::Bool(true)));
+        assert_eq!(get("b"), Some(Value::Int(42)));
+        assert_eq!(get("c"), Some(Value::Double(2.0)));
+        assert_eq!(get("d").map(|v| s.format_value(&v)), Some("7".into()));
+        assert_eq!(get("e").map(|v| s.format_value(&v)), Some("free".into()));
+        assert_eq!(s.spans.kind[0], SpanKind::Server);
+    }
+
+    #[test]
     fn json_lines_skip_and_count_other_signals() {
         let text = format!(
             "{OTLP_LINE}\n{{\"resourceMetrics\":[]}}\n\n{{\"resourceLogs\":[]}}\n{{\"resourceMetrics\":[]}}\n"

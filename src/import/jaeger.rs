@@ -17,6 +17,7 @@ use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visit
 use super::json::{skip, Arena, Key, LooseU64, Many, Object, Scalar, StrWith};
 use super::{span_times_micros, Sink};
 use crate::model::ids::{jaeger_span_id, jaeger_trace_id};
+use crate::model::value::by_name;
 use crate::model::{
     Attr, Dropped, Event, Link, LinkKind, NewSpan, Range32, SpanFlags, SpanId, SpanKind,
     StatusCode, Sym, Text, TraceId, Value,
@@ -498,8 +499,19 @@ impl Object for Tag {
 /// Coerces a tag value to its declared type, tolerating the mismatches real
 /// files have; a value that cannot be coerced is kept as the text written.
 fn tag_value(sink: &mut Sink, ty: Option<&str>, v: Scalar) -> Value {
-    let ty = ty.map(|t| t.to_ascii_lowercase());
-    match (ty.as_deref(), v) {
+    let ty = ty.and_then(|t| {
+        by_name(
+            t,
+            &[
+                ("string", "string"),
+                ("bool", "bool"),
+                ("int64", "int64"),
+                ("float64", "float64"),
+                ("binary", "binary"),
+            ],
+        )
+    });
+    match (ty, v) {
         (_, Scalar::Null) => Value::Empty,
         (Some("bool"), Scalar::Bool(b)) => Value::Bool(b),
         (Some("bool"), Scalar::Str(s)) if s.eq_ignore_ascii_case("true") => Value::Bool(true),

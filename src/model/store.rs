@@ -207,6 +207,29 @@ impl Spans {
         i
     }
 
+    /// Room for `n` more spans in every column, as far as memory allows (a
+    /// hint: a column that could not grow now grows as spans come).
+    pub fn reserve(&mut self, n: usize) {
+        let _ = self.trace.try_reserve(n);
+        let _ = self.id.try_reserve(n);
+        let _ = self.parent_id.try_reserve(n);
+        let _ = self.scope.try_reserve(n);
+        let _ = self.service.try_reserve(n);
+        let _ = self.name.try_reserve(n);
+        let _ = self.kind.try_reserve(n);
+        let _ = self.start.try_reserve(n);
+        let _ = self.duration.try_reserve(n);
+        let _ = self.status.try_reserve(n);
+        let _ = self.status_message.try_reserve(n);
+        let _ = self.attrs.try_reserve(n);
+        let _ = self.events.try_reserve(n);
+        let _ = self.links.try_reserve(n);
+        let _ = self.dropped.try_reserve(n);
+        let _ = self.flags.try_reserve(n);
+        let _ = self.parent.try_reserve(n);
+        let _ = self.depth.try_reserve(n);
+    }
+
     pub fn truncate(&mut self, n: usize) {
         self.trace.truncate(n);
         self.id.truncate(n);
@@ -395,6 +418,19 @@ pub struct Store {
 }
 
 impl Store {
+    /// Reserves room for what a JSON file of `bytes` typically holds (~1 KB a
+    /// span, ~80 bytes an attribute, ~10 bytes of JSON per byte of attribute
+    /// text: generous), so that importing it moves no column while growing. As
+    /// far as memory allows: these are hints.
+    /// For a store that is thrown away after the import (the parsing worker's):
+    /// on a kept store, unused room would stay allocated.
+    pub fn reserve_for_json(&mut self, bytes: usize) {
+        self.spans.reserve(bytes / 800);
+        let _ = self.attrs.try_reserve(bytes / 64);
+        let _ = self.events.try_reserve(bytes / 8000);
+        self.text.reserve(bytes / 8);
+    }
+
     pub fn mark(&self) -> Mark {
         Mark {
             spans: self.spans.len(),

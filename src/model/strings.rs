@@ -108,6 +108,11 @@ pub struct TextArena {
 }
 
 impl TextArena {
+    /// Room for `bytes` more, as far as memory allows (a hint).
+    pub fn reserve(&mut self, bytes: usize) {
+        let _ = self.buf.try_reserve(bytes);
+    }
+
     pub fn push(&mut self, s: &str) -> Text {
         if s.is_empty() {
             return Text::default();

@@ -68,14 +68,17 @@ impl SpanKind {
     /// tag, Zipkin `kind`). Unknown names are unspecified, not an error.
     pub fn from_name(s: &str) -> SpanKind {
         let s = s.strip_prefix("SPAN_KIND_").unwrap_or(s);
-        match s.to_ascii_lowercase().as_str() {
-            "internal" => SpanKind::Internal,
-            "server" => SpanKind::Server,
-            "client" => SpanKind::Client,
-            "producer" => SpanKind::Producer,
-            "consumer" => SpanKind::Consumer,
-            _ => SpanKind::Unspecified,
-        }
+        by_name(
+            s,
+            &[
+                ("internal", SpanKind::Internal),
+                ("server", SpanKind::Server),
+                ("client", SpanKind::Client),
+                ("producer", SpanKind::Producer),
+                ("consumer", SpanKind::Consumer),
+            ],
+        )
+        .unwrap_or(SpanKind::Unspecified)
     }
 
     pub fn label(self) -> &'static str {
@@ -111,11 +114,8 @@ impl StatusCode {
     /// `STATUS_CODE_ERROR`, `ERROR`, `Error` (otel.status_code tags).
     pub fn from_name(s: &str) -> StatusCode {
         let s = s.strip_prefix("STATUS_CODE_").unwrap_or(s);
-        match s.to_ascii_lowercase().as_str() {
-            "ok" => StatusCode::Ok,
-            "error" => StatusCode::Error,
-            _ => StatusCode::Unset,
-        }
+        by_name(s, &[("ok", StatusCode::Ok), ("error", StatusCode::Error)])
+            .unwrap_or(StatusCode::Unset)
     }
 
     pub fn label(self) -> &'static str {
@@ -125,6 +125,15 @@ impl StatusCode {
             StatusCode::Error => "error",
         }
     }
+}
+
+/// The value named `s` in `table`, ignoring ASCII case, without allocating
+/// (importers call this for every span and tag).
+pub(crate) fn by_name<T: Copy>(s: &str, table: &[(&str, T)]) -> Option<T> {
+    table
+        .iter()
+        .find(|(name, _)| name.eq_ignore_ascii_case(s))
+        .map(|&(_, v)| v)
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@ use crate::model::units::format_bytes;
 use crate::model::Store;
 
 /// Bytes read per slice of a `File` (one progress message each).
-const SLICE: usize = 16 << 20;
+const SLICE: usize = 64 << 20;
 
 /// The worker's entry point (called by the `worker` binary's `main`).
 pub fn start() {
@@ -87,6 +87,7 @@ fn run(data: JsValue) {
     let t1 = now();
     let total = bytes.len();
     let mut store = Store::default();
+    store.reserve_for_json(total);
     let result = import::load_with_progress(&mut store, &name, &bytes, &mut |spans| {
         progress(id, total, total, spans)
     });
