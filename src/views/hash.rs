@@ -193,33 +193,55 @@ fn apply_view(app: AppState, st: &LinkState, mut notes: Vec<String>) {
     });
 }
 
-/// Starts syncing: applies the current hash once, then writes every change.
+/// How often, at most, the current history entry is rewritten while the view
+/// changes (zoom drags, keys held down): browsers throttle history calls, and
+/// each one costs part of a frame.
+const REPLACE_EVERY: std::time::Duration = std::time::Duration::from_millis(200);
+
+/// Starts syncing: applies the current hash once, then writes every change:
+/// a new trace or view at once, as a new history entry (a step back/forward
+/// can return to); other changes (selection, zoom, search...) rewrite the
+/// current entry, at most every [`REPLACE_EVERY`].
 pub fn install(app: AppState) {
     let initial = location_hash();
     if !initial.trim_start_matches('#').is_empty() {
         apply(app, &initial);
     }
+    let scheduled = StoredValue::new(false);
     Effect::new(move |prev: Option<(Option<String>, Option<View>)>| {
         let st = on_screen(app);
-        let hash = link::format(&st);
         let key = (st.trace.clone(), st.view);
-        if location_hash().trim_start_matches('#') != hash {
-            if let Some(w) = web_sys::window() {
-                let url = format!("#{hash}");
-                // A new trace or view is a step back/forward can return to;
-                // selection and zoom changes just update the current entry.
-                let push = prev.as_ref().is_some_and(|p| *p != key);
-                if let Ok(h) = w.history() {
-                    let _ = if push {
-                        h.push_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url))
-                    } else {
-                        h.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url))
-                    };
-                }
-            }
+        if prev.as_ref().is_none_or(|p| *p != key) {
+            write_hash(&link::format(&st), prev.is_some());
+        } else if !scheduled.get_value() {
+            scheduled.set_value(true);
+            set_timeout(
+                move || {
+                    scheduled.set_value(false);
+                    write_hash(&link::format(&untrack(|| on_screen(app))), false);
+                },
+                REPLACE_EVERY,
+            );
         }
         key
     });
     let pop = window_event_listener(leptos::ev::popstate, move |_| apply(app, &location_hash()));
     on_cleanup(move || pop.remove());
+}
+
+/// Puts `hash` in the address bar, as a new history entry or in place of the
+/// current one; nothing if it is there already.
+fn write_hash(hash: &str, push: bool) {
+    if location_hash().trim_start_matches('#') == hash {
+        return;
+    }
+    let Some(history) = web_sys::window().and_then(|w| w.history().ok()) else {
+        return;
+    };
+    let url = format!("#{hash}");
+    let _ = if push {
+        history.push_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url))
+    } else {
+        history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url))
+    };
 }

@@ -54,7 +54,8 @@ export const tests = {
     await page.waitForSelector('.tooltip');
     const tip = await text(page, '.tooltip');
     assert(/total .* in \d+ spans/.test(tip) && tip.includes('self'), `tooltip: ${tip}`);
-    assert((await page.evaluate(() => location.hash)).includes('flame=merged'), 'mode in the hash');
+    // The current history entry is rewritten at most every 200 ms.
+    await page.waitForFunction(() => location.hash.includes('flame=merged'), null, { timeout: 2000 });
   },
 
   async 'flame graph on a real Zipkin file'(page) {

@@ -249,9 +249,11 @@ impl Loader {
                 let size = current.map(|c| c.2).unwrap_or_default();
                 self.finish(size);
                 let timings = match t.as_slice() {
-                    &[t0, t1, t2, _] => {
+                    &[t0, t1, t2, t3] => {
                         measure("strata:read", t0, t1);
                         measure("strata:parse", t1, t2);
+                        // Part of strata:merge: the worker's encoding.
+                        measure("strata:encode", t2, t3);
                         Timings {
                             read: t1 - t0,
                             parse: t2 - t1,
