@@ -440,7 +440,12 @@ fn Row(
     };
     let bar_style = move || {
         let (l, w) = bar();
-        format!("left:{:.4}%;width:{:.4}%", l * 100.0, w * 100.0)
+        let color = data.with(|d| d.as_ref().map(|d| d.color.clone()).unwrap_or_default());
+        format!(
+            "left:{:.4}%;width:{:.4}%;background:{color}",
+            l * 100.0,
+            w * 100.0
+        )
     };
     // The duration label sits right of the bar when there is room, else left
     // of it, else (a bar spanning the view) inside it.
@@ -491,17 +496,31 @@ fn Row(
             }
         })
     };
+    let badges = Memo::new(move |_| (flag(|d| d.error)(), kind_label(), note()));
     let title = field(|d| format!("{}: {} ({})", d.service, d.op, d.duration));
     let color = field(|d| d.color.clone());
     let in_set = move |set: &FxHashSet<u32>| span().is_some_and(|s| set.contains(&s));
     view! {
         <div
-            class="wf-row"
-            class:selected=move || span().is_some() && app.span.get() == span()
-            class:error=flag(|d| d.error)
-            class:match=move || matches.with(|(m, _)| in_set(m))
-            class:dim=move || matches.with(|(m, _)| !m.is_empty() && !in_set(m))
-            class:context=move || keep.with(|k| k.as_ref().is_some_and(|k| !in_set(k)))
+            // One class string (not one effect per class): a recycled row
+            // rewrites it once when it shows another span.
+            class=move || {
+                let mut c = String::from("wf-row");
+                let mut add = |on: bool, name: &str| {
+                    if on {
+                        c.push(' ');
+                        c.push_str(name);
+                    }
+                };
+                add(span().is_some() && app.span.get() == span(), "selected");
+                add(flag(|d| d.error)(), "error");
+                matches.with(|(m, _)| {
+                    add(in_set(m), "match");
+                    add(!m.is_empty() && !in_set(m), "dim");
+                });
+                add(keep.with(|k| k.as_ref().is_some_and(|k| !in_set(k))), "context");
+                c
+            }
             style=move || {
                 let pos = item.get().map_or(0, |(p, _)| p);
                 format!("top:{}px;{}", pos as f64 * ROW_H - shift.get(), grid())
@@ -540,15 +559,19 @@ fn Row(
                 <span class="svc-dot" style:background=color></span>
                 <span class="svc">{field(|d| d.service.clone())}</span>
                 <span class="op">{field(|d| d.op.clone())}</span>
-                <span class="err-badge" title="Error status" hidden=move || !flag(|d| d.error)()>"!"</span>
-                <span class="kind" hidden=move || kind_label().is_empty()>{kind_label}</span>
-                <span class="note" hidden=move || note().is_none() title=move || note().map_or("", |n| n.1)>
-                    {move || note().map_or("", |n| n.0)}
-                </span>
+                // Badges: rebuilt together, only when they change.
+                {move || {
+                    let (error, kind, note) = badges.get();
+                    view! {
+                        {error.then(|| view! { <span class="err-badge" title="Error status">"!"</span> })}
+                        {(!kind.is_empty()).then(|| view! { <span class="kind">{kind}</span> })}
+                        {note.map(|(text, why)| view! { <span class="note" title=why>{text}</span> })}
+                    }
+                }}
                 <span class="hidden-count" hidden=move || !collapsed()>{move || format!("+{}", children())}</span>
             </div>
             <div class="wf-time">
-                <div class="wf-bar" class:error=flag(|d| d.error) style=bar_style style:background=color></div>
+                <div class="wf-bar" class:error=flag(|d| d.error) style=bar_style></div>
                 {event_ticks}
                 <span class="wf-dur" class:inside=move || label().1 style=move || label().0>{field(|d| d.duration.clone())}</span>
             </div>
