@@ -420,10 +420,10 @@ pub struct Store {
 impl Store {
     /// Reserves room for what a JSON file of `bytes` typically holds (~1 KB a
     /// span, ~80 bytes an attribute, ~10 bytes of JSON per byte of attribute
-    /// text: generous), so that importing it moves no column while growing. As
-    /// far as memory allows: these are hints.
-    /// For a store that is thrown away after the import (the parsing worker's):
-    /// on a kept store, unused room would stay allocated.
+    /// text: generous), so that importing it moves no column while growing.
+    /// Hints, as far as memory allows. Meant for a store thrown away after the
+    /// import (the parsing worker's): on a kept store, unused room would stay
+    /// allocated.
     pub fn reserve_for_json(&mut self, bytes: usize) {
         self.spans.reserve(bytes / 800);
         let _ = self.attrs.try_reserve(bytes / 64);

@@ -473,13 +473,11 @@ fn Row(
                 .collect_view()
         })
     };
+    // Internal is the default kind: not worth a badge on every row.
     let kind_label = move || {
         data.with(|d| match d.as_ref().map(|d| d.kind) {
-            Some(SpanKind::Server) => "server",
-            Some(SpanKind::Client) => "client",
-            Some(SpanKind::Producer) => "producer",
-            Some(SpanKind::Consumer) => "consumer",
-            _ => "",
+            Some(SpanKind::Internal) | None => "",
+            Some(k) => k.label(),
         })
     };
     let note = move || {
