@@ -18,6 +18,9 @@ use crate::model::units::format_bytes;
 /// browser from pairing a new app with an old cached worker.
 const WORKER_URL: &str = concat!("./worker_loader.js?v=", env!("CARGO_PKG_VERSION"));
 
+/// Times the worker's warm-up snapshot is decoded (see `Loader::warm_up`).
+const WARM_UP_ROUNDS: usize = 4;
+
 pub enum Input {
     File(web_sys::File),
     Bytes(Vec<u8>),
@@ -74,6 +77,8 @@ pub enum Event {
 struct Inner {
     worker: Option<Worker>,
     ready: bool,
+    /// The main thread's side of the hand-over has been warmed up.
+    warmed: bool,
     /// The worker could not start; jobs go back to the app.
     broken: bool,
     queue: VecDeque<Job>,
@@ -93,6 +98,7 @@ impl Loader {
         let l = Loader(Rc::new(RefCell::new(Inner {
             worker: None,
             ready: false,
+            warmed: false,
             broken: false,
             queue: VecDeque::new(),
             current: None,
@@ -233,6 +239,7 @@ impl Loader {
             "ready" => {
                 self.0.borrow_mut().ready = true;
                 self.pump();
+                self.warm_up(&get("warm"));
             }
             "progress" if is_current => self.emit(Event::Progress {
                 id,
@@ -280,6 +287,23 @@ impl Loader {
                 self.pump();
             }
             _ => {}
+        }
+    }
+
+    /// Decodes the worker's warm-up snapshot (the demo) into a scratch store
+    /// a few times, once per page: V8 optimises wasm functions only after they
+    /// have run for a while, and the first big hand-over would otherwise
+    /// decode and append at baseline speed.
+    fn warm_up(&self, snapshot: &JsValue) {
+        if std::mem::replace(&mut self.0.borrow_mut().warmed, true) {
+            return;
+        }
+        let Some(buf) = snapshot.dyn_ref::<js_sys::ArrayBuffer>() else {
+            return;
+        };
+        let bytes = Uint8Array::new(buf).to_vec();
+        for _ in 0..WARM_UP_ROUNDS {
+            let _ = crate::model::Store::default().append_snapshot(&bytes);
         }
     }
 

@@ -5,7 +5,7 @@
 //! thread. The protocol, one job at a time:
 //!
 //! ```text
-//! worker -> main  {type: "ready"}                       once, after warming up
+//! worker -> main  {type: "ready", warm: ArrayBuffer}     once, after warming up (warm: a snapshot of the demo)
 //! main -> worker  {id, name, file: File}                 or {id, name, bytes: ArrayBuffer}
 //! worker -> main  {type: "progress", id, read, total, spans}   while reading and parsing
 //! worker -> main  {type: "done", id, snapshot: ArrayBuffer, times: [t0, t1, t2, t3]}
