@@ -7,7 +7,8 @@
 
 use rustc_hash::FxHashSet;
 
-use crate::model::time::{format_tick, tick_step};
+use crate::layout::colors::service_rgb;
+use crate::model::time::{format_duration, format_tick, tick_step};
 use crate::model::Store;
 
 /// The rows of a trace's waterfall, in display order (span indices).
@@ -141,12 +142,73 @@ pub struct Bar {
 
 pub fn bar(store: &Store, span: u32, trace_start: i64, w: &Window) -> Bar {
     let s = (store.spans.start[span as usize] - trace_start) as f64;
-    let e = s + store.spans.duration[span as usize] as f64;
-    let l = w.frac(s).clamp(0.0, 1.0);
-    let r = w.frac(e).clamp(0.0, 1.0);
-    Bar {
-        left: l,
-        width: r - l,
+    Bar::between(s, s + store.spans.duration[span as usize] as f64, w)
+}
+
+impl Bar {
+    /// The bar of `start..end` (ns from the trace start) in the window.
+    pub fn between(start: f64, end: f64, w: &Window) -> Bar {
+        let l = w.frac(start).clamp(0.0, 1.0);
+        let r = w.frac(end).clamp(0.0, 1.0);
+        Bar {
+            left: l,
+            width: r - l,
+        }
+    }
+
+    /// Where the duration label goes: right of the bar when it ends before
+    /// 80% of the view, else left of it when it starts after 15%, else (a bar
+    /// spanning the view) inside it.
+    pub fn label_side(&self) -> LabelSide {
+        if self.left + self.width <= 0.8 {
+            LabelSide::After
+        } else if self.left >= 0.15 {
+            LabelSide::Before
+        } else {
+            LabelSide::Inside
+        }
+    }
+}
+
+/// Where a bar's duration label goes (see [`Bar::label_side`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LabelSide {
+    After,
+    Before,
+    Inside,
+}
+
+/// Event ticks drawn per bar at most.
+pub const MAX_EVENT_TICKS: usize = 40;
+
+/// What the timeline column shows of one row: its bar, its events (as
+/// fractions of the window, only those in view) and its duration label.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TimelineRow {
+    pub bar: Bar,
+    pub events: Vec<f64>,
+    pub duration: String,
+    /// The service's color.
+    pub rgb: (u8, u8, u8),
+    pub error: bool,
+}
+
+pub fn timeline_row(store: &Store, span: u32, trace_start: i64, w: &Window) -> TimelineRow {
+    let iu = span as usize;
+    let mut events: Vec<f64> = store
+        .span_events(span)
+        .iter()
+        .map(|e| w.frac((e.time - trace_start) as f64))
+        .filter(|f| (0.0..=1.0).contains(f))
+        .collect();
+    events.dedup();
+    events.truncate(MAX_EVENT_TICKS);
+    TimelineRow {
+        bar: bar(store, span, trace_start, w),
+        events,
+        duration: format_duration(store.spans.duration[iu]),
+        rgb: service_rgb(store.str(store.spans.service[iu])),
+        error: store.is_error(span),
     }
 }
 
@@ -366,6 +428,40 @@ mod tests {
         rows.iter()
             .map(|&i| s.str(s.spans.name[i as usize]).to_owned())
             .collect()
+    }
+
+    #[test]
+    fn labels_go_where_there_is_room() {
+        let w = Window {
+            start: 0.0,
+            end: 100.0,
+        };
+        assert_eq!(Bar::between(10.0, 50.0, &w).label_side(), LabelSide::After);
+        assert_eq!(Bar::between(10.0, 80.0, &w).label_side(), LabelSide::After);
+        assert_eq!(Bar::between(60.0, 95.0, &w).label_side(), LabelSide::Before);
+        assert_eq!(Bar::between(5.0, 100.0, &w).label_side(), LabelSide::Inside);
+        // Clamped to the window: a bar reaching past both edges fills it.
+        let b = Bar::between(-50.0, 150.0, &w);
+        assert_eq!((b.left, b.width), (0.0, 1.0));
+    }
+
+    #[test]
+    fn timeline_rows_keep_events_in_view() {
+        let json = r#"{"resourceSpans":[{"scopeSpans":[{"spans":[
+          {"traceId":"0af7651916cd43dd8448eb211c80319c","spanId":"b7ad6b7169203331","name":"r","startTimeUnixNano":"1000","endTimeUnixNano":"2000",
+           "events":[{"timeUnixNano":"1100","name":"a"},{"timeUnixNano":"1100","name":"b"},
+                     {"timeUnixNano":"1900","name":"c"}],"status":{"code":2}}]}]}]}"#;
+        let mut s = Store::default();
+        import::load(&mut s, "t", json.as_bytes()).unwrap();
+        let start = s.traces[0].summary.start;
+        let whole = Window::whole(&s, 0);
+        let r = timeline_row(&s, 0, start, &whole);
+        assert_eq!(r.events, [0.1, 0.9]);
+        assert!(r.error);
+        assert_eq!(r.duration, format_duration(1000));
+        assert_eq!(r.bar.label_side(), LabelSide::Inside);
+        let zoomed = whole.sub(0.5, 1.0, 1.0);
+        assert_eq!(timeline_row(&s, 0, start, &zoomed).events.len(), 1);
     }
 
     #[test]

@@ -28,6 +28,31 @@ pub fn context(
     Some(ctx)
 }
 
+/// The theme colors canvases draw with (the values of style/theme.css).
+pub struct Palette {
+    pub text: &'static str,
+    pub muted: &'static str,
+    pub error: &'static str,
+}
+
+impl Palette {
+    pub fn of(dark: bool) -> Palette {
+        if dark {
+            Palette {
+                text: "#e6edf3",
+                muted: "#8d96a0",
+                error: "#ff6b6b",
+            }
+        } else {
+            Palette {
+                text: "#1f2328",
+                muted: "#656d76",
+                error: "#cf222e",
+            }
+        }
+    }
+}
+
 /// `#rrggbb` for an RGB triple.
 pub fn css(rgb: (u8, u8, u8)) -> String {
     format!("#{:02x}{:02x}{:02x}", rgb.0, rgb.1, rgb.2)

@@ -1,5 +1,7 @@
-//! Canvas drawing helpers shared by the canvas views (flame graph, service
-//! map): a device-pixel-ratio aware 2D context and label fitting.
+//! Canvas drawing: helpers shared by the canvas views (flame graph, service
+//! map, waterfall timeline): a device-pixel-ratio aware 2D context, theme
+//! colors, label fitting; and the waterfall's timeline column.
 
 pub mod canvas;
 pub mod text;
+pub mod timeline;

@@ -3,9 +3,9 @@
 //! (or, for lists that may outgrow a browser's element height, the rows
 //! `layout::waterfall::ScrollMap` maps the scroll position to).
 
-use leptos::ev;
 use leptos::html::Div;
 use leptos::prelude::*;
+use wasm_bindgen::prelude::*;
 
 #[derive(Clone, Copy)]
 pub struct Viewport {
@@ -17,7 +17,8 @@ pub struct Viewport {
 
 impl Viewport {
     /// A viewport measured on mount, on scroll (call `measure` from on:scroll)
-    /// and when the window resizes.
+    /// and whenever the element changes size (a window resize, a panel
+    /// opening beside it).
     pub fn new() -> Viewport {
         let v = Viewport {
             el: NodeRef::new(),
@@ -25,13 +26,7 @@ impl Viewport {
             height: RwSignal::new(600.0),
             width: RwSignal::new(800.0),
         };
-        Effect::new(move |_| {
-            if v.el.get().is_some() {
-                v.measure();
-            }
-        });
-        let resize = window_event_listener(ev::resize, move |_| v.measure());
-        on_cleanup(move || resize.remove());
+        on_resize(v.el, move || v.measure());
         v
     }
 
@@ -67,7 +62,7 @@ impl Default for Viewport {
 }
 
 /// The CSS size (width, height) of an element, measured when it mounts and
-/// when the window resizes; set only when it changes.
+/// when it changes size; set only when it changes.
 pub fn use_size(el: NodeRef<Div>) -> RwSignal<(f64, f64)> {
     let size = RwSignal::new((0.0f64, 0.0f64));
     let measure = move || {
@@ -78,14 +73,35 @@ pub fn use_size(el: NodeRef<Div>) -> RwSignal<(f64, f64)> {
             }
         }
     };
+    on_resize(el, measure);
+    size
+}
+
+/// Calls `f` once `el` is mounted and whenever its box changes size (a
+/// `ResizeObserver`, which also sees a sibling panel opening or a splitter
+/// drag, not only window resizes), until the owner is cleaned up.
+fn on_resize(el: NodeRef<Div>, f: impl Fn() + Clone + 'static) {
+    type Observer = (web_sys::ResizeObserver, Closure<dyn FnMut()>);
+    let observer = StoredValue::new_local(None::<Observer>);
+    let stop = move || {
+        if let Some((o, _callback)) = observer.try_update_value(Option::take).flatten() {
+            o.disconnect();
+        }
+    };
     Effect::new(move |_| {
-        if el.get().is_some() {
-            measure();
+        let Some(node) = el.get() else {
+            return;
+        };
+        f();
+        stop();
+        let f = f.clone();
+        let callback = Closure::<dyn FnMut()>::new(f);
+        if let Ok(o) = web_sys::ResizeObserver::new(callback.as_ref().unchecked_ref()) {
+            o.observe(&node);
+            observer.set_value(Some((o, callback)));
         }
     });
-    let resize = window_event_listener(ev::resize, move |_| measure());
-    on_cleanup(move || resize.remove());
-    size
+    on_cleanup(stop);
 }
 
 /// The CSS width of an element (see [`use_size`]).

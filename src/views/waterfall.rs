@@ -8,13 +8,15 @@ use leptos::prelude::*;
 use rustc_hash::FxHashSet;
 
 use super::platform;
-use super::state::AppState;
+use super::state::{AppState, Theme};
 use super::virtual_list::Viewport;
 use crate::analysis::{search, services};
 use crate::layout::colors::service_css;
 use crate::layout::waterfall::{self as wl, ScrollMap, Window};
 use crate::model::time::format_duration;
 use crate::model::{SpanFlags, SpanKind, Store};
+use crate::render::canvas::{self, Palette};
+use crate::render::timeline::{self, Look};
 
 pub const ROW_H: f64 = 24.0;
 /// Height of the sticky column header (`.wf-head` in style/waterfall.css),
@@ -22,9 +24,10 @@ pub const ROW_H: f64 = 24.0;
 const HEAD_H: f64 = 26.0;
 const INDENT: f64 = 14.0;
 const MAX_INDENT_LEVELS: u32 = 30;
-const MAX_EVENT_TICKS: usize = 40;
 /// Rows drawn above and below the view.
 const OVERSCAN: usize = 8;
+/// Room right of the timeline (`.wf-time`'s margin in style/waterfall.css).
+const TIME_MARGIN: f64 = 40.0;
 
 /// What a row shows that never changes for a span.
 #[derive(Clone, PartialEq)]
@@ -38,23 +41,11 @@ struct RowData {
     children: usize,
     flags: SpanFlags,
     duration: String,
-    /// ns offsets from the trace start
-    start: f64,
-    end: f64,
-    events: Vec<f64>,
 }
 
-fn row_data(s: &Store, i: u32, trace_start: i64) -> RowData {
+fn row_data(s: &Store, i: u32) -> RowData {
     let iu = i as usize;
     let service = s.str(s.spans.service[iu]).to_owned();
-    let start = (s.spans.start[iu] - trace_start) as f64;
-    let mut events: Vec<f64> = s
-        .span_events(i)
-        .iter()
-        .map(|e| (e.time - trace_start) as f64)
-        .collect();
-    events.dedup();
-    events.truncate(MAX_EVENT_TICKS);
     RowData {
         color: service_css(&service),
         service: if service.is_empty() {
@@ -69,9 +60,6 @@ fn row_data(s: &Store, i: u32, trace_start: i64) -> RowData {
         children: s.children(i).len(),
         flags: s.spans.flags[iu],
         duration: format_duration(s.spans.duration[iu]),
-        start,
-        end: start + s.spans.duration[iu] as f64,
-        events,
     }
 }
 
@@ -247,6 +235,55 @@ pub fn Waterfall() -> impl IntoView {
         }
         (trace, reveal, m)
     });
+    // The timeline column of the rows in `visible`, on one canvas that sits
+    // where they do (so it scrolls with them) and is redrawn when they, the
+    // window, the selection, the search or the theme change.
+    let timeline = NodeRef::<leptos::html::Canvas>::new();
+    Effect::new(move |_| {
+        app.rev.track();
+        let palette = Palette::of(app.theme.get() == Theme::Dark);
+        let width = (timeline_w.get() - TIME_MARGIN).max(1.0);
+        let w = window.get();
+        let selected = app.span.get();
+        let top = shift.get();
+        let Some(el) = timeline.get() else {
+            return;
+        };
+        let start = trace_start.get_untracked();
+        let rows = visible.with(|v| {
+            matches.with(|(m, _)| {
+                keep.with(|k| {
+                    app.with_store(|s| {
+                        v.iter()
+                            .map(|&(_, span)| {
+                                let alpha = if !m.is_empty() && !m.contains(&span) {
+                                    0.45
+                                } else if k.as_ref().is_some_and(|k| !k.contains(&span)) {
+                                    0.5
+                                } else {
+                                    1.0
+                                };
+                                let look = Look {
+                                    selected: selected == Some(span),
+                                    alpha,
+                                };
+                                (wl::timeline_row(s, span, start, &w), look)
+                            })
+                            .collect::<Vec<_>>()
+                    })
+                })
+            })
+        });
+        let first = visible.with(|v| v.first().map_or(0, |&(p, _)| p));
+        let height = rows.len() as f64 * ROW_H;
+        let style = web_sys::HtmlElement::style(&el);
+        let _ = style.set_property("top", &format!("{}px", first as f64 * ROW_H - top));
+        let _ = style.set_property("width", &format!("{width}px"));
+        let _ = style.set_property("height", &format!("{height}px"));
+        if let Some(ctx) = canvas::context(&el, width, height, platform::device_pixel_ratio()) {
+            timeline::draw(&ctx, &rows, width, ROW_H, &palette);
+        }
+    });
     super::probe::install_synthetic_loader(app);
 
     let grid = move || format!("grid-template-columns: {}px 1fr", name_w.get());
@@ -393,11 +430,14 @@ pub fn Waterfall() -> impl IntoView {
                             let data = Memo::new(move |_| {
                                 app.rev.track();
                                 let (_, span) = item.get()?;
-                                Some(app.store.with_value(|s| row_data(s, span, trace_start.get_untracked())))
+                                Some(app.store.with_value(|s| row_data(s, span)))
                             });
-                            view! { <Row item=item data=data shift=shift window=window grid=grid matches=matches keep=keep /> }
+                            view! { <Row item=item data=data shift=shift grid=grid matches=matches keep=keep /> }
                         }
                     />
+                    // Bars, event ticks and durations of the rows above: one
+                    // canvas over them (see the drawing effect).
+                    <canvas class="wf-timeline" node_ref=timeline style:left=move || format!("{}px", name_w.get())></canvas>
                 </div>
             </div>
         </div>
@@ -411,7 +451,6 @@ fn Row(
     data: Memo<Option<RowData>>,
     /// Rows sit at `pos * ROW_H - shift` (see `ScrollMap::row_top`).
     shift: Memo<f64>,
-    window: Memo<Window>,
     grid: impl Fn() -> String + Send + Sync + 'static,
     matches: Memo<(FxHashSet<u32>, Vec<u32>)>,
     keep: Memo<Option<FxHashSet<u32>>>,
@@ -428,50 +467,6 @@ fn Row(
     let collapsed = move || span().is_some_and(|s| app.collapsed.with(|c| c.contains(&s)));
     let indent = move || {
         data.with(|d| d.as_ref().map_or(0, |d| d.depth.min(MAX_INDENT_LEVELS))) as f64 * INDENT
-    };
-    let bar = move || {
-        let w = window.get();
-        data.with(|d| {
-            let Some(d) = d else { return (0.0, 0.0) };
-            let l = w.frac(d.start).clamp(0.0, 1.0);
-            let r = w.frac(d.end).clamp(0.0, 1.0);
-            (l, r - l)
-        })
-    };
-    let bar_style = move || {
-        let (l, w) = bar();
-        let color = data.with(|d| d.as_ref().map(|d| d.color.clone()).unwrap_or_default());
-        format!(
-            "left:{:.4}%;width:{:.4}%;background:{color}",
-            l * 100.0,
-            w * 100.0
-        )
-    };
-    // The duration label sits right of the bar when there is room, else left
-    // of it, else (a bar spanning the view) inside it.
-    let label = move || {
-        let (l, w) = bar();
-        if l + w <= 0.8 {
-            (format!("left:calc({:.4}% + 6px)", (l + w) * 100.0), false)
-        } else if l >= 0.15 {
-            (
-                format!("right:calc({:.4}% + 6px)", (1.0 - l) * 100.0),
-                false,
-            )
-        } else {
-            (format!("left:calc({:.4}% + 6px)", l * 100.0), true)
-        }
-    };
-    let event_ticks = move || {
-        let w = window.get();
-        data.with(|d| {
-            d.iter()
-                .flat_map(|d| d.events.iter())
-                .map(|&t| w.frac(t))
-                .filter(|f| (0.0..=1.0).contains(f))
-                .map(|f| view! { <span class="wf-event" style:left=format!("{:.4}%", f * 100.0)></span> })
-                .collect_view()
-        })
     };
     // Internal is the default kind: not worth a badge on every row.
     let kind_label = move || {
@@ -568,11 +563,8 @@ fn Row(
                 }}
                 <span class="hidden-count" hidden=move || !collapsed()>{move || format!("+{}", children())}</span>
             </div>
-            <div class="wf-time">
-                <div class="wf-bar" class:error=flag(|d| d.error) style=bar_style></div>
-                {event_ticks}
-                <span class="wf-dur" class:inside=move || label().1 style=move || label().0>{field(|d| d.duration.clone())}</span>
-            </div>
+            // The timeline column is drawn on the canvas over the rows.
+            <div class="wf-time"></div>
         </div>
     }
 }
