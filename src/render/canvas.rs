@@ -28,6 +28,22 @@ pub fn context(
     Some(ctx)
 }
 
+/// Sets the context's font unless it is already set: parsing a font string
+/// costs the browser about a millisecond each time, and a context keeps its
+/// font across frames (until its canvas is resized).
+pub fn set_font(ctx: &CanvasRenderingContext2d, font: &str) {
+    thread_local! {
+        /// The last font set, as given and as the context reports it back.
+        static LAST: std::cell::RefCell<(String, String)> = Default::default();
+    }
+    let current = ctx.font();
+    let same = LAST.with_borrow(|(given, reported)| given == font && *reported == current);
+    if !same {
+        ctx.set_font(font);
+        LAST.set((font.to_owned(), ctx.font()));
+    }
+}
+
 /// The theme colors canvases draw with (the values of style/theme.css).
 pub struct Palette {
     pub text: &'static str,

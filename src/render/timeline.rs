@@ -7,7 +7,7 @@
 
 use web_sys::CanvasRenderingContext2d;
 
-use super::canvas::{css, text_on, Palette};
+use super::canvas::{css, set_font, text_on, Palette};
 use crate::layout::waterfall::{LabelSide, TimelineRow};
 
 pub const FONT: &str = "11px system-ui, -apple-system, Segoe UI, Roboto, sans-serif";
@@ -36,8 +36,10 @@ pub fn draw(
     row_h: f64,
     p: &Palette,
 ) {
-    ctx.clear_rect(0.0, 0.0, width, rows.len() as f64 * row_h);
-    ctx.set_font(FONT);
+    // The whole canvas (it may be taller than the rows).
+    let height = ctx.canvas().map_or(0.0, |c| c.height() as f64);
+    ctx.clear_rect(0.0, 0.0, width, height.max(rows.len() as f64 * row_h));
+    set_font(ctx, FONT);
     ctx.set_text_baseline("middle");
     for (k, (r, look)) in rows.iter().enumerate() {
         let y = k as f64 * row_h;

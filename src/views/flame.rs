@@ -140,7 +140,7 @@ pub fn FlameGraph() -> impl IntoView {
         };
         ctx.set_fill_style_str(if dark { "#0f1217" } else { "#ffffff" });
         ctx.fill_rect(0.0, 0.0, w, h);
-        ctx.set_font(FONT);
+        canvas::set_font(&ctx, FONT);
         ctx.set_text_baseline("middle");
         data.with_value(|d| {
             let Some(d) = d else {

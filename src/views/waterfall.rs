@@ -275,7 +275,9 @@ pub fn Waterfall() -> impl IntoView {
             })
         });
         let first = visible.with(|v| v.first().map_or(0, |&(p, _)| p));
-        let height = rows.len() as f64 * ROW_H;
+        // As tall as the row pool (not the rows drawn, which vary by one as
+        // the view scrolls): resizing a canvas clears its state and memory.
+        let height = pool.get().max(rows.len()) as f64 * ROW_H;
         let style = web_sys::HtmlElement::style(&el);
         let _ = style.set_property("top", &format!("{}px", first as f64 * ROW_H - top));
         let _ = style.set_property("width", &format!("{width}px"));
