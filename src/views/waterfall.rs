@@ -250,8 +250,9 @@ pub fn Waterfall() -> impl IntoView {
             return;
         };
         let start = trace_start.get_untracked();
-        let rows = visible.with(|v| {
-            matches.with(|(m, _)| {
+        let (first, rows) = visible.with(|v| {
+            let first = v.first().map_or(0, |&(p, _)| p);
+            let rows = matches.with(|(m, _)| {
                 keep.with(|k| {
                     app.with_store(|s| {
                         v.iter()
@@ -272,9 +273,9 @@ pub fn Waterfall() -> impl IntoView {
                             .collect::<Vec<_>>()
                     })
                 })
-            })
+            });
+            (first, rows)
         });
-        let first = visible.with(|v| v.first().map_or(0, |&(p, _)| p));
         // As tall as the row pool (not the rows drawn, which vary by one as
         // the view scrolls): resizing a canvas clears its state and memory.
         let height = pool.get().max(rows.len()) as f64 * ROW_H;

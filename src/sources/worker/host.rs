@@ -53,18 +53,13 @@ const WARM_UP_ROUNDS: usize = 4;
 /// importer's hot paths hot before the user drops anything. Returns the last
 /// snapshot, which the main thread decodes to warm its side of the hand-over.
 fn warm_up() -> Vec<u8> {
-    use crate::demo::{shop, synth};
-    let (spans, resources) = shop::generate(crate::sources::demo::SEED);
-    let mut otlp = Vec::new();
-    let mut jaeger = Vec::new();
-    let written = synth::write_otlp_json(&spans, &resources, &mut otlp)
-        .and_then(|()| synth::write_jaeger_json(&spans, &resources, &mut jaeger));
-    if written.is_err() {
-        return Vec::new();
-    }
+    let samples = [
+        crate::sources::demo::bytes(),
+        crate::sources::demo::jaeger_bytes(),
+    ];
     let mut snapshot = Vec::new();
     for _ in 0..WARM_UP_ROUNDS {
-        for sample in [&otlp, &jaeger] {
+        for sample in &samples {
             let mut store = Store::default();
             if import::load(&mut store, "warm-up", sample).is_ok() {
                 snapshot = store.to_snapshot();
