@@ -14,7 +14,7 @@ use base64::Engine;
 use rustc_hash::FxHashMap;
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 
-use super::json::{skip, Arena, Key, LooseU64, Many, Object, Scalar, StrWith};
+use super::json::{skip, skip_rest, Arena, Key, LooseU64, Many, Object, Scalar, StrWith};
 use super::{span_times_micros, Sink};
 use crate::model::ids::{jaeger_span_id, jaeger_trace_id};
 use crate::model::value::by_name;
@@ -266,7 +266,11 @@ impl<'de> Visitor<'de> for OneSpan<'_, '_, '_> {
         let mut events = Range32::default();
         let mut process_key = None;
         let mut inline_scope = None;
+        let mut first = true;
         while let Some(k) = map.next_key::<Key>()? {
+            if std::mem::take(&mut first) && sink.leaves(&k.0) {
+                return skip_rest(&mut map);
+            }
             match k.0.as_ref() {
                 "traceID" => {
                     trace_id = map.next_value_seed(StrWith(|s: &str| {

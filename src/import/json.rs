@@ -430,6 +430,16 @@ pub fn skip<'de, A: MapAccess<'de>>(map: &mut A) -> Result<(), A::Error> {
     map.next_value::<IgnoredAny>().map(|_| ())
 }
 
+/// Skips the rest of an object whose key was just read: the key's value and
+/// every entry after it (a span another part of the file keeps).
+pub fn skip_rest<'de, A: MapAccess<'de>>(map: &mut A) -> Result<(), A::Error> {
+    skip(map)?;
+    while map.next_key::<IgnoredAny>()?.is_some() {
+        skip(map)?;
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -11,11 +11,13 @@ pub mod error;
 pub mod jaeger;
 pub mod json;
 pub mod otlp;
+pub mod parts;
 pub mod zipkin;
 
 use rustc_hash::FxHashMap;
 
 pub use error::ImportError;
+pub use parts::Part;
 
 use crate::analysis;
 use crate::model::{
@@ -36,6 +38,8 @@ pub struct Sink<'s> {
     pub formats: Vec<&'static str>,
     /// Told the number of spans read so far, every [`PROGRESS_EVERY`] spans.
     progress: &'s mut dyn FnMut(usize),
+    /// Set when this load is one part of a file parsed in parts: which spans it keeps.
+    split: Option<parts::Split>,
 }
 
 /// How often (in spans) an import reports progress.
@@ -51,7 +55,16 @@ impl<'s> Sink<'s> {
             notes: Vec::new(),
             formats: Vec::new(),
             progress,
+            split: None,
         }
+    }
+
+    /// Whether this load leaves the span whose first key is `first_key` to
+    /// another part of the file (see [`parts`]): never when it reads the
+    /// whole file. A format's span visitor asks this at the span's first key
+    /// and skips the span when told so.
+    pub fn leaves(&mut self, first_key: &str) -> bool {
+        self.split.as_mut().is_some_and(|s| s.leaves(first_key))
     }
 
     pub fn push_span(&mut self, trace_id: TraceId, span: NewSpan) -> u32 {
@@ -210,11 +223,27 @@ pub fn load_with_progress(
     bytes: &[u8],
     progress: &mut dyn FnMut(usize),
 ) -> Result<Loaded, ImportError> {
+    load_part(store, name, bytes, Part::WHOLE, progress)
+}
+
+/// [`load_with_progress`] of one part of a file (see [`parts`]): only the
+/// spans of `part` are kept, the rest of the file is read but skipped, and
+/// the traces' trees are left to [`parts::join`], which puts the parts
+/// together. [`Part::WHOLE`] is a plain load.
+pub fn load_part(
+    store: &mut Store,
+    name: &str,
+    bytes: &[u8],
+    part: Part,
+    progress: &mut dyn FnMut(usize),
+) -> Result<Loaded, ImportError> {
     let mark = store.mark();
     let result = {
         let mut sink = Sink::new(store, progress);
+        sink.split = parts::Split::new(part, bytes);
         detect::read(&mut sink, name, bytes).and_then(|()| {
-            if sink.span_count() == 0 {
+            let seen = sink.split.as_ref().map_or(sink.span_count(), |s| s.seen);
+            if seen == 0 {
                 let what = sink.formats.first().copied().unwrap_or("JSON");
                 let mut msg = format!("no spans: the file is {what} but holds no spans");
                 if let Some(n) = sink.notes.first() {
@@ -222,7 +251,7 @@ pub fn load_with_progress(
                 }
                 Err(ImportError::new(name, msg))
             } else {
-                Ok(finish(sink, name, bytes.len()))
+                Ok(finish(sink, name, bytes.len(), part == Part::WHOLE))
             }
         })
     };
@@ -235,9 +264,9 @@ pub fn load_with_progress(
     }
 }
 
-/// Groups the load's spans into traces (first appearance order), makes each
-/// trace's spans contiguous, builds trees and records the file.
-fn finish(sink: Sink<'_>, name: &str, bytes: usize) -> u32 {
+/// Records the load as a file: its spans grouped into traces, each trace's
+/// tree built when `trees` (a part's trees wait for [`parts::join`]).
+fn finish(sink: Sink<'_>, name: &str, bytes: usize, trees: bool) -> u32 {
     let Sink {
         store,
         base,
@@ -246,11 +275,46 @@ fn finish(sink: Sink<'_>, name: &str, bytes: usize) -> u32 {
         formats,
         ..
     } = sink;
+    let lines = formats.contains(&"JSON Lines");
+    let named: Vec<&str> = formats
+        .iter()
+        .copied()
+        .filter(|f| *f != "JSON Lines")
+        .collect();
+    let mut format = match named.as_slice() {
+        [] => "JSON".to_owned(),
+        fs => fs.join(" + "),
+    };
+    if lines {
+        format.push_str(" (JSON Lines)");
+    }
+    let file = SourceFile {
+        name: name.to_owned(),
+        format,
+        bytes,
+        traces: Range32::default(),
+        spans: 0,
+        warnings: notes,
+    };
+    group(store, base, &trace_ids, file, trees)
+}
+
+/// Groups the spans from `base` on (whose trace ids are `trace_ids`) into
+/// traces in order of first appearance, makes each trace's spans contiguous
+/// (file order kept within a trace), builds the trees when `trees`, and
+/// records `file` as holding them. Returns the file's index.
+fn group(
+    store: &mut Store,
+    base: usize,
+    trace_ids: &[TraceId],
+    mut file: SourceFile,
+    trees: bool,
+) -> u32 {
     let n = trace_ids.len();
     let mut group_of: FxHashMap<TraceId, u32> = FxHashMap::default();
     let mut groups: Vec<TraceId> = Vec::new();
     let mut key = Vec::with_capacity(n);
-    for id in &trace_ids {
+    for id in trace_ids {
         let g = *group_of.entry(*id).or_insert_with(|| {
             groups.push(*id);
             (groups.len() - 1) as u32
@@ -274,7 +338,7 @@ fn finish(sink: Sink<'_>, name: &str, bytes: usize) -> u32 {
         }
         store.spans.permute_tail(base, &order);
     }
-    let file = store.files.len() as u32;
+    let index = store.files.len() as u32;
     let first_trace = store.traces.len();
     for (g, id) in groups.iter().enumerate() {
         let t = store.traces.len() as u32;
@@ -284,36 +348,20 @@ fn finish(sink: Sink<'_>, name: &str, bytes: usize) -> u32 {
         }
         store.traces.push(Trace {
             id: *id,
-            file,
+            file: index,
             spans: range,
             tree: Tree::default(),
             summary: TraceSummary::default(),
             warnings: Vec::new(),
         });
-        analysis::tree::build(store, t);
+        if trees {
+            analysis::tree::build(store, t);
+        }
     }
-    let lines = formats.contains(&"JSON Lines");
-    let named: Vec<&str> = formats
-        .iter()
-        .copied()
-        .filter(|f| *f != "JSON Lines")
-        .collect();
-    let mut format = match named.as_slice() {
-        [] => "JSON".to_owned(),
-        fs => fs.join(" + "),
-    };
-    if lines {
-        format.push_str(" (JSON Lines)");
-    }
-    store.files.push(SourceFile {
-        name: name.to_owned(),
-        format,
-        bytes,
-        traces: Range32::new(first_trace, store.traces.len()),
-        spans: n as u32,
-        warnings: notes,
-    });
-    file
+    file.traces = Range32::new(first_trace, store.traces.len());
+    file.spans = n as u32;
+    store.files.push(file);
+    index
 }
 
 #[cfg(test)]

@@ -16,7 +16,7 @@ use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqA
 use std::marker::PhantomData;
 
 use super::json::{
-    skip, Arena, IntOrName, Key, LooseU64, Many, Object, One, Scalar, StrCheck, StrWith,
+    skip, skip_rest, Arena, IntOrName, Key, LooseU64, Many, Object, One, Scalar, StrCheck, StrWith,
 };
 use super::{span_times, Sink};
 use crate::model::ids::{otlp_span_id, otlp_trace_id};
@@ -368,7 +368,11 @@ impl<'de> Visitor<'de> for SpanSeed<'_, '_> {
         let mut dropped = Dropped::default();
         let mut status = StatusCode::Unset;
         let mut status_message = Text::default();
+        let mut first = true;
         while let Some(k) = map.next_key::<Key>()? {
+            if std::mem::take(&mut first) && sink.leaves(&k.0) {
+                return skip_rest(&mut map);
+            }
             match k.0.as_ref() {
                 "traceId" | "trace_id" => {
                     trace_id = Some(map.next_value_seed(StrCheck(|s: &str| {

@@ -13,7 +13,7 @@ use std::fmt;
 use rustc_hash::FxHashMap;
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 
-use super::json::{skip, Key, LooseU64, Many, Object, One, Scalar, StrCheck, StrWith};
+use super::json::{skip, skip_rest, Key, LooseU64, Many, Object, One, Scalar, StrCheck, StrWith};
 use super::{span_times_micros, Sink};
 use crate::model::ids::{zipkin_span_id, zipkin_trace_id};
 use crate::model::{
@@ -307,7 +307,11 @@ impl<'de> Visitor<'de> for Element<'_, '_> {
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         let mut state = SpanState::default();
+        let mut first = true;
         while let Some(k) = map.next_key::<Key>()? {
+            if std::mem::take(&mut first) && self.sink.leaves(&k.0) {
+                return skip_rest(&mut map);
+            }
             if !state.field(self.sink, &k.0, &mut map)? {
                 skip(&mut map)?;
             }

@@ -202,6 +202,7 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use crate::import;
+    use crate::model::describe::describe;
     use crate::model::Store;
 
     const OTLP: &str = r#"{"resourceSpans":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"api"}}]},
@@ -223,69 +224,6 @@ mod tests {
         {"traceID":"abc","spanID":"3","operationName":"orphan","startTime":30,"duration":5,"processID":"p1",
          "references":[{"refType":"CHILD_OF","traceID":"abc","spanID":"99"}]}],
       "processes":{"p1":{"serviceName":"front","tags":[{"key":"host","type":"string","value":"h1"}]},"p2":{"serviceName":"back"}}}]}"#;
-
-    /// Everything a user can see of a store, as text: equal text, equal stores.
-    fn describe(s: &Store) -> String {
-        let mut out = String::new();
-        for (fi, f) in s.files.iter().enumerate() {
-            out += &format!(
-                "file {fi} {} {} {:?} {:?}\n",
-                f.name, f.format, f.traces, f.warnings
-            );
-        }
-        for (ti, t) in s.traces.iter().enumerate() {
-            out +=
-                &format!(
-                "trace {ti} {} file {} spans {:?} roots {:?} root {} services {:?} warnings {:?}\n",
-                t.id.to_text(&s.strings),
-                t.file,
-                t.spans,
-                t.tree.roots,
-                t.summary.root,
-                t.summary.services.iter().map(|&x| s.str(x)).collect::<Vec<_>>(),
-                t.warnings.iter().map(|w| (&w.message, &w.spans)).collect::<Vec<_>>(),
-            );
-            for i in t.spans.range() {
-                let i = i as u32;
-                let attrs: Vec<String> = s
-                    .span_attrs(i)
-                    .iter()
-                    .map(|a| format!("{}={}", s.str(a.key), s.format_value(&a.value)))
-                    .collect();
-                let events: Vec<String> = s
-                    .span_events(i)
-                    .iter()
-                    .map(|e| format!("{}@{}", s.str(e.name), e.time))
-                    .collect();
-                let res: Vec<String> = s
-                    .resource_of(i)
-                    .map(|r| {
-                        s.attrs_of(r.attrs)
-                            .iter()
-                            .map(|a| format!("{}={}", s.str(a.key), s.format_value(&a.value)))
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                out += &format!(
-                    "  {} {} {}:{} parent {} depth {} children {:?} {}+{} {:?} {:?} {attrs:?} {events:?} links {} res {res:?} scope {:?}\n",
-                    i,
-                    s.spans.id[i as usize].to_text(&s.strings),
-                    s.str(s.spans.service[i as usize]),
-                    s.str(s.spans.name[i as usize]),
-                    s.spans.parent[i as usize] as i64,
-                    s.spans.depth[i as usize],
-                    s.children(i),
-                    s.spans.start[i as usize],
-                    s.spans.duration[i as usize],
-                    s.spans.status[i as usize],
-                    s.text(s.spans.status_message[i as usize]),
-                    s.span_links(i).len(),
-                    s.scope_of(i).map(|sc| (s.str(sc.name), s.str(sc.version))),
-                );
-            }
-        }
-        out
-    }
 
     #[test]
     fn appending_equals_loading_in_order() {

@@ -1,5 +1,6 @@
 //! The trace store and the types it is made of. No I/O, no browser.
 
+pub mod describe;
 pub mod ids;
 pub mod merge;
 pub mod snapshot;

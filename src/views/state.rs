@@ -304,15 +304,11 @@ impl AppState {
                 total,
                 spans,
             } => self.set_load(id, LoadState::Reading(Progress { read, total, spans })),
-            WorkerEvent::Done {
-                id,
-                snapshot,
-                timings,
-            } => {
+            WorkerEvent::Done { id, parts, timings } => {
                 let file = self
                     .store
-                    .try_update_value(|s| s.append_snapshot(&snapshot));
-                drop(snapshot);
+                    .try_update_value(|s| import::parts::append(s, &parts));
+                drop(parts);
                 let now = worker::absolute_now();
                 worker::measure("strata:merge", timings.parsed_at, now);
                 let ms = timings.read + timings.parse + (now - timings.parsed_at);

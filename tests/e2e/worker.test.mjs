@@ -4,13 +4,17 @@
 
 import { assert, assertEq, dropFiles, screenshot, text, trace, waitText } from './harness.mjs';
 
-/** Drops a generated Jaeger file of `n` spans (one trace, 4 children per span). */
-async function dropBig(page, n) {
-  await page.evaluate((n) => {
+/**
+ * Drops a generated Jaeger file of `n` spans (one trace, 4 children per span).
+ * Span number `bad`, if given, has an object for its spanID (an error).
+ */
+async function dropBig(page, n, bad = -1) {
+  await page.evaluate(([n, bad]) => {
     const parts = ['{"data":[{"traceID":"b16b16","processes":{"p1":{"serviceName":"svc-a"},"p2":{"serviceName":"svc-b"}},"spans":['];
     for (let i = 0; i < n; i++) {
       const ref = i ? `,"references":[{"refType":"CHILD_OF","traceID":"b16b16","spanID":"${(((i - 1) >> 2) + 1).toString(16)}"}]` : '';
-      parts.push(`${i ? ',' : ''}{"traceID":"b16b16","spanID":"${(i + 1).toString(16)}","operationName":"op ${i % 50}","startTime":${1700000000000000 + i},"duration":${1000 + (i % 7)},"processID":"p${1 + (i % 2)}"${ref},"tags":[{"key":"http.status_code","type":"int64","value":200},{"key":"note","type":"string","value":"value ${i}"}]}`);
+      const id = i === bad ? '{}' : `"${(i + 1).toString(16)}"`;
+      parts.push(`${i ? ',' : ''}{"traceID":"b16b16","spanID":${id},"operationName":"op ${i % 50}","startTime":${1700000000000000 + i},"duration":${1000 + (i % 7)},"processID":"p${1 + (i % 2)}"${ref},"tags":[{"key":"http.status_code","type":"int64","value":200},{"key":"note","type":"string","value":"value ${i}"}]}`);
     }
     parts.push(']}]}');
     const file = new File(parts, 'big.json', { type: 'application/json' });
@@ -30,7 +34,7 @@ async function dropBig(page, n) {
     for (const type of ['dragenter', 'dragover', 'drop']) {
       document.body.dispatchEvent(new DragEvent(type, { bubbles: true, cancelable: true, dataTransfer: dt }));
     }
-  }, n);
+  }, [n, bad]);
 }
 
 export const tests = {
@@ -52,10 +56,11 @@ export const tests = {
     const r = await page.evaluate(() => {
       window.__stopFrames = true;
       const m = (name) => performance.getEntriesByName(name).map((e) => Math.round(e.duration));
-      return { frames: window.__frames, maxGap: Math.round(window.__maxGap), read: m('strata:read'), parse: m('strata:parse'), merge: m('strata:merge') };
+      return { frames: window.__frames, maxGap: Math.round(window.__maxGap), read: m('strata:read'), parse: m('strata:parse'), parts: m('strata:parse-part'), merge: m('strata:merge') };
     });
     console.log(`     300k spans: ${JSON.stringify(r)}`);
     assertEq(r.parse.length, 1, 'the parse ran in the worker (strata:parse measured)');
+    assertEq(r.parts.length, 2, 'both workers parsed a part of the file');
     // While the worker parses (seconds), the page keeps drawing frames.
     assert(r.frames > 20, `only ${r.frames} frames were painted while loading`);
     assert(r.maxGap < r.parse[0], `the page froze for ${r.maxGap} ms, as long as the parse (${r.parse[0]} ms)`);
@@ -86,5 +91,18 @@ export const tests = {
     assert(err.includes('cut.json') || err.includes('line 1'), err);
     assert(/line 1|byte/.test(err), `the error names where: ${err}`);
     assertEq(await text(page, '.tv-title h1'), before, 'the open trace stays');
+  },
+
+  async 'a bad span in the second half of a big file (parsed in two parts) fails with its line and field'(page) {
+    const before = await text(page, '.tv-title h1');
+    await dropBig(page, 100000, 90000);
+    await page.waitForSelector('.source.failed', { timeout: 60000 });
+    const err = await text(page, '.source.failed');
+    assert(err.includes('big.json'), err);
+    assert(/line 1/.test(err) && err.includes('data[0].spans[90000].spanID'), `the error names where: ${err}`);
+    assertEq(await text(page, '.tv-title h1'), before, 'the open trace stays');
+    // Both workers are fresh for the next file.
+    await dropFiles(page, [trace('jaeger/jaeger-ui__genaiTestTrace.json')]);
+    await waitText(page, '.n-spans', 57, 30000);
   },
 };

@@ -46,7 +46,7 @@ impl Job {
 pub struct Timings {
     /// File -> bytes in the worker's memory.
     pub read: f64,
-    /// Bytes -> store (import, trees, summaries), in the worker.
+    /// Bytes -> store (import, trees, summaries), in the workers.
     pub parse: f64,
     /// When the worker finished parsing (absolute ms, see [`absolute_now`]):
     /// the app measures the hand-over (encode, transfer, decode, append) from here.
@@ -60,10 +60,11 @@ pub enum Event {
         total: u64,
         spans: u64,
     },
-    /// Parsed: `snapshot` is the store to append (`Store::append_snapshot`).
+    /// Parsed: `parts` are the snapshots of the file's parts, in order (one
+    /// when it was parsed whole), for `import::parts::append`.
     Done {
         id: u32,
-        snapshot: Vec<u8>,
+        parts: Vec<Vec<u8>>,
         timings: Timings,
     },
     Failed {
@@ -74,46 +75,74 @@ pub enum Event {
     NoWorker(Job),
 }
 
-struct Inner {
+/// One worker of the pool.
+#[derive(Default)]
+struct Slot {
     worker: Option<Worker>,
     ready: bool,
-    /// The main thread's side of the hand-over has been warmed up.
-    warmed: bool,
-    /// The worker could not start; jobs go back to the app.
-    broken: bool,
-    queue: VecDeque<Job>,
-    /// The job the worker is on: (id, name, bytes).
-    current: Option<(u32, String, u64)>,
-    on_event: Rc<dyn Fn(Event)>,
+    /// It failed to start: not used again (slot 0: no workers at all).
+    dead: bool,
     handlers: Vec<Closure<dyn FnMut(JsValue)>>,
 }
 
-/// The app's handle on the parsing worker.
+/// What one worker made of its part of the running job.
+enum Outcome {
+    Parsed { snapshot: Vec<u8>, times: [f64; 4] },
+    Failed(ImportError),
+}
+
+/// The job the workers are on.
+struct Running {
+    id: u32,
+    name: String,
+    size: u64,
+    /// Per part (part `k` runs on slot `k`): bytes read, spans kept, outcome.
+    read: Vec<u64>,
+    spans: Vec<u64>,
+    outcomes: Vec<Option<Outcome>>,
+}
+
+struct Inner {
+    slots: Vec<Slot>,
+    /// The main thread's side of the hand-over has been warmed up.
+    warmed: bool,
+    queue: VecDeque<Job>,
+    current: Option<Running>,
+    on_event: Rc<dyn Fn(Event)>,
+}
+
+impl Inner {
+    /// No worker at all could start: jobs go back to the app.
+    fn broken(&self) -> bool {
+        self.slots[0].dead
+    }
+}
+
+/// The app's handle on the parsing workers.
 #[derive(Clone)]
 pub struct Loader(Rc<RefCell<Inner>>);
 
 impl Loader {
-    /// Starts the worker at once (it warms up while the user looks around).
+    /// Starts the workers at once (they warm up while the user looks around).
     pub fn new(on_event: impl Fn(Event) + 'static) -> Loader {
         let l = Loader(Rc::new(RefCell::new(Inner {
-            worker: None,
-            ready: false,
+            slots: (0..super::WORKERS).map(|_| Slot::default()).collect(),
             warmed: false,
-            broken: false,
             queue: VecDeque::new(),
             current: None,
             on_event: Rc::new(on_event),
-            handlers: Vec::new(),
         })));
-        l.spawn();
+        for k in 0..super::WORKERS {
+            l.spawn(k);
+        }
         l
     }
 
-    fn spawn(&self) {
+    fn spawn(&self, k: usize) {
         let worker = match Worker::new(WORKER_URL) {
             Ok(w) => w,
             Err(_) => {
-                self.0.borrow_mut().broken = true;
+                self.0.borrow_mut().slots[k].dead = true;
                 return;
             }
         };
@@ -122,28 +151,29 @@ impl Loader {
             let weak = weak.clone();
             move |e: JsValue| {
                 if let Some(inner) = weak.upgrade() {
-                    Loader(inner).on_message(e.unchecked_into());
+                    Loader(inner).on_message(k, e.unchecked_into());
                 }
             }
         });
         let on_error = Closure::<dyn FnMut(JsValue)>::new(move |e: JsValue| {
             if let Some(inner) = weak.upgrade() {
-                Loader(inner).on_crash(&e);
+                Loader(inner).on_crash(k, &e);
             }
         });
         worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
         worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
         let mut inner = self.0.borrow_mut();
-        inner.handlers = vec![on_message, on_error];
-        inner.worker = Some(worker);
-        inner.ready = false;
+        let slot = &mut inner.slots[k];
+        slot.handlers = vec![on_message, on_error];
+        slot.worker = Some(worker);
+        slot.ready = false;
     }
 
-    fn respawn(&self) {
-        if let Some(w) = self.0.borrow_mut().worker.take() {
+    fn respawn(&self, k: usize) {
+        if let Some(w) = self.0.borrow_mut().slots[k].worker.take() {
             w.terminate();
         }
-        self.spawn();
+        self.spawn(k);
     }
 
     /// Queues a job; events about it arrive through the callback.
@@ -154,10 +184,9 @@ impl Loader {
 
     /// Stops job `id` (running or queued). Returns whether there was one.
     pub fn cancel(&self, id: u32) -> bool {
-        let running = self.0.borrow().current.as_ref().map(|c| c.0) == Some(id);
+        let running = self.0.borrow().current.as_ref().map(|c| c.id) == Some(id);
         if running {
-            self.0.borrow_mut().current = None;
-            self.respawn();
+            self.end_job(true);
             self.pump();
             return true;
         }
@@ -172,15 +201,15 @@ impl Loader {
         f(e);
     }
 
-    /// Sends the next job if the worker is free (or hands it back if there
-    /// is no worker).
+    /// Sends the next job if the workers are free (or hands it back if there
+    /// are none).
     fn pump(&self) {
         loop {
             let (job, broken) = {
                 let mut inner = self.0.borrow_mut();
-                if inner.broken {
+                if inner.broken() {
                     (inner.queue.pop_front(), true)
-                } else if inner.ready && inner.current.is_none() {
+                } else if inner.slots[0].ready && inner.current.is_none() {
                     (inner.queue.pop_front(), false)
                 } else {
                     return;
@@ -196,97 +225,209 @@ impl Loader {
         }
     }
 
-    fn send(&self, job: Job) {
-        let msg = Object::new();
-        let _ = Reflect::set(&msg, &"id".into(), &job.id.into());
-        let _ = Reflect::set(&msg, &"name".into(), &job.name.as_str().into());
+    /// How many parts `job` is parsed in: a file big enough to gain from it
+    /// (and small enough that two copies of it fit in memory) goes to every
+    /// ready worker, anything else to the first.
+    fn parts_for(&self, job: &Job) -> usize {
         let size = job.size();
-        let transfer = Array::new();
-        match &job.input {
-            Input::File(f) => {
-                let _ = Reflect::set(&msg, &"file".into(), f);
-            }
-            Input::Bytes(b) => {
-                let arr = Uint8Array::new_with_length(b.len() as u32);
-                arr.copy_from(b);
-                let _ = Reflect::set(&msg, &"bytes".into(), &arr.buffer());
-                transfer.push(&arr.buffer());
-            }
+        let splits = matches!(job.input, Input::File(_))
+            && (super::SPLIT_FROM_BYTES..=super::SPLIT_UP_TO_BYTES).contains(&size);
+        if !splits {
+            return 1;
         }
-        let mut inner = self.0.borrow_mut();
-        let Some(worker) = inner.worker.clone() else {
-            return;
-        };
-        if worker.post_message_with_transfer(&msg, &transfer).is_err() {
-            inner.queue.push_front(job);
-            inner.broken = true;
-            drop(inner);
-            self.pump();
-            return;
-        }
-        inner.current = Some((job.id, job.name, size));
+        let inner = self.0.borrow();
+        inner.slots.iter().take_while(|s| s.ready).count().max(1)
     }
 
-    fn on_message(&self, e: MessageEvent) {
+    fn send(&self, job: Job) {
+        let count = self.parts_for(&job);
+        self.0.borrow_mut().current = Some(Running {
+            id: job.id,
+            name: job.name.clone(),
+            size: job.size(),
+            read: vec![0; count],
+            spans: vec![0; count],
+            outcomes: (0..count).map(|_| None).collect(),
+        });
+        for k in 0..count {
+            let msg = Object::new();
+            let _ = Reflect::set(&msg, &"id".into(), &job.id.into());
+            let _ = Reflect::set(&msg, &"name".into(), &job.name.as_str().into());
+            let _ = Reflect::set(&msg, &"part".into(), &(k as u32).into());
+            let _ = Reflect::set(&msg, &"parts".into(), &(count as u32).into());
+            let transfer = Array::new();
+            match &job.input {
+                Input::File(f) => {
+                    let _ = Reflect::set(&msg, &"file".into(), f);
+                }
+                Input::Bytes(b) => {
+                    let arr = Uint8Array::new_with_length(b.len() as u32);
+                    arr.copy_from(b);
+                    let _ = Reflect::set(&msg, &"bytes".into(), &arr.buffer());
+                    transfer.push(&arr.buffer());
+                }
+            }
+            let worker = self.0.borrow().slots[k].worker.clone();
+            let sent =
+                worker.is_some_and(|w| w.post_message_with_transfer(&msg, &transfer).is_ok());
+            if !sent {
+                // This worker is unusable: the job goes again, to the others
+                // (or, without any, to the app).
+                self.0.borrow_mut().slots[k].dead = true;
+                self.end_job(true);
+                self.0.borrow_mut().queue.push_front(job);
+                self.pump();
+                return;
+            }
+        }
+    }
+
+    fn on_message(&self, slot: usize, e: MessageEvent) {
         let data = e.data();
         let get = |k: &str| Reflect::get(&data, &k.into()).unwrap_or(JsValue::UNDEFINED);
         let num = |k: &str| get(k).as_f64().unwrap_or(0.0);
         let id = num("id") as u32;
+        let part = num("part") as usize;
         let kind = get("type").as_string().unwrap_or_default();
-        let current = self.0.borrow().current.clone();
-        let is_current = current.as_ref().map(|c| c.0) == Some(id);
-        match kind.as_str() {
-            "ready" => {
-                self.0.borrow_mut().ready = true;
-                self.pump();
+        if kind == "ready" {
+            self.0.borrow_mut().slots[slot].ready = true;
+            self.pump();
+            if slot == 0 {
                 self.warm_up(&get("warm"));
             }
-            "progress" if is_current => self.emit(Event::Progress {
-                id,
-                read: num("read") as u64,
-                total: num("total") as u64,
-                spans: num("spans") as u64,
-            }),
-            "done" if is_current => {
+            return;
+        }
+        // Part `k` runs on slot `k`; anything else is about a stopped job.
+        let current = {
+            let inner = self.0.borrow();
+            inner
+                .current
+                .as_ref()
+                .filter(|c| c.id == id && part == slot && part < c.outcomes.len())
+                .map(|c| c.name.clone())
+        };
+        let Some(name) = current else { return };
+        match kind.as_str() {
+            "progress" => {
+                let (read, spans) = {
+                    let mut inner = self.0.borrow_mut();
+                    let Some(c) = inner.current.as_mut() else {
+                        return;
+                    };
+                    c.read[part] = num("read") as u64;
+                    c.spans[part] = num("spans") as u64;
+                    // Every part reads the whole file.
+                    let read = c.read.iter().sum::<u64>() / c.read.len() as u64;
+                    (read, c.spans.iter().sum())
+                };
+                self.emit(Event::Progress {
+                    id,
+                    read,
+                    total: num("total") as u64,
+                    spans,
+                });
+            }
+            "done" => {
                 let t: Vec<f64> = Array::from(&get("times"))
                     .iter()
                     .map(|x| x.as_f64().unwrap_or(0.0))
                     .collect();
-                let snapshot = Uint8Array::new(&get("snapshot")).to_vec();
-                let size = current.map(|c| c.2).unwrap_or_default();
-                self.finish(size);
-                let timings = match t.as_slice() {
-                    &[t0, t1, t2, t3] => {
-                        measure("strata:read", t0, t1);
-                        measure("strata:parse", t1, t2);
-                        // Part of strata:merge: the worker's encoding.
-                        measure("strata:encode", t2, t3);
-                        Timings {
-                            read: t1 - t0,
-                            parse: t2 - t1,
-                            parsed_at: t2,
-                        }
-                    }
-                    _ => Timings::default(),
+                let times = match t.as_slice() {
+                    &[a, b, c, d] => [a, b, c, d],
+                    _ => [0.0; 4],
                 };
-                self.emit(Event::Done {
-                    id,
-                    snapshot,
-                    timings,
-                });
-                self.pump();
+                let snapshot = Uint8Array::new(&get("snapshot")).to_vec();
+                self.outcome(part, Outcome::Parsed { snapshot, times });
             }
-            "error" if is_current => {
-                let (name, size) = current.map(|c| (c.1, c.2)).unwrap_or_default();
+            "error" => {
                 let error = get("error")
                     .as_string()
                     .and_then(|s| serde_json::from_str::<ImportError>(&s).ok())
                     .unwrap_or_else(|| ImportError::new(&name, "the worker failed to load it"));
-                self.finish(size);
-                self.emit(Event::Failed { id, error });
-                self.pump();
+                self.outcome(part, Outcome::Failed(error));
             }
             _ => {}
+        }
+    }
+
+    /// Records a part's outcome and, once the job's result is known, ends it.
+    /// The first part that failed decides, as soon as every part before it
+    /// succeeded (its error is the file's first); otherwise every part must
+    /// be parsed.
+    fn outcome(&self, part: usize, outcome: Outcome) {
+        let result = {
+            let mut inner = self.0.borrow_mut();
+            let Some(c) = inner.current.as_mut() else {
+                return;
+            };
+            c.outcomes[part] = Some(outcome);
+            let mut failed = None;
+            for o in &c.outcomes {
+                match o {
+                    None => break,
+                    Some(Outcome::Failed(e)) => {
+                        failed = Some(e.clone());
+                        break;
+                    }
+                    Some(Outcome::Parsed { .. }) => {}
+                }
+            }
+            if let Some(e) = failed {
+                Err(e)
+            } else if c.outcomes.iter().all(Option::is_some) {
+                let mut parts = Vec::new();
+                let mut t = [f64::MAX, 0.0, 0.0, 0.0];
+                for o in c.outcomes.iter_mut() {
+                    if let Some(Outcome::Parsed { snapshot, times }) = o {
+                        // Each worker's own parse of its part.
+                        measure("strata:parse-part", times[1], times[2]);
+                        parts.push(std::mem::take(snapshot));
+                        t[0] = t[0].min(times[0]);
+                        for k in 1..4 {
+                            t[k] = t[k].max(times[k]);
+                        }
+                    }
+                }
+                Ok((parts, t))
+            } else {
+                return;
+            }
+        };
+        let id = self.0.borrow().current.as_ref().map_or(0, |c| c.id);
+        self.end_job(false);
+        match result {
+            Err(error) => self.emit(Event::Failed { id, error }),
+            Ok((parts, [t0, t1, t2, t3])) => {
+                // Read: until every part had the whole file; parse: until
+                // the last part was parsed; encode: until it was sent.
+                measure("strata:read", t0, t1);
+                measure("strata:parse", t1, t2);
+                // Part of strata:merge: the workers' encoding.
+                measure("strata:encode", t2, t3);
+                let timings = Timings {
+                    read: t1 - t0,
+                    parse: t2 - t1,
+                    parsed_at: t2,
+                };
+                self.emit(Event::Done { id, parts, timings });
+            }
+        }
+        self.pump();
+    }
+
+    /// The running job is over (or stopped, when `stopped`): a worker still on
+    /// it, or one that held a big file, is replaced (wasm memory never
+    /// shrinks).
+    fn end_job(&self, stopped: bool) {
+        let Some(c) = self.0.borrow_mut().current.take() else {
+            return;
+        };
+        let big = c.size >= super::RECYCLE_AFTER_BYTES;
+        for (k, o) in c.outcomes.iter().enumerate() {
+            let dead = self.0.borrow().slots[k].dead;
+            if !dead && (stopped || big || o.is_none()) {
+                self.respawn(k);
+            }
         }
     }
 
@@ -307,28 +448,24 @@ impl Loader {
         }
     }
 
-    /// The job is over: a worker that held a big file is replaced, to give
-    /// its memory back.
-    fn finish(&self, size: u64) {
-        self.0.borrow_mut().current = None;
-        if size >= super::RECYCLE_AFTER_BYTES {
-            self.respawn();
-        }
-    }
-
-    /// The worker died (out of memory, or its script failed to load).
-    fn on_crash(&self, e: &JsValue) {
+    /// Worker `k` died (out of memory, or its script failed to load).
+    fn on_crash(&self, k: usize, e: &JsValue) {
         let detail = Reflect::get(e, &"message".into())
             .ok()
             .and_then(|m| m.as_string())
             .unwrap_or_default();
-        let (current, ready) = {
-            let mut inner = self.0.borrow_mut();
-            (inner.current.take(), inner.ready)
+        let (job, ready) = {
+            let inner = self.0.borrow();
+            let job = inner
+                .current
+                .as_ref()
+                .filter(|c| k < c.outcomes.len())
+                .map(|c| (c.id, c.name.clone(), c.size));
+            (job, inner.slots[k].ready)
         };
-        match current {
+        match job {
             Some((id, name, size)) => {
-                self.respawn();
+                self.end_job(true);
                 let msg = format!(
                     "the parser stopped while loading this {} file ({}), most likely out of \
                      memory; traces loaded before are kept. Close other tabs or load a smaller file",
@@ -342,12 +479,13 @@ impl Loader {
             }
             None if !ready => {
                 // It never started: no worker here (e.g. its files are missing).
-                if let Some(w) = self.0.borrow_mut().worker.take() {
+                let mut inner = self.0.borrow_mut();
+                if let Some(w) = inner.slots[k].worker.take() {
                     w.terminate();
                 }
-                self.0.borrow_mut().broken = true;
+                inner.slots[k].dead = true;
             }
-            None => self.respawn(),
+            None => self.respawn(k),
         }
         self.pump();
     }

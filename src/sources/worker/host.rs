@@ -5,7 +5,7 @@ use js_sys::{Array, Object, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
 
-use crate::import::{self, ImportError};
+use crate::import::{self, ImportError, Part};
 use crate::model::units::format_bytes;
 use crate::model::Store;
 
@@ -25,7 +25,11 @@ pub fn start() {
     onmessage.forget();
     let warm = Uint8Array::from(warm.as_slice()).buffer();
     post(
-        &message("ready", 0.0, &[("warm", warm.clone().into())]),
+        &message(
+            "ready",
+            Reply { id: 0.0, part: 0.0 },
+            &[("warm", warm.clone().into())],
+        ),
         Some(&Array::of1(&warm)),
     );
 }
@@ -69,10 +73,11 @@ fn warm_up() -> Vec<u8> {
     snapshot
 }
 
-fn message(kind: &str, id: f64, fields: &[(&str, JsValue)]) -> Object {
+fn message(kind: &str, to: Reply, fields: &[(&str, JsValue)]) -> Object {
     let m = Object::new();
     let _ = Reflect::set(&m, &"type".into(), &kind.into());
-    let _ = Reflect::set(&m, &"id".into(), &id.into());
+    let _ = Reflect::set(&m, &"id".into(), &to.id.into());
+    let _ = Reflect::set(&m, &"part".into(), &to.part.into());
     for (k, v) in fields {
         let _ = Reflect::set(&m, &(*k).into(), v);
     }
@@ -86,18 +91,25 @@ fn post(m: &Object, transfer: Option<&Array>) {
     };
 }
 
-fn progress(id: f64, read: usize, total: usize, spans: usize) {
+/// Whom a message is about: the job, and which part of it this worker has.
+#[derive(Clone, Copy)]
+struct Reply {
+    id: f64,
+    part: f64,
+}
+
+fn progress(to: Reply, read: usize, total: usize, spans: usize) {
     let fields = [
         ("read", (read as f64).into()),
         ("total", (total as f64).into()),
         ("spans", (spans as f64).into()),
     ];
-    post(&message("progress", id, &fields), None);
+    post(&message("progress", to, &fields), None);
 }
 
-fn fail(id: f64, e: &ImportError) {
+fn fail(to: Reply, e: &ImportError) {
     let json = serde_json::to_string(e).unwrap_or_default();
-    post(&message("error", id, &[("error", json.into())]), None);
+    post(&message("error", to, &[("error", json.into())]), None);
 }
 
 /// One job, start to finish (synchronous: a worker may block).
@@ -105,10 +117,19 @@ fn run(data: JsValue) {
     let get = |k: &str| Reflect::get(&data, &k.into()).unwrap_or(JsValue::UNDEFINED);
     let id = get("id").as_f64().unwrap_or(0.0);
     let name = get("name").as_string().unwrap_or_default();
+    let (index, count) = (get("part").as_f64(), get("parts").as_f64());
+    let part = match (index, count) {
+        (Some(k), Some(n)) if k >= 0.0 && k < n => Part::new(k as u32, n as u32),
+        _ => Part::WHOLE,
+    };
+    let to = Reply {
+        id,
+        part: part.index as f64,
+    };
     let t0 = now();
-    let bytes = match read(id, &name, get("file"), get("bytes")) {
+    let bytes = match read(to, &name, get("file"), get("bytes")) {
         Ok(b) => b,
-        Err(msg) => return fail(id, &ImportError::new(&name, msg)),
+        Err(msg) => return fail(to, &ImportError::new(&name, msg)),
     };
     let t1 = now();
     let total = bytes.len();
@@ -118,14 +139,14 @@ fn run(data: JsValue) {
     // spans, 1.2 GB, the hand-over took 6.2 s with it and 2.7 s without: the
     // worker's wasm memory nears its 4 GB limit).
     if total <= RESERVE_UP_TO {
-        store.reserve_for_json(total);
+        store.reserve_for_json(total / part.count as usize);
     }
-    let result = import::load_with_progress(&mut store, &name, &bytes, &mut |spans| {
-        progress(id, total, total, spans)
+    let result = import::load_part(&mut store, &name, &bytes, part, &mut |spans| {
+        progress(to, total, total, spans)
     });
     drop(bytes);
     if let Err(e) = result {
-        return fail(id, &e);
+        return fail(to, &e);
     }
     let t2 = now();
     let snapshot = store.to_snapshot();
@@ -136,7 +157,7 @@ fn run(data: JsValue) {
     let times = Array::of4(&t0.into(), &t1.into(), &t2.into(), &now().into());
     let fields = [("snapshot", buf.buffer().into()), ("times", times.into())];
     post(
-        &message("done", id, &fields),
+        &message("done", to, &fields),
         Some(&Array::of1(&buf.buffer())),
     );
 }
@@ -144,7 +165,7 @@ fn run(data: JsValue) {
 /// The job's bytes: a `File` read slice by slice straight into wasm memory
 /// (never one JS string or one JS buffer of the whole file), or transferred
 /// bytes.
-fn read(id: f64, name: &str, file: JsValue, bytes: JsValue) -> Result<Vec<u8>, String> {
+fn read(to: Reply, name: &str, file: JsValue, bytes: JsValue) -> Result<Vec<u8>, String> {
     if let Some(buf) = bytes.dyn_ref::<js_sys::ArrayBuffer>() {
         return Ok(Uint8Array::new(buf).to_vec());
     }
@@ -190,7 +211,7 @@ fn read(id: f64, name: &str, file: JsValue, bytes: JsValue) -> Result<Vec<u8>, S
         }
         part.copy_to(&mut out[at..end]);
         at = end;
-        progress(id, at, size, 0);
+        progress(to, at, size, 0);
     }
     Ok(out)
 }

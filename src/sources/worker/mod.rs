@@ -1,19 +1,24 @@
-//! Parsing off the main thread: a dedicated Web Worker runs the same wasm
+//! Parsing off the main thread: dedicated Web Workers run the same wasm
 //! importer, so a 100 MB file never freezes the page.
 //!
-//! `host` runs inside the worker (the `worker` binary), `client` on the main
-//! thread. The protocol, one job at a time:
+//! `host` runs inside a worker (the `worker` binary), `client` on the main
+//! thread. There are [`WORKERS`] workers; a file between
+//! [`SPLIT_FROM_BYTES`] and [`SPLIT_UP_TO_BYTES`] is parsed by all of them
+//! at once, each keeping its part of the spans (`crate::import::parts`),
+//! anything else by the first. The protocol, one job at a time; worker `k`
+//! gets part `k`:
 //!
 //! ```text
 //! worker -> main  {type: "ready", warm: ArrayBuffer}     once, after warming up (warm: a snapshot of the demo)
-//! main -> worker  {id, name, file: File}                 or {id, name, bytes: ArrayBuffer}
-//! worker -> main  {type: "progress", id, read, total, spans}   while reading and parsing
-//! worker -> main  {type: "done", id, snapshot: ArrayBuffer, times: [t0, t1, t2, t3]}
-//! worker -> main  {type: "error", id, error: "<ImportError as JSON>"}
+//! main -> worker  {id, name, part, parts, file: File}    or {..., bytes: ArrayBuffer}
+//! worker -> main  {type: "progress", id, part, read, total, spans}   while reading and parsing
+//! worker -> main  {type: "done", id, part, snapshot: ArrayBuffer, times: [t0, t1, t2, t3]}
+//! worker -> main  {type: "error", id, part, error: "<ImportError as JSON>"}
 //! ```
 //!
-//! `snapshot` is the parsed store ([`crate::model::Store::to_snapshot`]),
-//! transferred, not copied; the main thread appends it to its own store.
+//! `snapshot` is the parsed store of the part ([`crate::model::Store::to_snapshot`]),
+//! transferred, not copied; the main thread appends the parts to its own
+//! store and joins them into one file (`crate::import::parts::append`).
 //! `times` are absolute (`timeOrigin + now()`, the worker's clock has another
 //! zero): job start, file read, parsed, snapshot sent. Cancelling terminates
 //! the worker and starts a fresh one.
@@ -22,6 +27,20 @@ use crate::model::units::format_bytes;
 
 pub mod client;
 pub mod host;
+
+/// Parsing workers. This machine class has 2 cores; one worker more than
+/// the cores would only make the parts wait for each other.
+pub const WORKERS: usize = 2;
+
+/// Files from this size on are parsed in parts by every worker: below it,
+/// reading the file twice and joining the parts costs about what it saves.
+pub const SPLIT_FROM_BYTES: u64 = 16 << 20;
+
+/// Files up to this size are parsed in parts: every worker holds the whole
+/// file while it parses its part, and past this size two copies of it and
+/// the parts' stores would crowd the tab's memory (a 1M-span file of 1.2 GB
+/// is parsed by one worker).
+pub const SPLIT_UP_TO_BYTES: u64 = 512 << 20;
 
 /// The largest file the browser can load: the worker holds the file and the
 /// parsed store in one wasm32 memory (4 GiB at most), and the store takes about

@@ -1,0 +1,219 @@
+//! One file parsed in parts, on several threads at once.
+//!
+//! A big file is handed to two workers. Each reads all of it (a span's
+//! context may come before it, as OTLP's resources do, or after it, as a
+//! Jaeger trace's `processes` map does) but keeps only the spans whose first
+//! key lies in its share of the bytes: part `k` of `n` keeps the spans that
+//! start in `[len*k/n, len*(k+1)/n)`. The other spans are skipped without
+//! being looked at (serde's `IgnoredAny`: ~1/4 of the cost of reading them),
+//! so each worker does a bit over half the work. Every span is kept by
+//! exactly one part, and a part's spans all come before the next part's in
+//! the file.
+//!
+//! Each part is a load of its own ([`super::load_part`]) whose traces have no
+//! trees yet; [`append`] puts the parts' snapshots into the main store and
+//! [`join`] makes them one file again: spans regrouped into traces exactly as
+//! a plain load groups them (first appearance, file order within a trace),
+//! trees built, notes merged. The result is the store a plain load makes.
+//!
+//! Errors: every part reads every byte, so each finds a syntax error; a
+//! span's own error is found by the part that keeps the span. Part 0's error
+//! comes first in the file and wins; a later part's error is the file's first
+//! when every earlier part succeeded.
+
+use super::{group, TraceId};
+use crate::model::snapshot::SnapshotError;
+use crate::model::{SourceFile, Store};
+
+/// Which part of a file a load keeps: `index` of `count`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Part {
+    pub index: u32,
+    pub count: u32,
+}
+
+impl Part {
+    /// The whole file: a plain load.
+    pub const WHOLE: Part = Part { index: 0, count: 1 };
+
+    /// Part `index` of `count` (`index < count`).
+    pub fn new(index: u32, count: u32) -> Part {
+        assert!(index < count, "part {index} of {count}");
+        Part { index, count }
+    }
+}
+
+/// A part's share of the bytes, and where the last span started.
+pub(super) struct Split {
+    /// Address of the file's first byte, and its length.
+    base: usize,
+    len: usize,
+    /// This part keeps the spans that start in `lo..hi`.
+    lo: usize,
+    hi: usize,
+    /// Offset of the last span's first key (a key with escapes is a copy,
+    /// not a slice of the file: such a span counts as starting there too).
+    at: usize,
+    /// Spans seen, kept or not: the file holds spans at all.
+    pub(super) seen: usize,
+}
+
+impl Split {
+    pub(super) fn new(part: Part, bytes: &[u8]) -> Option<Split> {
+        if part == Part::WHOLE {
+            return None;
+        }
+        let len = bytes.len();
+        let cut = |k: u32| (len as u128 * k as u128 / part.count as u128) as usize;
+        Some(Split {
+            base: bytes.as_ptr() as usize,
+            len,
+            lo: cut(part.index),
+            hi: if part.index + 1 == part.count {
+                usize::MAX
+            } else {
+                cut(part.index + 1)
+            },
+            at: 0,
+            seen: 0,
+        })
+    }
+
+    pub(super) fn leaves(&mut self, first_key: &str) -> bool {
+        let p = first_key.as_ptr() as usize;
+        if p >= self.base && p < self.base + self.len {
+            self.at = p - self.base;
+        }
+        self.seen += 1;
+        !(self.lo..self.hi).contains(&self.at)
+    }
+}
+
+/// Appends the snapshots of a file's parts (in part order) to `store` and
+/// joins them into one file ([`join`]). Returns the file's index. On error
+/// the store is as it was.
+pub fn append(store: &mut Store, parts: &[Vec<u8>]) -> Result<u32, SnapshotError> {
+    let mark = store.mark();
+    let first = store.files.len() as u32;
+    for p in parts {
+        if let Err(e) = store.append_snapshot(p) {
+            store.rollback(mark);
+            return Err(e);
+        }
+    }
+    if parts.len() > 1 {
+        join(store, first);
+    }
+    Ok(first)
+}
+
+/// Makes the files from `first_file` on (the parts of one file, appended in
+/// part order, their traces without trees) one file again, as a plain load of
+/// it would have made it. Returns its index.
+pub fn join(store: &mut Store, first_file: u32) -> u32 {
+    let parts = store.files.split_off(first_file as usize);
+    let Some(head) = parts.first() else {
+        return first_file;
+    };
+    let first_trace = head.traces.start as usize;
+    let traces = store.traces.split_off(first_trace);
+    let base = traces
+        .first()
+        .map_or(store.spans.len(), |t| t.spans.start as usize);
+    let trace_ids: Vec<TraceId> = store.spans.trace[base..]
+        .iter()
+        .map(|&t| traces[t as usize - first_trace].id)
+        .collect();
+    let mut warnings = Vec::new();
+    for p in &parts {
+        merge_notes(&mut warnings, &p.warnings);
+    }
+    let file = SourceFile {
+        name: head.name.clone(),
+        format: head.format.clone(),
+        bytes: head.bytes,
+        traces: Default::default(),
+        spans: 0,
+        warnings,
+    };
+    group(store, base, &trace_ids, file, true)
+}
+
+/// Adds a part's file notes to the notes so far. A note that starts with a
+/// count ("3 spans name a processID ...") counts the part's own spans: it is
+/// added to the same note of earlier parts. Any other note is about the whole
+/// file, which every part reads: it is kept once.
+fn merge_notes(into: &mut Vec<String>, from: &[String]) {
+    for note in from {
+        match counted(note) {
+            Some((n, rest)) => match into
+                .iter_mut()
+                .find(|x| counted(x).is_some_and(|(_, r)| r == rest))
+            {
+                Some(x) => {
+                    let total = counted(x).map_or(0, |(m, _)| m) + n;
+                    *x = format!("{total}{rest}");
+                }
+                None => into.push(note.clone()),
+            },
+            None if !into.contains(note) => into.push(note.clone()),
+            None => {}
+        }
+    }
+}
+
+/// A note's leading count and the rest (from the space after it).
+fn counted(note: &str) -> Option<(u64, &str)> {
+    let digits = note.bytes().take_while(u8::is_ascii_digit).count();
+    let rest = &note[digits..];
+    if digits == 0 || !rest.starts_with(' ') {
+        return None;
+    }
+    Some((note[..digits].parse().ok()?, rest))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counted_notes_add_up_and_file_notes_stay_once() {
+        let mut notes = Vec::new();
+        merge_notes(
+            &mut notes,
+            &[
+                "Jaeger warning: x".into(),
+                "3 spans name a processID".into(),
+            ],
+        );
+        merge_notes(
+            &mut notes,
+            &[
+                "3 spans name a processID".into(),
+                "Jaeger warning: x".into(),
+                "skipped 2 lines".into(),
+            ],
+        );
+        assert_eq!(
+            notes,
+            [
+                "Jaeger warning: x",
+                "6 spans name a processID",
+                "skipped 2 lines"
+            ]
+        );
+    }
+
+    #[test]
+    fn parts_share_the_bytes() {
+        let bytes = [0u8; 10];
+        let lo_hi = |k| {
+            let s = Split::new(Part::new(k, 3), &bytes).unwrap();
+            (s.lo, s.hi)
+        };
+        assert_eq!(lo_hi(0), (0, 3));
+        assert_eq!(lo_hi(1), (3, 6));
+        assert_eq!(lo_hi(2), (6, usize::MAX));
+        assert!(Split::new(Part::WHOLE, &bytes).is_none());
+    }
+}
