@@ -1,6 +1,7 @@
 //! Native benchmarks of everything a dropped trace goes through before and
 //! while it is on screen, at the sizes of `BENCH_SIZES` (generated,
-//! deterministic traces; see `common`): import (Jaeger and OTLP JSON, and
+//! deterministic traces; see `common`): import (Jaeger and OTLP JSON, each
+//! half of a Jaeger file parsed in two parts as the two workers do, and
 //! `serde_json::Value` on the same Jaeger bytes for comparison, up to 300k
 //! spans: the importer should stay within 2x of it), tree building, the
 //! waterfall rows and the minimap, and the analyses (span search, self time,
@@ -14,6 +15,7 @@ mod common;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use rustc_hash::FxHashSet;
 use strata::analysis::{search, selftime, services};
+use strata::import::{self, Part};
 use strata::layout::{minimap, waterfall};
 
 use common::{load, tune};
@@ -28,6 +30,19 @@ fn bench(c: &mut Criterion) {
         g.bench_with_input(BenchmarkId::new("jaeger", spans), &jaeger, |b, bytes| {
             b.iter(|| load(bytes))
         });
+        // What each of the two workers does with a file parsed in parts:
+        // keep the spans of its half, skip the others.
+        for k in 0..2 {
+            let id = BenchmarkId::new(format!("jaeger_part_{k}_of_2"), spans);
+            g.bench_with_input(id, &jaeger, |b, bytes| {
+                b.iter(|| {
+                    let mut s = strata::model::Store::default();
+                    import::load_part(&mut s, "bench", bytes, Part::new(k, 2), &mut |_| {})
+                        .unwrap();
+                    s
+                })
+            });
+        }
         // A Value takes ~15x the file's size in memory (17 GB at 1M spans).
         if spans <= common::SERDE_VALUE_MAX_SPANS {
             g.bench_with_input(

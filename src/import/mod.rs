@@ -314,11 +314,17 @@ fn group(
     let mut group_of: FxHashMap<TraceId, u32> = FxHashMap::default();
     let mut groups: Vec<TraceId> = Vec::new();
     let mut key = Vec::with_capacity(n);
+    // Runs of spans of one trace are the norm: look up only where the id changes.
+    let mut last: Option<(TraceId, u32)> = None;
     for id in trace_ids {
-        let g = *group_of.entry(*id).or_insert_with(|| {
-            groups.push(*id);
-            (groups.len() - 1) as u32
-        });
+        let g = match last {
+            Some((l, g)) if l == *id => g,
+            _ => *group_of.entry(*id).or_insert_with(|| {
+                groups.push(*id);
+                (groups.len() - 1) as u32
+            }),
+        };
+        last = Some((*id, g));
         key.push(g);
     }
     // Counting sort by group; stable, so file order is kept within a trace.

@@ -18,6 +18,9 @@ use crate::model::units::format_bytes;
 /// browser from pairing a new app with an old cached worker.
 const WORKER_URL: &str = concat!("./worker_loader.js?v=", env!("CARGO_PKG_VERSION"));
 
+/// How long after a big load its workers are replaced (see `Loader::revive_later`).
+const REVIVE_AFTER_MS: i32 = 2000;
+
 /// Times the worker's warm-up snapshot is decoded (see `Loader::warm_up`).
 const WARM_UP_ROUNDS: usize = 4;
 
@@ -38,6 +41,12 @@ impl Job {
             Input::File(f) => f.size() as u64,
             Input::Bytes(b) => b.len() as u64,
         }
+    }
+
+    /// Parsed in parts by every worker (see `super::SPLIT_FROM_BYTES`).
+    fn splits(&self) -> bool {
+        matches!(self.input, Input::File(_))
+            && (super::SPLIT_FROM_BYTES..=super::SPLIT_UP_TO_BYTES).contains(&self.size())
     }
 }
 
@@ -116,6 +125,16 @@ impl Inner {
     fn broken(&self) -> bool {
         self.slots[0].dead
     }
+
+    /// Whether the next job can go now: the first worker is ready, and for a
+    /// file parsed in parts every worker that is alive is (one still warming
+    /// up is ready within a second; parsing without it would take twice as
+    /// long).
+    fn front_can_start(&self) -> bool {
+        let all = self.queue.front().is_some_and(Job::splits);
+        let waiting = |s: &Slot| !s.dead && !s.ready;
+        self.slots[0].ready && !(all && self.slots.iter().any(waiting))
+    }
 }
 
 /// The app's handle on the parsing workers.
@@ -170,15 +189,58 @@ impl Loader {
     }
 
     fn respawn(&self, k: usize) {
-        if let Some(w) = self.0.borrow_mut().slots[k].worker.take() {
+        self.retire(k);
+        self.spawn(k);
+    }
+
+    /// Stops worker `k` and gives its memory back; [`revive`](Self::revive)
+    /// starts a fresh one.
+    fn retire(&self, k: usize) {
+        let mut inner = self.0.borrow_mut();
+        let slot = &mut inner.slots[k];
+        if let Some(w) = slot.worker.take() {
             w.terminate();
         }
-        self.spawn(k);
+        slot.ready = false;
+        slot.handlers.clear();
+    }
+
+    /// Starts a fresh worker in every slot that has none.
+    fn revive(&self) {
+        let idle: Vec<usize> = {
+            let inner = self.0.borrow();
+            (0..inner.slots.len())
+                .filter(|&k| inner.slots[k].worker.is_none() && !inner.slots[k].dead)
+                .collect()
+        };
+        for k in idle {
+            self.spawn(k);
+        }
+    }
+
+    /// [`revive`](Self::revive) in [`REVIVE_AFTER_MS`]: a worker that starts
+    /// compiles its wasm and warms up (about a second of a core), which
+    /// would slow the main thread's hand-over and first paint of the file
+    /// just loaded. A job submitted before then revives them at once.
+    fn revive_later(&self) {
+        let weak = Rc::downgrade(&self.0);
+        let later = Closure::once_into_js(move || {
+            if let Some(inner) = weak.upgrade() {
+                Loader(inner).revive();
+            }
+        });
+        if let Some(w) = web_sys::window() {
+            let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(
+                later.unchecked_ref(),
+                REVIVE_AFTER_MS,
+            );
+        }
     }
 
     /// Queues a job; events about it arrive through the callback.
     pub fn submit(&self, job: Job) {
         self.0.borrow_mut().queue.push_back(job);
+        self.revive();
         self.pump();
     }
 
@@ -209,7 +271,7 @@ impl Loader {
                 let mut inner = self.0.borrow_mut();
                 if inner.broken() {
                     (inner.queue.pop_front(), true)
-                } else if inner.slots[0].ready && inner.current.is_none() {
+                } else if inner.current.is_none() && inner.front_can_start() {
                     (inner.queue.pop_front(), false)
                 } else {
                     return;
@@ -227,12 +289,9 @@ impl Loader {
 
     /// How many parts `job` is parsed in: a file big enough to gain from it
     /// (and small enough that two copies of it fit in memory) goes to every
-    /// ready worker, anything else to the first.
+    /// worker, anything else to the first.
     fn parts_for(&self, job: &Job) -> usize {
-        let size = job.size();
-        let splits = matches!(job.input, Input::File(_))
-            && (super::SPLIT_FROM_BYTES..=super::SPLIT_UP_TO_BYTES).contains(&size);
-        if !splits {
+        if !job.splits() {
             return 1;
         }
         let inner = self.0.borrow();
@@ -423,10 +482,23 @@ impl Loader {
             return;
         };
         let big = c.size >= super::RECYCLE_AFTER_BYTES;
+        let mut retired = false;
         for (k, o) in c.outcomes.iter().enumerate() {
-            let dead = self.0.borrow().slots[k].dead;
-            if !dead && (stopped || big || o.is_none()) {
+            if self.0.borrow().slots[k].dead {
+                continue;
+            }
+            if stopped || o.is_none() {
                 self.respawn(k);
+            } else if big {
+                self.retire(k);
+                retired = true;
+            }
+        }
+        if retired {
+            if self.0.borrow().queue.is_empty() {
+                self.revive_later();
+            } else {
+                self.revive();
             }
         }
     }

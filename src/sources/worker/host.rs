@@ -127,7 +127,7 @@ fn run(data: JsValue) {
         part: part.index as f64,
     };
     let t0 = now();
-    let bytes = match read(to, &name, get("file"), get("bytes")) {
+    let bytes = match read(to, &name, get("file"), get("bytes"), part) {
         Ok(b) => b,
         Err(msg) => return fail(to, &ImportError::new(&name, msg)),
     };
@@ -165,7 +165,13 @@ fn run(data: JsValue) {
 /// The job's bytes: a `File` read slice by slice straight into wasm memory
 /// (never one JS string or one JS buffer of the whole file), or transferred
 /// bytes.
-fn read(to: Reply, name: &str, file: JsValue, bytes: JsValue) -> Result<Vec<u8>, String> {
+fn read(
+    to: Reply,
+    name: &str,
+    file: JsValue,
+    bytes: JsValue,
+    part: Part,
+) -> Result<Vec<u8>, String> {
     if let Some(buf) = bytes.dyn_ref::<js_sys::ArrayBuffer>() {
         return Ok(Uint8Array::new(buf).to_vec());
     }
@@ -183,10 +189,12 @@ fn read(to: Reply, name: &str, file: JsValue, bytes: JsValue) -> Result<Vec<u8>,
             format_bytes(size as u64)
         )
     };
-    // Reserve room for the file and its parsed store at once: one memory
-    // growth instead of dozens while parsing. Freed, then reused below.
+    // Reserve room for the file and its parsed store (about 0.6x the file,
+    // shared by the parts) at once: one memory growth instead of dozens while
+    // parsing. Freed, then reused below.
+    let room = size + size / 10 * 6 / part.count as usize + (16 << 20);
     let mut reserve: Vec<u8> = Vec::new();
-    if reserve.try_reserve_exact(size.saturating_mul(2)).is_err() {
+    if reserve.try_reserve_exact(room).is_err() {
         // Less headroom; the file itself must still fit.
         reserve = Vec::new();
     }
