@@ -63,6 +63,7 @@ pub fn App() -> impl IntoView {
     let drag_depth = StoredValue::new(0i32);
     let on_dragenter = window_event_listener(ev::dragenter, move |e| {
         if has_files(&e) {
+            app.prepare_workers();
             drag_depth.update_value(|d| *d += 1);
             dragging.set(true);
         }

@@ -202,6 +202,16 @@ impl AppState {
             .set_value(Some(Loader::new(move |e| app.on_worker(e))));
     }
 
+    /// A file is on its way (dragged over the page, the picker opened): have
+    /// the parsing workers ready for it (see `Loader::prepare`).
+    pub fn prepare_workers(&self) {
+        self.loader.with_value(|l| {
+            if let Some(l) = l {
+                l.prepare();
+            }
+        });
+    }
+
     /// Reads the store (subscribing to its changes when called in a reactive context).
     pub fn with_store<R>(&self, f: impl FnOnce(&Store) -> R) -> R {
         self.rev.track();

@@ -18,9 +18,6 @@ use crate::model::units::format_bytes;
 /// browser from pairing a new app with an old cached worker.
 const WORKER_URL: &str = concat!("./worker_loader.js?v=", env!("CARGO_PKG_VERSION"));
 
-/// How long after a big load its workers are replaced (see `Loader::revive_later`).
-const REVIVE_AFTER_MS: i32 = 2000;
-
 /// Times the worker's warm-up snapshot is decoded (see `Loader::warm_up`).
 const WARM_UP_ROUNDS: usize = 4;
 
@@ -218,23 +215,12 @@ impl Loader {
         }
     }
 
-    /// [`revive`](Self::revive) in [`REVIVE_AFTER_MS`]: a worker that starts
-    /// compiles its wasm and warms up (about a second of a core), which
-    /// would slow the main thread's hand-over and first paint of the file
-    /// just loaded. A job submitted before then revives them at once.
-    fn revive_later(&self) {
-        let weak = Rc::downgrade(&self.0);
-        let later = Closure::once_into_js(move || {
-            if let Some(inner) = weak.upgrade() {
-                Loader(inner).revive();
-            }
-        });
-        if let Some(w) = web_sys::window() {
-            let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(
-                later.unchecked_ref(),
-                REVIVE_AFTER_MS,
-            );
-        }
+    /// Makes sure workers are starting: the app calls this when a file is
+    /// on its way (dragged over the page, the file picker opened), so that
+    /// workers stopped after a big load compile and warm up while the user
+    /// picks the file, not after.
+    pub fn prepare(&self) {
+        self.revive();
     }
 
     /// Queues a job; events about it arrive through the callback.
@@ -475,8 +461,8 @@ impl Loader {
     }
 
     /// The running job is over (or stopped, when `stopped`): a worker still on
-    /// it, or one that held a big file, is replaced (wasm memory never
-    /// shrinks).
+    /// it is replaced at once; one that held a big file is stopped (wasm
+    /// memory never shrinks) and replaced when the next file comes.
     fn end_job(&self, stopped: bool) {
         let Some(c) = self.0.borrow_mut().current.take() else {
             return;
@@ -494,12 +480,12 @@ impl Loader {
                 retired = true;
             }
         }
-        if retired {
-            if self.0.borrow().queue.is_empty() {
-                self.revive_later();
-            } else {
-                self.revive();
-            }
+        // Stopped workers come back when a file is on its way (`prepare`) or
+        // submitted: starting them now would compile and warm up for about a
+        // second of both cores while the page decodes and paints this file
+        // and the user starts to scroll it.
+        if retired && !self.0.borrow().queue.is_empty() {
+            self.revive();
         }
     }
 

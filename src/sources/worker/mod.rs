@@ -51,8 +51,9 @@ pub const MAX_FILE_BYTES: u64 = 2 << 30;
 /// (the page may pause, but only briefly).
 pub const MAIN_THREAD_FALLBACK_BYTES: u64 = 64 << 20;
 
-/// After a load of this size the worker is replaced by a fresh one: wasm
-/// memory never shrinks, and a worker that once held 1 GB would keep it.
+/// After a load of this size the workers are stopped, and fresh ones start
+/// when the next file comes: wasm memory never shrinks, and a worker that
+/// once held 1 GB would keep it.
 pub const RECYCLE_AFTER_BYTES: u64 = 64 << 20;
 
 /// What a file too big to load is told.
