@@ -30,14 +30,18 @@
 //!   ZipkinSpanIDUniquifier rule), with the client half as declared parent and
 //!   their children re-pointed at the fresh id; the tree is unchanged.
 
+#[allow(dead_code)]
+mod common;
+
 use std::collections::HashMap;
-use std::path::PathBuf;
 use std::time::Instant;
 
 use base64::Engine;
 use strata::export::{self, otlp};
 use strata::import;
 use strata::model::{Attr, LinkKind, SpanFlags, SpanId, StatusCode, Store, TraceId, Value, NONE};
+
+use common::{real_files, traces_dir};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Fmt {
@@ -57,13 +61,6 @@ fn export(store: &Store, t: u32, fmt: Fmt) -> Vec<u8> {
 // ---------------------------------------------------------------------------
 // Inputs
 
-fn traces_dir() -> PathBuf {
-    match std::env::var_os("STRATA_TRACES") {
-        Some(d) => PathBuf::from(d),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/traces"),
-    }
-}
-
 /// Files of ../shared/traces that are recognised and refused (as in
 /// tests/real_traces.rs); every other file must import and round-trip.
 const REFUSED: &[&str] = &[
@@ -73,19 +70,6 @@ const REFUSED: &[&str] = &[
     "tempo/kiali__tracingtest-responseAmbient.json",
     "zipkin/zipkin-lens__test-v1-2019.json",
 ];
-
-fn real_files() -> Vec<(String, Vec<u8>)> {
-    let mut all = Vec::new();
-    for dir in ["otlp", "jaeger", "jaeger-apiv3", "zipkin", "tempo"] {
-        for e in std::fs::read_dir(traces_dir().join(dir)).expect("traces dir") {
-            let e = e.unwrap();
-            let name = format!("{dir}/{}", e.file_name().into_string().unwrap());
-            all.push((name, std::fs::read(e.path()).unwrap()));
-        }
-    }
-    all.sort();
-    all
-}
 
 fn load(name: &str, bytes: &[u8]) -> Store {
     let mut store = Store::default();

@@ -4,7 +4,8 @@
 //! generated traces, in 2 and 3 parts, after another file already loaded.
 //! A file that fails fails with the same error.
 
-use std::path::{Path, PathBuf};
+#[allow(dead_code)]
+mod common;
 
 use strata::demo::big;
 use strata::demo::synth::{write_jaeger_json, write_otlp_json, SynthResource, SynthSpan};
@@ -12,12 +13,7 @@ use strata::import::{self, parts, ImportError, Part};
 use strata::model::describe::describe;
 use strata::model::Store;
 
-fn traces_dir() -> PathBuf {
-    match std::env::var_os("STRATA_TRACES") {
-        Some(d) => PathBuf::from(d),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/traces"),
-    }
-}
+use common::real_files;
 
 /// A small file loaded first, so that the parts land after other data.
 const BEFORE: &str = r#"{"data":[{"traceID":"abc","spans":[{"traceID":"abc","spanID":"1","operationName":"root","startTime":10,"duration":50,"processID":"p1"}],"processes":{"p1":{"serviceName":"front"}}}]}"#;
@@ -77,34 +73,14 @@ fn check(label: &str, bytes: &[u8]) {
     }
 }
 
-fn files_under(dir: &Path, out: &mut Vec<PathBuf>) {
-    let mut entries: Vec<_> = std::fs::read_dir(dir)
-        .unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()))
-        .map(|e| e.unwrap().path())
-        .collect();
-    entries.sort();
-    for p in entries {
-        if p.is_dir() {
-            files_under(&p, out);
-        } else if matches!(
-            p.extension().and_then(|e| e.to_str()),
-            Some("json" | "jsonl")
-        ) {
-            out.push(p);
-        }
-    }
-}
-
 #[test]
 fn every_real_trace_file_in_parts_equals_a_plain_load() {
-    let mut files = Vec::new();
-    files_under(&traces_dir(), &mut files);
+    let files = real_files();
     assert!(files.len() >= 45, "found {} trace files", files.len());
     let mut failing = 0;
-    for p in &files {
-        let bytes = std::fs::read(p).unwrap();
-        failing += whole(&bytes).is_err() as usize;
-        check(&p.display().to_string(), &bytes);
+    for (name, bytes) in &files {
+        failing += whole(bytes).is_err() as usize;
+        check(name, bytes);
     }
     // The files that do not load (not traces, broken on purpose) fail alike in parts.
     assert!(failing >= 3, "{failing} failing files");

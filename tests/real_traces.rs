@@ -2,17 +2,13 @@
 //! The counts were checked against SOURCES.tsv (spans, services) and against
 //! each file's notable features (orphans, duplicates, cycles, errors).
 
-use std::path::PathBuf;
+#[allow(dead_code)]
+mod common;
 
 use strata::import::{self, ImportError};
 use strata::model::{SpanFlags, SpanId, SpanKind, StatusCode, Store, Value, NONE};
 
-fn traces_dir() -> PathBuf {
-    match std::env::var_os("STRATA_TRACES") {
-        Some(d) => PathBuf::from(d),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/traces"),
-    }
-}
+use common::{real_file_names, traces_dir};
 
 fn read(rel: &str) -> Vec<u8> {
     let p = traces_dir().join(rel);
@@ -143,14 +139,7 @@ const REFUSED: &[(&str, &str)] = &[
 
 #[test]
 fn every_real_file_is_covered() {
-    let mut all = Vec::new();
-    for dir in ["otlp", "jaeger", "jaeger-apiv3", "zipkin", "tempo"] {
-        for e in std::fs::read_dir(traces_dir().join(dir)).expect("traces dir") {
-            let name = e.unwrap().file_name().into_string().unwrap();
-            all.push(format!("{dir}/{name}"));
-        }
-    }
-    all.sort();
+    let all = real_file_names();
     let mut known: Vec<String> = EXPECTED
         .iter()
         .map(|(f, _)| f.to_string())
