@@ -97,15 +97,21 @@ enum Outcome {
     Failed(ImportError),
 }
 
+/// One part of the running job (part `k` runs on slot `k`).
+#[derive(Default)]
+struct PartState {
+    read: u64,
+    spans: u64,
+    /// None while its worker is on it.
+    outcome: Option<Outcome>,
+}
+
 /// The job the workers are on.
 struct Running {
     id: u32,
     name: String,
     size: u64,
-    /// Per part (part `k` runs on slot `k`): bytes read, spans kept, outcome.
-    read: Vec<u64>,
-    spans: Vec<u64>,
-    outcomes: Vec<Option<Outcome>>,
+    parts: Vec<PartState>,
 }
 
 struct Inner {
@@ -190,7 +196,7 @@ impl Loader {
         self.spawn(k);
     }
 
-    /// Stops worker `k` and gives its memory back; [`revive`](Self::revive)
+    /// Stops worker `k` and gives its memory back; [`prepare`](Self::prepare)
     /// starts a fresh one.
     fn retire(&self, k: usize) {
         let mut inner = self.0.borrow_mut();
@@ -202,8 +208,11 @@ impl Loader {
         slot.handlers.clear();
     }
 
-    /// Starts a fresh worker in every slot that has none.
-    fn revive(&self) {
+    /// Starts a fresh worker in every slot that has none (stopped after a big
+    /// load). The app also calls this when a file is on its way (dragged over
+    /// the page, the file picker opened), so that the workers compile and
+    /// warm up while the user picks the file, not after.
+    pub fn prepare(&self) {
         let idle: Vec<usize> = {
             let inner = self.0.borrow();
             (0..inner.slots.len())
@@ -215,18 +224,10 @@ impl Loader {
         }
     }
 
-    /// Makes sure workers are starting: the app calls this when a file is
-    /// on its way (dragged over the page, the file picker opened), so that
-    /// workers stopped after a big load compile and warm up while the user
-    /// picks the file, not after.
-    pub fn prepare(&self) {
-        self.revive();
-    }
-
     /// Queues a job; events about it arrive through the callback.
     pub fn submit(&self, job: Job) {
         self.0.borrow_mut().queue.push_back(job);
-        self.revive();
+        self.prepare();
         self.pump();
     }
 
@@ -290,9 +291,7 @@ impl Loader {
             id: job.id,
             name: job.name.clone(),
             size: job.size(),
-            read: vec![0; count],
-            spans: vec![0; count],
-            outcomes: (0..count).map(|_| None).collect(),
+            parts: (0..count).map(|_| PartState::default()).collect(),
         });
         for k in 0..count {
             let msg = Object::new();
@@ -348,7 +347,7 @@ impl Loader {
             inner
                 .current
                 .as_ref()
-                .filter(|c| c.id == id && part == slot && part < c.outcomes.len())
+                .filter(|c| c.id == id && part == slot && part < c.parts.len())
                 .map(|c| c.name.clone())
         };
         let Some(name) = current else { return };
@@ -359,11 +358,11 @@ impl Loader {
                     let Some(c) = inner.current.as_mut() else {
                         return;
                     };
-                    c.read[part] = num("read") as u64;
-                    c.spans[part] = num("spans") as u64;
+                    c.parts[part].read = num("read") as u64;
+                    c.parts[part].spans = num("spans") as u64;
                     // Every part reads the whole file.
-                    let read = c.read.iter().sum::<u64>() / c.read.len() as u64;
-                    (read, c.spans.iter().sum())
+                    let read = c.parts.iter().map(|p| p.read).sum::<u64>() / c.parts.len() as u64;
+                    (read, c.parts.iter().map(|p| p.spans).sum())
                 };
                 self.emit(Event::Progress {
                     id,
@@ -405,10 +404,10 @@ impl Loader {
             let Some(c) = inner.current.as_mut() else {
                 return;
             };
-            c.outcomes[part] = Some(outcome);
+            c.parts[part].outcome = Some(outcome);
             let mut failed = None;
-            for o in &c.outcomes {
-                match o {
+            for p in &c.parts {
+                match &p.outcome {
                     None => break,
                     Some(Outcome::Failed(e)) => {
                         failed = Some(e.clone());
@@ -419,11 +418,11 @@ impl Loader {
             }
             if let Some(e) = failed {
                 Err(e)
-            } else if c.outcomes.iter().all(Option::is_some) {
+            } else if c.parts.iter().all(|p| p.outcome.is_some()) {
                 let mut parts = Vec::new();
                 let mut t = [f64::MAX, 0.0, 0.0, 0.0];
-                for o in c.outcomes.iter_mut() {
-                    if let Some(Outcome::Parsed { snapshot, times }) = o {
+                for p in c.parts.iter_mut() {
+                    if let Some(Outcome::Parsed { snapshot, times }) = &mut p.outcome {
                         // Each worker's own parse of its part.
                         measure("strata:parse-part", times[1], times[2]);
                         parts.push(std::mem::take(snapshot));
@@ -469,11 +468,11 @@ impl Loader {
         };
         let big = c.size >= super::RECYCLE_AFTER_BYTES;
         let mut retired = false;
-        for (k, o) in c.outcomes.iter().enumerate() {
+        for (k, p) in c.parts.iter().enumerate() {
             if self.0.borrow().slots[k].dead {
                 continue;
             }
-            if stopped || o.is_none() {
+            if stopped || p.outcome.is_none() {
                 self.respawn(k);
             } else if big {
                 self.retire(k);
@@ -485,7 +484,7 @@ impl Loader {
         // second of both cores while the page decodes and paints this file
         // and the user starts to scroll it.
         if retired && !self.0.borrow().queue.is_empty() {
-            self.revive();
+            self.prepare();
         }
     }
 
@@ -517,7 +516,7 @@ impl Loader {
             let job = inner
                 .current
                 .as_ref()
-                .filter(|c| k < c.outcomes.len())
+                .filter(|c| k < c.parts.len())
                 .map(|c| (c.id, c.name.clone(), c.size));
             (job, inner.slots[k].ready)
         };
@@ -537,11 +536,8 @@ impl Loader {
             }
             None if !ready => {
                 // It never started: no worker here (e.g. its files are missing).
-                let mut inner = self.0.borrow_mut();
-                if let Some(w) = inner.slots[k].worker.take() {
-                    w.terminate();
-                }
-                inner.slots[k].dead = true;
+                self.retire(k);
+                self.0.borrow_mut().slots[k].dead = true;
             }
             None => self.respawn(k),
         }
