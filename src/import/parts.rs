@@ -1,6 +1,6 @@
 //! One file parsed in parts, on several threads at once.
 //!
-//! A big file is handed to two workers. Each reads all of it (a span's
+//! A big file is handed to two workers. Each parses all of it (a span's
 //! context may come before it, as OTLP's resources do, or after it, as a
 //! Jaeger trace's `processes` map does) but keeps only the spans whose first
 //! key lies in its share of the bytes: part `k` of `n` keeps the spans that
@@ -41,6 +41,13 @@ impl Part {
         assert!(index < count, "part {index} of {count}");
         Part { index, count }
     }
+
+    /// This part's share of a file of `len` bytes: `len*k/n .. len*(k+1)/n`.
+    /// The shares of all parts cover the file once, in order.
+    pub fn share(self, len: usize) -> std::ops::Range<usize> {
+        let cut = |k: u32| (len as u128 * k as u128 / self.count as u128) as usize;
+        cut(self.index)..cut(self.index + 1)
+    }
 }
 
 /// A part's share of the bytes, and where the last span started.
@@ -64,16 +71,13 @@ impl Split {
             return None;
         }
         let len = bytes.len();
-        let cut = |k: u32| (len as u128 * k as u128 / part.count as u128) as usize;
+        let share = part.share(len);
         Some(Split {
             base: bytes.as_ptr() as usize,
             len,
-            lo: cut(part.index),
-            hi: if part.index + 1 == part.count {
-                usize::MAX
-            } else {
-                cut(part.index + 1)
-            },
+            // Offsets are below `len`: the last part's share ends there.
+            lo: share.start,
+            hi: share.end,
             at: 0,
             seen: 0,
         })
@@ -177,6 +181,20 @@ mod tests {
     use super::*;
 
     #[test]
+    fn shares_cover_the_file_once_in_order() {
+        for len in [0, 1, 2, 3, 7, 100, 1 << 20, usize::MAX / 2] {
+            for count in 1..=5 {
+                let shares: Vec<_> = (0..count).map(|k| Part::new(k, count).share(len)).collect();
+                assert_eq!(shares[0].start, 0);
+                assert_eq!(shares[count as usize - 1].end, len);
+                assert!(shares.windows(2).all(|w| w[0].end == w[1].start));
+                let sizes = shares.iter().map(|r| r.len());
+                assert!(sizes.max().unwrap() - shares.iter().map(|r| r.len()).min().unwrap() <= 1);
+            }
+        }
+    }
+
+    #[test]
     fn counted_notes_add_up_and_file_notes_stay_once() {
         let mut notes = Vec::new();
         merge_notes(
@@ -213,7 +231,7 @@ mod tests {
         };
         assert_eq!(lo_hi(0), (0, 3));
         assert_eq!(lo_hi(1), (3, 6));
-        assert_eq!(lo_hi(2), (6, usize::MAX));
+        assert_eq!(lo_hi(2), (6, 10));
         assert!(Split::new(Part::WHOLE, &bytes).is_none());
     }
 }

@@ -286,14 +286,19 @@ impl Loader {
     }
 
     fn send(&self, job: Job) {
-        let count = self.parts_for(&job);
+        // The workers read a share of the file each and pass it on to the
+        // others: every byte is read once.
+        let (count, peers) = match peer_ports(self.parts_for(&job)) {
+            Some(peers) => (peers.len(), peers),
+            None => (1, vec![Array::new()]),
+        };
         self.0.borrow_mut().current = Some(Running {
             id: job.id,
             name: job.name.clone(),
             size: job.size(),
             parts: (0..count).map(|_| PartState::default()).collect(),
         });
-        for k in 0..count {
+        for (k, ports) in peers.iter().enumerate() {
             let msg = Object::new();
             let _ = Reflect::set(&msg, &"id".into(), &job.id.into());
             let _ = Reflect::set(&msg, &"name".into(), &job.name.as_str().into());
@@ -303,6 +308,10 @@ impl Loader {
             match &job.input {
                 Input::File(f) => {
                     let _ = Reflect::set(&msg, &"file".into(), f);
+                    let _ = Reflect::set(&msg, &"peers".into(), ports);
+                    ports.iter().for_each(|p| {
+                        transfer.push(&p);
+                    });
                 }
                 Input::Bytes(b) => {
                     let arr = Uint8Array::new_with_length(b.len() as u32);
@@ -315,15 +324,18 @@ impl Loader {
             let sent =
                 worker.is_some_and(|w| w.post_message_with_transfer(&msg, &transfer).is_ok());
             if !sent {
-                // This worker is unusable: the job goes again, to the others
-                // (or, without any, to the app).
-                self.0.borrow_mut().slots[k].dead = true;
-                self.end_job(true);
-                self.0.borrow_mut().queue.push_front(job);
-                self.pump();
-                return;
+                return self.resend_without(k, job);
             }
         }
+    }
+
+    /// Worker `k` is unusable: `job` goes again, to the others (or, without
+    /// any, to the app).
+    fn resend_without(&self, k: usize, job: Job) {
+        self.0.borrow_mut().slots[k].dead = true;
+        self.end_job(true);
+        self.0.borrow_mut().queue.push_front(job);
+        self.pump();
     }
 
     fn on_message(&self, slot: usize, e: MessageEvent) {
@@ -360,7 +372,7 @@ impl Loader {
                     };
                     c.parts[part].read = num("read") as u64;
                     c.parts[part].spans = num("spans") as u64;
-                    // Every part reads the whole file.
+                    // Every part gathers the whole file.
                     let read = c.parts.iter().map(|p| p.read).sum::<u64>() / c.parts.len() as u64;
                     (read, c.parts.iter().map(|p| p.spans).sum())
                 };
@@ -543,6 +555,20 @@ impl Loader {
         }
         self.pump();
     }
+}
+
+/// For each of `count` workers, its ends of a channel to every other
+/// worker (None if the browser has no channels: then one worker parses).
+fn peer_ports(count: usize) -> Option<Vec<Array>> {
+    let peers: Vec<Array> = (0..count).map(|_| Array::new()).collect();
+    for i in 0..count {
+        for j in i + 1..count {
+            let c = web_sys::MessageChannel::new().ok()?;
+            peers[i].push(&c.port1());
+            peers[j].push(&c.port2());
+        }
+    }
+    Some(peers)
 }
 
 fn performance() -> Option<web_sys::Performance> {

@@ -1,16 +1,19 @@
 //! The worker's side: read the file, import it into a fresh store, hand the
 //! store back as a transferred snapshot. See the protocol in `super`.
 
+use std::cell::RefCell;
+
 use js_sys::{Array, Object, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
-use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
+use web_sys::{DedicatedWorkerGlobalScope, MessageEvent, MessagePort};
 
 use crate::import::{self, ImportError, Part};
 use crate::model::units::format_bytes;
 use crate::model::Store;
 
-/// Bytes read per slice of a `File` (one progress message each).
-const SLICE: usize = 64 << 20;
+/// Bytes read per slice of a `File` (one progress message each, and what a
+/// peer gets at a time: it copies one slice while the next is read).
+const SLICE: usize = 16 << 20;
 
 /// Files up to this size get their store's columns reserved before parsing.
 const RESERVE_UP_TO: usize = 400 << 20;
@@ -112,7 +115,10 @@ fn fail(to: Reply, e: &ImportError) {
     post(&message("error", to, &[("error", json.into())]), None);
 }
 
-/// One job, start to finish (synchronous: a worker may block).
+/// One job: take the bytes, or read this worker's share of the file and
+/// gather the rest from its peers; then import this worker's part and send
+/// the snapshot. The reading blocks (a worker may); the peers' slices arrive
+/// as messages afterwards.
 fn run(data: JsValue) {
     let get = |k: &str| Reflect::get(&data, &k.into()).unwrap_or(JsValue::UNDEFINED);
     let id = get("id").as_f64().unwrap_or(0.0);
@@ -122,15 +128,41 @@ fn run(data: JsValue) {
         (Some(k), Some(n)) if k >= 0.0 && k < n => Part::new(k as u32, n as u32),
         _ => Part::WHOLE,
     };
-    let to = Reply {
-        id,
-        part: part.index as f64,
+    let job = Job {
+        to: Reply {
+            id,
+            part: part.index as f64,
+        },
+        name,
+        part,
+        t0: now(),
     };
-    let t0 = now();
-    let bytes = match read(to, &name, get("file"), get("bytes"), part) {
-        Ok(b) => b,
-        Err(msg) => return fail(to, &ImportError::new(&name, msg)),
+    if let Some(buf) = get("bytes").dyn_ref::<js_sys::ArrayBuffer>() {
+        return parse(job, Uint8Array::new(buf).to_vec());
+    }
+    let Ok(file) = get("file").dyn_into::<web_sys::File>() else {
+        let msg = format!("{}: the worker was given nothing to read", job.name);
+        return fail(job.to, &ImportError::new(&job.name, msg));
     };
+    let peers: Vec<MessagePort> = Array::from(&get("peers"))
+        .iter()
+        .filter_map(|p| p.dyn_into().ok())
+        .collect();
+    gather(job, file, peers);
+}
+
+/// What a worker knows about the job it is on.
+struct Job {
+    to: Reply,
+    name: String,
+    part: Part,
+    /// When the job reached this worker (absolute ms).
+    t0: f64,
+}
+
+/// Imports this worker's part of `bytes` and sends the store back.
+fn parse(job: Job, bytes: Vec<u8>) {
+    let (to, part) = (job.to, job.part);
     let t1 = now();
     let total = bytes.len();
     let mut store = Store::default();
@@ -141,7 +173,7 @@ fn run(data: JsValue) {
     if total <= RESERVE_UP_TO {
         store.reserve_for_json(total / part.count as usize);
     }
-    let result = import::load_part(&mut store, &name, &bytes, part, &mut |spans| {
+    let result = import::load_part(&mut store, &job.name, &bytes, part, &mut |spans| {
         progress(to, total, total, spans)
     });
     drop(bytes);
@@ -154,7 +186,7 @@ fn run(data: JsValue) {
     let buf = Uint8Array::new_with_length(snapshot.len() as u32);
     buf.copy_from(&snapshot);
     drop(snapshot);
-    let times = Array::of4(&t0.into(), &t1.into(), &t2.into(), &now().into());
+    let times = Array::of4(&job.t0.into(), &t1.into(), &t2.into(), &now().into());
     let fields = [("snapshot", buf.buffer().into()), ("times", times.into())];
     post(
         &message("done", to, &fields),
@@ -162,33 +194,11 @@ fn run(data: JsValue) {
     );
 }
 
-/// The job's bytes: a `File` read slice by slice straight into wasm memory
-/// (never one JS string or one JS buffer of the whole file), or transferred
-/// bytes.
-fn read(
-    to: Reply,
-    name: &str,
-    file: JsValue,
-    bytes: JsValue,
-    part: Part,
-) -> Result<Vec<u8>, String> {
-    if let Some(buf) = bytes.dyn_ref::<js_sys::ArrayBuffer>() {
-        return Ok(Uint8Array::new(buf).to_vec());
-    }
-    let file: web_sys::File = file
-        .dyn_into()
-        .map_err(|_| format!("{name}: the worker was given nothing to read"))?;
-    let size = file.size() as usize;
+/// Room for a file of `size` bytes in wasm memory, zeroed.
+fn allocate(size: usize, part: Part) -> Result<Vec<u8>, String> {
     if size as u64 > super::MAX_FILE_BYTES {
         return Err(super::too_big(size as u64));
     }
-    let no_memory = || {
-        format!(
-            "the browser could not give Strata enough memory to read the file ({}); \
-             close other tabs or load a smaller file",
-            format_bytes(size as u64)
-        )
-    };
     // Reserve room for the file and its parsed store (about 0.6x the file,
     // shared by the parts) at once: one memory growth instead of dozens while
     // parsing. Freed, then reused below.
@@ -200,26 +210,193 @@ fn read(
     }
     drop(reserve);
     let mut out: Vec<u8> = Vec::new();
-    out.try_reserve_exact(size).map_err(|_| no_memory())?;
+    out.try_reserve_exact(size).map_err(|_| {
+        format!(
+            "the browser could not give Strata enough memory to read the file ({}); \
+             close other tabs or load a smaller file",
+            format_bytes(size as u64)
+        )
+    })?;
     out.resize(size, 0);
+    Ok(out)
+}
+
+/// A file job: its bytes, filled by this worker's reading and its peers'.
+struct Gathering {
+    /// None once the job is parsed or failed.
+    job: Option<Job>,
+    bytes: Vec<u8>,
+    got: usize,
+    peers: Vec<MessagePort>,
+    /// The peers' message handler; dropped when the next job replaces this
+    /// one (never while it runs).
+    _on_peer: Closure<dyn FnMut(MessageEvent)>,
+}
+
+thread_local! {
+    static GATHERING: RefCell<Option<Gathering>> = const { RefCell::new(None) };
+}
+
+/// Reads this worker's share of `file` slice by slice straight into wasm
+/// memory (never one JS string or one JS buffer of the whole file), passing
+/// each slice on to the `peers`, which parse other parts of the same file and
+/// read the other shares: every byte is read once, by one worker, and the
+/// reads run side by side. Parses once every byte is in.
+fn gather(job: Job, file: web_sys::File, peers: Vec<MessagePort>) {
+    let size = file.size() as usize;
+    let share = job.part.share(size);
+    let mut bytes = match allocate(size, job.part) {
+        Ok(b) => b,
+        Err(msg) => return abandon(job, &peers, msg),
+    };
+    if let Err(msg) = read_share(job.to, &file, share.clone(), &mut bytes, &peers) {
+        return abandon(job, &peers, msg);
+    }
+    // The peers' slices waited in their ports' queues while this worker read.
+    let on_peer = Closure::<dyn FnMut(MessageEvent)>::new(|e: MessageEvent| on_peer(e.data()));
+    for p in &peers {
+        p.set_onmessage(Some(on_peer.as_ref().unchecked_ref()));
+    }
+    GATHERING.with(|g| {
+        *g.borrow_mut() = Some(Gathering {
+            job: Some(job),
+            bytes,
+            got: share.len(),
+            peers,
+            _on_peer: on_peer,
+        })
+    });
+    try_finish();
+}
+
+/// Reads `share` of `file` into `out` and sends each slice to the peers.
+fn read_share(
+    to: Reply,
+    file: &web_sys::File,
+    share: std::ops::Range<usize>,
+    out: &mut [u8],
+    peers: &[MessagePort],
+) -> Result<(), String> {
     let reader = web_sys::FileReaderSync::new()
         .map_err(|e| format!("the browser cannot read files in a worker: {e:?}"))?;
-    let mut at = 0;
-    while at < size {
-        let end = (at + SLICE).min(size);
-        let part = file
+    let mut at = share.start;
+    while at < share.end {
+        let end = (at + SLICE).min(share.end);
+        let slice = file
             .slice_with_f64_and_f64(at as f64, end as f64)
             .and_then(|b| reader.read_as_array_buffer(&b))
             .map_err(|e| format!("the browser could not read the file at byte {at}: {e:?}"))?;
-        let part = Uint8Array::new(&part);
-        if part.length() as usize != end - at {
+        let view = Uint8Array::new(&slice);
+        if view.length() as usize != end - at {
             return Err(format!(
                 "the file changed while it was read (at byte {at}); load it again"
             ));
         }
-        part.copy_to(&mut out[at..end]);
+        view.copy_to(&mut out[at..end]);
+        share_slice(&slice, at, peers);
+        progress(to, end - share.start, out.len(), 0);
         at = end;
-        progress(to, at, size, 0);
     }
-    Ok(out)
+    Ok(())
+}
+
+/// Sends a slice of the file to the peers: copies to all but the last, which
+/// gets the slice itself (transferred: this worker has copied it already).
+fn share_slice(slice: &js_sys::ArrayBuffer, at: usize, peers: &[MessagePort]) {
+    for (k, port) in peers.iter().enumerate() {
+        let buf = if k + 1 == peers.len() {
+            slice.clone()
+        } else {
+            slice.slice(0)
+        };
+        let m = Object::new();
+        let _ = Reflect::set(&m, &"at".into(), &(at as f64).into());
+        let _ = Reflect::set(&m, &"bytes".into(), &buf);
+        let _ = port.post_message_with_transferable(&m, &Array::of1(&buf));
+    }
+}
+
+/// A message from a peer: a slice of the file, or why it could not read its
+/// share (then this part fails with the same message: the job is over).
+fn on_peer(data: JsValue) {
+    let get = |k: &str| Reflect::get(&data, &k.into()).unwrap_or(JsValue::UNDEFINED);
+    if let Some(msg) = get("failed").as_string() {
+        if let Some((job, peers)) = stop() {
+            close(&peers);
+            fail(job.to, &ImportError::new(&job.name, msg));
+        }
+        return;
+    }
+    let at = get("at").as_f64().unwrap_or(0.0) as usize;
+    let slice = Uint8Array::new(&get("bytes"));
+    let fits = GATHERING.with(|g| {
+        let mut g = g.borrow_mut();
+        let Some(st) = g.as_mut() else { return true };
+        let Some(job) = &st.job else { return true };
+        let end = at + slice.length() as usize;
+        if end > st.bytes.len() {
+            return false;
+        }
+        slice.copy_to(&mut st.bytes[at..end]);
+        st.got += end - at;
+        progress(job.to, st.got, st.bytes.len(), 0);
+        true
+    });
+    if !fits {
+        if let Some((job, peers)) = stop() {
+            let msg = format!("the file grew while it was read (at byte {at}); load it again");
+            abandon(job, &peers, msg);
+        }
+        return;
+    }
+    try_finish();
+}
+
+/// Parses the file once every byte is in.
+fn try_finish() {
+    let ready = GATHERING.with(|g| {
+        let mut g = g.borrow_mut();
+        let st = g.as_mut()?;
+        if st.got < st.bytes.len() || st.job.is_none() {
+            return None;
+        }
+        close(&std::mem::take(&mut st.peers));
+        Some((st.job.take()?, std::mem::take(&mut st.bytes)))
+    });
+    if let Some((job, bytes)) = ready {
+        parse(job, bytes);
+    }
+}
+
+/// Ends the job being gathered (its bytes freed, the peers no longer
+/// listened to); returns it and its peers, or None when it was over already.
+fn stop() -> Option<(Job, Vec<MessagePort>)> {
+    GATHERING.with(|g| {
+        let mut g = g.borrow_mut();
+        let st = g.as_mut()?;
+        let job = st.job.take()?;
+        st.bytes = Vec::new();
+        let peers = std::mem::take(&mut st.peers);
+        peers.iter().for_each(|p| p.set_onmessage(None));
+        Some((job, peers))
+    })
+}
+
+fn close(peers: &[MessagePort]) {
+    for p in peers {
+        p.set_onmessage(None);
+        p.close();
+    }
+}
+
+/// This part cannot be parsed: it fails, and tells the peers, which wait for
+/// its share of the file, to fail with the same message.
+fn abandon(job: Job, peers: &[MessagePort], msg: String) {
+    let m = Object::new();
+    let _ = Reflect::set(&m, &"failed".into(), &msg.as_str().into());
+    for p in peers {
+        let _ = p.post_message(&m);
+    }
+    close(peers);
+    fail(job.to, &ImportError::new(&job.name, msg));
 }

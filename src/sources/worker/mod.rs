@@ -5,12 +5,17 @@
 //! thread. There are [`WORKERS`] workers; a file between
 //! [`SPLIT_FROM_BYTES`] and [`SPLIT_UP_TO_BYTES`] is parsed by all of them
 //! at once, each keeping its part of the spans (`crate::import::parts`),
-//! anything else by the first. The protocol, one job at a time; worker `k`
-//! gets part `k`:
+//! anything else by the first. Each of them needs every byte of the file, and
+//! each reads only its share (`Part::share`) and passes the slices it reads to
+//! the others over `peers`, one `MessageChannel` per pair of workers: the
+//! file is read once, by all of them side by side. The protocol, one job at a
+//! time; worker `k` gets part `k`:
 //!
 //! ```text
 //! worker -> main  {type: "ready", warm: ArrayBuffer}     once, after warming up (warm: a snapshot of the demo)
-//! main -> worker  {id, name, part, parts, file: File}    or {..., bytes: ArrayBuffer}
+//! main -> worker  {id, name, part, parts, file: File, peers: [MessagePort]}   or {..., bytes: ArrayBuffer}
+//! worker -> peer  {at, bytes: ArrayBuffer}               each slice of its share, at byte `at` of the file
+//! worker -> peer  {failed: "<why>"}                      its share could not be read: the peer fails too
 //! worker -> main  {type: "progress", id, part, read, total, spans}   while reading and parsing
 //! worker -> main  {type: "done", id, part, snapshot: ArrayBuffer, times: [t0, t1, t2, t3]}
 //! worker -> main  {type: "error", id, part, error: "<ImportError as JSON>"}
