@@ -43,32 +43,62 @@ pub fn rects(
     let mut out = Vec::new();
     for (line, mut spans) in per_line.into_iter().enumerate() {
         spans.sort_by(|a, b| a.0.total_cmp(&b.0));
-        let mut cur: Option<(f64, f64, Sym, bool)> = None;
-        for s in spans {
-            cur = match cur {
-                Some(c) if s.0 <= c.1 + 0.5 => Some((c.0, c.1.max(s.1), c.2, c.3 || s.3)),
-                Some(c) => {
-                    out.push(rect(c, line, line_h));
-                    Some(s)
-                }
-                None => Some(s),
-            };
-        }
-        if let Some(c) = cur {
-            out.push(rect(c, line, line_h));
-        }
+        merge_line(&mut out, spans, line as f64 * line_h, line_h.max(1.0));
     }
     out
 }
 
-fn rect(c: (f64, f64, Sym, bool), line: usize, line_h: f64) -> MiniRect {
-    MiniRect {
+/// [`rects`] laid out `UNITS` wide, scaled to `width`: bars that come
+/// within half a pixel of each other at this width merge. Linear, with no
+/// walk over the spans: [`rects`] runs once per trace at [`UNITS`], and a
+/// panel opening beside the minimap only calls this.
+pub fn fit(rects: &[MiniRect], units: f64, width: f64) -> Vec<MiniRect> {
+    let sx = if units > 0.0 { width / units } else { 0.0 };
+    let mut out = Vec::with_capacity(rects.len());
+    // Rects come line by line, each line in x order.
+    for line in rects.chunk_by(|a, b| a.y == b.y) {
+        let bars = line
+            .iter()
+            .map(|r| (r.x * sx, (r.x + r.w) * sx, r.service, r.error));
+        merge_line(&mut out, bars, line[0].y, line[0].h);
+    }
+    out
+}
+
+/// The width [`rects`] are laid out at once per trace (device pixels of a
+/// wide screen); [`fit`] draws them at the minimap's width.
+pub const UNITS: f64 = 4096.0;
+
+/// Merges the bars `(x0, x1, service, error)` of one line, in x order, into
+/// runs: a bar that starts within half a pixel of a run's end joins it (the
+/// run keeps its first service's color and shows an error if any bar has one).
+fn merge_line(
+    out: &mut Vec<MiniRect>,
+    bars: impl IntoIterator<Item = (f64, f64, Sym, bool)>,
+    y: f64,
+    h: f64,
+) {
+    let rect = |c: (f64, f64, Sym, bool)| MiniRect {
         x: c.0,
-        y: line as f64 * line_h,
+        y,
         w: c.1 - c.0,
-        h: line_h.max(1.0),
+        h,
         service: c.2,
         error: c.3,
+    };
+    let mut cur: Option<(f64, f64, Sym, bool)> = None;
+    for s in bars {
+        cur = match cur {
+            Some(c) if s.0 <= c.1 + 0.5 => Some((c.0, c.1.max(s.1), c.2, c.3 || s.3)),
+            Some(c) => {
+                out.push(rect(c));
+                Some(s)
+            }
+            None => Some(s),
+        };
+    }
+    if let Some(c) = cur {
+        out.push(rect(c));
     }
 }
 
@@ -103,5 +133,48 @@ mod tests {
         // the root covers the whole first line
         assert_eq!(rects[0].x, 0.0);
         assert!(rects[0].w >= 399.0);
+    }
+
+    #[test]
+    fn fitting_equals_laying_out_at_that_width_within_a_pixel() {
+        let bytes = crate::sources::demo::bytes();
+        let mut s = Store::default();
+        import::load(&mut s, "demo", &bytes).unwrap();
+        for t in 0..s.traces.len() as u32 {
+            let r = rows(&s, t, &Default::default());
+            let w = Window::whole(&s, t);
+            let start = s.traces[t as usize].summary.start;
+            let wide = rects(&s, &r, start, &w, UNITS, 56.0);
+            for width in [1500.0, 400.0, 37.0] {
+                let fitted = fit(&wide, UNITS, width);
+                let direct = rects(&s, &r, start, &w, width, 56.0);
+                // Every line covers the same pixels, give or take the
+                // rounding of merged ends.
+                for line in direct.chunk_by(|a, b| a.y == b.y) {
+                    let y = line[0].y;
+                    let got: Vec<_> = fitted.iter().filter(|m| m.y == y).collect();
+                    assert!(!got.is_empty(), "trace {t} width {width} line {y}");
+                    let (lo, hi) = (
+                        line[0].x,
+                        line.iter().map(|m| m.x + m.w).fold(0.0, f64::max),
+                    );
+                    let (glo, ghi) = (got[0].x, got.iter().map(|m| m.x + m.w).fold(0.0, f64::max));
+                    assert!(
+                        (lo - glo).abs() <= 1.0 && (hi - ghi).abs() <= 1.0,
+                        "{lo}-{hi} vs {glo}-{ghi}"
+                    );
+                    assert!(
+                        got.len() <= line.len() + 1,
+                        "{} vs {}",
+                        got.len(),
+                        line.len()
+                    );
+                }
+                assert_eq!(
+                    fitted.iter().any(|m| m.error),
+                    direct.iter().any(|m| m.error)
+                );
+            }
+        }
     }
 }

@@ -25,9 +25,22 @@ pub fn Minimap() -> impl IntoView {
     // Selection being dragged, as fractions of the whole trace.
     let sel = RwSignal::new(None::<(f64, f64)>);
 
+    // The whole trace laid out once (a walk over every span), at a fixed
+    // width; drawing only scales it, so a resize costs no walk.
+    let laid_out = Memo::new(move |_| {
+        let t = app.trace.get()?;
+        let dpr = platform::device_pixel_ratio();
+        Some(app.with_store(|s| {
+            let rows = wl::rows(s, t, &FxHashSet::default());
+            let whole = Window::whole(s, t);
+            let start = s.traces[t as usize].summary.start;
+            minimap::rects(s, &rows, start, &whole, minimap::UNITS, HEIGHT * dpr)
+        }))
+    });
+
     // Redraw when the trace, the size or the theme changes (not on zoom).
     Effect::new(move |_| {
-        let (Some(t), Some(el)) = (app.trace.get(), canvas.get()) else {
+        let Some(el) = canvas.get() else {
             return;
         };
         let w = width.get();
@@ -38,11 +51,12 @@ pub fn Minimap() -> impl IntoView {
         let dpr = platform::device_pixel_ratio();
         el.set_width((w * dpr) as u32);
         el.set_height((HEIGHT * dpr) as u32);
+        let Some(rects) =
+            laid_out.with(|r| r.as_ref().map(|r| minimap::fit(r, minimap::UNITS, w * dpr)))
+        else {
+            return;
+        };
         app.with_store(|s| {
-            let rows = wl::rows(s, t, &FxHashSet::default());
-            let whole = Window::whole(s, t);
-            let start = s.traces[t as usize].summary.start;
-            let rects = minimap::rects(s, &rows, start, &whole, w * dpr, HEIGHT * dpr);
             let Some(backend) = CanvasBackend::with_canvas_object(el.clone()) else {
                 return;
             };
