@@ -11,6 +11,45 @@ use crate::layout::colors::service_rgb;
 use crate::model::time::{format_duration, format_tick, tick_step};
 use crate::model::Store;
 
+/// How a row is faded: not a match while a search has matches (`Dim`), or
+/// outside the spans a service filter keeps in view (`Context`). One rule for
+/// the row's name column (class and opacity) and its bar on the canvas.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fade {
+    None,
+    Dim,
+    Context,
+}
+
+impl Fade {
+    pub fn of(span: u32, matches: &FxHashSet<u32>, keep: Option<&FxHashSet<u32>>) -> Fade {
+        if !matches.is_empty() && !matches.contains(&span) {
+            Fade::Dim
+        } else if keep.is_some_and(|k| !k.contains(&span)) {
+            Fade::Context
+        } else {
+            Fade::None
+        }
+    }
+
+    pub fn alpha(self) -> f64 {
+        match self {
+            Fade::None => 1.0,
+            Fade::Dim => 0.45,
+            Fade::Context => 0.5,
+        }
+    }
+
+    /// The row's class (a hook for styles and tests).
+    pub fn class(self) -> Option<&'static str> {
+        match self {
+            Fade::None => None,
+            Fade::Dim => Some("dim"),
+            Fade::Context => Some("context"),
+        }
+    }
+}
+
 /// The rows of a trace's waterfall, in display order (span indices).
 pub fn rows(store: &Store, trace: u32, collapsed: &FxHashSet<u32>) -> Vec<u32> {
     let t = &store.traces[trace as usize];
@@ -409,6 +448,19 @@ impl ScrollMap {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_search_dims_before_a_filter_fades() {
+        let set = |v: &[u32]| v.iter().copied().collect::<FxHashSet<u32>>();
+        let none = FxHashSet::default();
+        assert_eq!(Fade::of(1, &none, None), Fade::None);
+        assert_eq!(Fade::of(1, &set(&[2]), None), Fade::Dim);
+        assert_eq!(Fade::of(2, &set(&[2]), Some(&set(&[3]))), Fade::Context);
+        assert_eq!(Fade::of(1, &set(&[2]), Some(&set(&[3]))), Fade::Dim);
+        assert_eq!(Fade::of(3, &none, Some(&set(&[3]))), Fade::None);
+        assert_eq!((Fade::Dim.class(), Fade::None.class()), (Some("dim"), None));
+        assert!(Fade::Dim.alpha() < Fade::Context.alpha() && Fade::Context.alpha() < 1.0);
+    }
     use crate::import;
 
     fn store() -> Store {

@@ -46,28 +46,48 @@ pub fn set_font(ctx: &CanvasRenderingContext2d, font: &str) {
 
 /// The theme colors canvases draw with (the values of style/theme.css).
 pub struct Palette {
+    /// The page's background.
+    pub bg: &'static str,
     pub text: &'static str,
     pub muted: &'static str,
+    /// Error text.
     pub error: &'static str,
+    /// Marks on a colored bar or node that flag an error (the same in both
+    /// themes: it sits on service colors, not on the background).
+    pub error_mark: &'static str,
+    /// The outline of the selected box.
+    pub outline: &'static str,
+    /// Boxes too narrow to tell apart, drawn as one.
+    pub sliver: &'static str,
 }
 
 impl Palette {
     pub fn of(dark: bool) -> Palette {
         if dark {
             Palette {
+                bg: "#0f1217",
                 text: "#e6edf3",
                 muted: "#8d96a0",
                 error: "#ff6b6b",
+                error_mark: ERROR_MARK,
+                outline: "#ffffff",
+                sliver: "#4a5361",
             }
         } else {
             Palette {
+                bg: "#ffffff",
                 text: "#1f2328",
                 muted: "#656d76",
                 error: "#cf222e",
+                error_mark: ERROR_MARK,
+                outline: "#111111",
+                sliver: "#b9c2cf",
             }
         }
     }
 }
+
+const ERROR_MARK: &str = "#d62d2d";
 
 /// `#rrggbb` for an RGB triple.
 pub fn css(rgb: (u8, u8, u8)) -> String {

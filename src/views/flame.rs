@@ -138,7 +138,8 @@ pub fn FlameGraph() -> impl IntoView {
         let Some(ctx) = canvas::context(&el, w, h, platform::device_pixel_ratio()) else {
             return;
         };
-        ctx.set_fill_style_str(if dark { "#0f1217" } else { "#ffffff" });
+        let palette = canvas::Palette::of(dark);
+        ctx.set_fill_style_str(palette.bg);
         ctx.fill_rect(0.0, 0.0, w, h);
         canvas::set_font(&ctx, FONT);
         ctx.set_text_baseline("middle");
@@ -176,7 +177,7 @@ pub fn FlameGraph() -> impl IntoView {
                                 ctx.set_fill_style_str(&canvas::css(rgb));
                                 ctx.fill_rect(x, y + 1.0, (bw - 1.0).max(1.0), ROW_PX - 2.0);
                                 if b.error {
-                                    ctx.set_fill_style_str("#d62d2d");
+                                    ctx.set_fill_style_str(palette.error_mark);
                                     ctx.fill_rect(x, y + ROW_PX - 4.0, (bw - 1.0).max(1.0), 3.0);
                                 }
                                 if bw > 24.0 {
@@ -188,11 +189,7 @@ pub fn FlameGraph() -> impl IntoView {
                                 }
                                 ctx.set_global_alpha(1.0);
                                 if selected.is_some_and(|sel| sel == b.span) {
-                                    ctx.set_stroke_style_str(if dark {
-                                        "#ffffff"
-                                    } else {
-                                        "#111111"
-                                    });
+                                    ctx.set_stroke_style_str(palette.outline);
                                     ctx.set_line_width(2.0);
                                     ctx.stroke_rect(
                                         x + 1.0,
@@ -204,7 +201,7 @@ pub fn FlameGraph() -> impl IntoView {
                             }
                             Draw::Sliver { x, w: sw, row, .. } => {
                                 let y = (row as f64 - fv.row0) * ROW_PX;
-                                ctx.set_fill_style_str(if dark { "#4a5361" } else { "#b9c2cf" });
+                                ctx.set_fill_style_str(palette.sliver);
                                 ctx.fill_rect(x, y + 1.0, sw.max(1.0), ROW_PX - 2.0);
                             }
                         }

@@ -205,10 +205,10 @@ pub fn ServiceMap() -> impl IntoView {
         let Some(ctx) = canvas::context(&el, w, h, platform::device_pixel_ratio()) else {
             return;
         };
-        ctx.set_fill_style_str(if dark { "#0f1217" } else { "#ffffff" });
+        let palette = canvas::Palette::of(dark);
+        ctx.set_fill_style_str(palette.bg);
         ctx.fill_rect(0.0, 0.0, w, h);
-        let text = if dark { "#e6edf3" } else { "#1f2328" };
-        let muted = if dark { "#8d96a0" } else { "#656d76" };
+        let (text, muted) = (palette.text, palette.muted);
         let focus_node = match picked {
             Some(Pick::Node(n)) => Some(n),
             _ => chosen.as_deref().and_then(|c| g.node(c)),
@@ -229,7 +229,7 @@ pub fn ServiceMap() -> impl IntoView {
                 let on = focus_node.is_none_or(|n| e.from == n || e.to == n)
                     || picked == Some(Pick::Edge(i));
                 let color = if e.errors > 0 {
-                    "#d62d2d"
+                    palette.error_mark
                 } else if dark {
                     "#6e7681"
                 } else {
@@ -282,11 +282,15 @@ pub fn ServiceMap() -> impl IntoView {
                 }
                 label.push_str(&format!(" · p95 {}", format_duration(e.percentile(95.0))));
                 ctx.set_global_alpha(0.9);
-                ctx.set_fill_style_str(if dark { "#0f1217" } else { "#ffffff" });
+                ctx.set_fill_style_str(palette.bg);
                 let wlabel = label.chars().count() as f64 * 5.9 + 8.0;
                 ctx.fill_rect(mx - wlabel / 2.0, my - 8.0, wlabel, 16.0);
                 ctx.set_global_alpha(1.0);
-                ctx.set_fill_style_str(if e.errors > 0 { "#d62d2d" } else { muted });
+                ctx.set_fill_style_str(if e.errors > 0 {
+                    palette.error_mark
+                } else {
+                    muted
+                });
                 let _ = ctx.fill_text(&label, mx, my);
             }
             for (i, n) in g.nodes.iter().enumerate() {
@@ -328,7 +332,7 @@ pub fn ServiceMap() -> impl IntoView {
                         -PI / 2.0,
                         -PI / 2.0 + 2.0 * PI * n.error_rate().max(0.03),
                     );
-                    ctx.set_stroke_style_str("#d62d2d");
+                    ctx.set_stroke_style_str(palette.error_mark);
                     ctx.set_line_width(4.0);
                     ctx.stroke();
                 }

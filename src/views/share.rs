@@ -38,12 +38,12 @@ fn waterfall_png(app: AppState, t: u32) -> Option<String> {
     let el: web_sys::HtmlCanvasElement =
         document().create_element("canvas").ok()?.dyn_into().ok()?;
     let ctx = canvas::context(&el, W, h, 1.0)?;
-    ctx.set_fill_style_str(if dark { "#0f1217" } else { "#ffffff" });
+    let palette = canvas::Palette::of(dark);
+    ctx.set_fill_style_str(palette.bg);
     ctx.fill_rect(0.0, 0.0, W, h);
     ctx.set_font("12px system-ui, sans-serif");
     ctx.set_text_baseline("middle");
-    let fg = if dark { "#e6edf3" } else { "#1f2328" };
-    let muted = if dark { "#8d96a0" } else { "#656d76" };
+    let (fg, muted) = (palette.text, palette.muted);
     app.store.with_value(|s| {
         let start = s.traces[t as usize].summary.start;
         let w = app
@@ -65,7 +65,11 @@ fn waterfall_png(app: AppState, t: u32) -> Option<String> {
             let depth = s.spans.depth[iu].min(30) as f64;
             ctx.set_fill_style_str(&canvas::css(rgb));
             ctx.fill_rect(8.0 + depth * 10.0, y + ROW / 2.0 - 4.0, 8.0, 8.0);
-            ctx.set_fill_style_str(if s.is_error(i) { "#d62d2d" } else { fg });
+            ctx.set_fill_style_str(if s.is_error(i) {
+                palette.error_mark
+            } else {
+                fg
+            });
             let label = format!("{svc}  {}", s.str(s.spans.name[iu]));
             if let Some(l) = text::fit(&label, NAME_W - 28.0 - depth * 10.0, 6.8) {
                 let _ = ctx.fill_text(&l, 22.0 + depth * 10.0, y + ROW / 2.0);

@@ -257,16 +257,9 @@ pub fn Waterfall() -> impl IntoView {
                     app.with_store(|s| {
                         v.iter()
                             .map(|&(_, span)| {
-                                let alpha = if !m.is_empty() && !m.contains(&span) {
-                                    0.45
-                                } else if k.as_ref().is_some_and(|k| !k.contains(&span)) {
-                                    0.5
-                                } else {
-                                    1.0
-                                };
                                 let look = Look {
                                     selected: selected == Some(span),
-                                    alpha,
+                                    alpha: wl::Fade::of(span, m, k.as_ref()).alpha(),
                                 };
                                 (wl::timeline_row(s, span, start, &w), look)
                             })
@@ -496,6 +489,11 @@ fn Row(
     let title = field(|d| format!("{}: {} ({})", d.service, d.op, d.duration));
     let color = field(|d| d.color.clone());
     let in_set = move |set: &FxHashSet<u32>| span().is_some_and(|s| set.contains(&s));
+    let fade = move || {
+        span().map_or(wl::Fade::None, |s| {
+            matches.with(|(m, _)| keep.with(|k| wl::Fade::of(s, m, k.as_ref())))
+        })
+    };
     view! {
         <div
             // One class string (not one effect per class): a recycled row
@@ -510,16 +508,17 @@ fn Row(
                 };
                 add(span().is_some() && app.span.get() == span(), "selected");
                 add(flag(|d| d.error)(), "error");
-                matches.with(|(m, _)| {
-                    add(in_set(m), "match");
-                    add(!m.is_empty() && !in_set(m), "dim");
-                });
-                add(keep.with(|k| k.as_ref().is_some_and(|k| !in_set(k))), "context");
+                matches.with(|(m, _)| add(in_set(m), "match"));
+                if let Some(name) = fade().class() {
+                    add(true, name);
+                }
                 c
             }
             style=move || {
                 let pos = item.get().map_or(0, |(p, _)| p);
-                format!("top:{}px;{}", pos as f64 * ROW_H - shift.get(), grid())
+                let alpha = fade().alpha();
+                let opacity = if alpha < 1.0 { format!("opacity:{alpha};") } else { String::new() };
+                format!("top:{}px;{opacity}{}", pos as f64 * ROW_H - shift.get(), grid())
             }
             data-span=move || span().map(|s| s.to_string()).unwrap_or_default()
             on:click=move |_| {
