@@ -67,7 +67,12 @@ fn PasteDialog() -> impl IntoView {
         let text = area.get_untracked().map(|a| a.value()).unwrap_or_default();
         if !text.trim().is_empty() {
             app.dialog.set(Dialog::None);
-            app.load_bytes("pasted text", text.as_bytes());
+            app.load_bytes_then(
+                "pasted text",
+                text.into_bytes(),
+                crate::views::state::Origin::Local,
+                |_| {},
+            );
         }
     };
     view! {

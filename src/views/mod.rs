@@ -165,7 +165,12 @@ fn install_global_handlers(app: AppState) {
             .unwrap_or_default();
         if !text.trim().is_empty() {
             e.prevent_default();
-            app.load_bytes("pasted text", text.as_bytes());
+            app.load_bytes_then(
+                "pasted text",
+                text.into_bytes(),
+                crate::views::state::Origin::Local,
+                |_| {},
+            );
         }
     });
     let keys = window_event_listener(ev::keydown, move |e| {

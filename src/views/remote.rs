@@ -215,17 +215,19 @@ pub fn search(app: AppState, q: Query) {
         match b.parse_search(&f.bytes) {
             Ok(Listing::Traces) => {
                 let name = search_name(&b, &q);
-                if app
-                    .load_bytes_from(&name, &f.bytes, Origin::Search(b.clone()))
-                    .is_some()
-                {
-                    app.show(Page::Traces);
-                } else {
-                    fail(
-                        app,
-                        format!("The search answer could not be read: see \"{name}\" in Sources."),
-                    );
-                }
+                let what = name.clone();
+                app.load_bytes_then(&name, f.bytes, Origin::Search(b.clone()), move |file| {
+                    if file.is_some() {
+                        app.show(Page::Traces);
+                    } else {
+                        fail(
+                            app,
+                            format!(
+                                "The search answer could not be read: see \"{what}\" in Sources."
+                            ),
+                        );
+                    }
+                });
             }
             Ok(Listing::Summaries(list)) => {
                 if list.is_empty() {
@@ -282,14 +284,11 @@ pub fn open_remote(app: AppState, b: Backend, trace_id: String, then: Option<Box
                 }
                 Ok(f) if f.status == 200 => {
                     let name = format!("{} trace {trace_id}", b.kind.label());
-                    if app
-                        .load_bytes_from(&name, &f.bytes, Origin::Backend(b.clone()))
-                        .is_some()
-                    {
-                        if let Some(then) = then {
+                    app.load_bytes_then(&name, f.bytes, Origin::Backend(b.clone()), move |file| {
+                        if let (Some(_), Some(then)) = (file, then) {
                             then();
                         }
-                    }
+                    });
                     return;
                 }
                 // Tempo: v2 first, then v1.
@@ -320,14 +319,11 @@ pub fn open_url(app: AppState, url: String, then: Option<Box<dyn FnOnce()>>) {
                     .filter(|s| !s.is_empty())
                     .unwrap_or(&url)
                     .to_owned();
-                if app
-                    .load_bytes_from(&name, &f.bytes, Origin::Url(url.clone()))
-                    .is_some()
-                {
-                    if let Some(then) = then {
+                app.load_bytes_then(&name, f.bytes, Origin::Url(url.clone()), move |file| {
+                    if let (Some(_), Some(then)) = (file, then) {
                         then();
                     }
-                }
+                });
             }
             Ok(f) => fail(
                 app,

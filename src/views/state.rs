@@ -155,6 +155,23 @@ pub struct AppState {
     next_load: StoredValue<u32>,
     /// The parsing worker (files are read and parsed off the main thread).
     loader: StoredValue<Option<Loader>, LocalStorage>,
+    /// Loads of in-memory bytes sent to the worker: where they came from,
+    /// and what runs when they are in (see [`load_bytes_then`](Self::load_bytes_then)).
+    pending: StoredValue<Vec<(u32, Pending)>, LocalStorage>,
+}
+
+/// Bytes already in memory (a paste, a fetched URL, a backend's answer) from
+/// this size on are parsed in the worker, as files are: parsing them on the
+/// page would pause it (about 0.1 s per 4 MB here).
+pub const WORKER_FROM_BYTES: usize = 4 << 20;
+
+/// What runs once a load is in: with its file's index, or None when it failed
+/// (the error is in Sources).
+pub type Then = Box<dyn FnOnce(Option<u32>)>;
+
+struct Pending {
+    origin: Origin,
+    then: Then,
 }
 
 impl AppState {
@@ -192,6 +209,7 @@ impl AppState {
             toast: RwSignal::new(None),
             next_load: StoredValue::new(0),
             loader: StoredValue::new_local(None),
+            pending: StoredValue::new_local(Vec::new()),
         }
     }
 
@@ -249,7 +267,23 @@ impl AppState {
     /// trace list, when the file holds several); on failure nothing loaded
     /// before is touched and the load shows the error.
     pub fn finish_load(&self, id: u32, name: &str, bytes: &[u8]) {
-        let _ = self.finish_load_from(id, name, bytes, Origin::Local);
+        let (origin, then) = self.take_pending(id);
+        let file = self.finish_load_from(id, name, bytes, origin);
+        then(file);
+    }
+
+    /// Where load `id`'s bytes came from and what runs when it is in
+    /// (a file or a dropped file: local, nothing).
+    fn take_pending(&self, id: u32) -> (Origin, Then) {
+        let found = self.pending.try_update_value(|p| {
+            p.iter()
+                .position(|(x, _)| *x == id)
+                .map(|k| p.swap_remove(k).1)
+        });
+        match found.flatten() {
+            Some(Pending { origin, then }) => (origin, then),
+            None => (Origin::Local, Box::new(|_| {})),
+        }
     }
 
     /// [`finish_load`](Self::finish_load), remembering where the bytes came from.
@@ -322,12 +356,17 @@ impl AppState {
                 let now = worker::absolute_now();
                 worker::measure("strata:merge", timings.parsed_at, now);
                 let ms = timings.read + timings.parse + (now - timings.parsed_at);
+                let (origin, then) = self.take_pending(id);
                 match file {
-                    Some(Ok(file)) => self.loaded(id, file, Origin::Local, ms),
+                    Some(Ok(file)) => {
+                        self.loaded(id, file, origin, ms);
+                        then(Some(file));
+                    }
                     Some(Err(e)) => {
                         let name = self.load_name(id);
                         self.mark_pending.set(false);
                         self.fail_load(id, ImportError::new(&name, e.0));
+                        then(None);
                     }
                     None => {}
                 }
@@ -335,6 +374,7 @@ impl AppState {
             WorkerEvent::Failed { id, error } => {
                 self.mark_pending.set(false);
                 self.fail_load(id, error);
+                self.take_pending(id).1(None);
             }
             WorkerEvent::NoWorker(job) => self.load_here(job),
         }
@@ -385,6 +425,8 @@ impl AppState {
             .with_value(|l| l.as_ref().map(|l| l.cancel(id)))
             .unwrap_or(false);
         if stopped {
+            // Nothing was loaded: what was to run after it never does.
+            drop(self.take_pending(id));
             let name = self
                 .loads
                 .with_untracked(|l| l.iter().find(|x| x.id == id).map(|x| x.name.clone()));
@@ -406,6 +448,34 @@ impl AppState {
     /// Loads bytes that are already in memory (paste, demo, a link's data).
     pub fn load_bytes(&self, name: &str, bytes: &[u8]) -> Option<u32> {
         self.load_bytes_from(name, bytes, Origin::Local)
+    }
+
+    /// Loads bytes that are already in memory; from [`WORKER_FROM_BYTES`] on
+    /// in the parsing worker, as a dropped file is (progress, Cancel, the page
+    /// keeps painting), else here at once. `then` runs when the load is in.
+    pub fn load_bytes_then(
+        &self,
+        name: &str,
+        bytes: Vec<u8>,
+        origin: Origin,
+        then: impl FnOnce(Option<u32>) + 'static,
+    ) {
+        let loader = self.loader.with_value(|l| l.clone());
+        let Some(loader) = loader.filter(|_| bytes.len() >= WORKER_FROM_BYTES) else {
+            let file = self.load_bytes_from(name, &bytes, origin);
+            return then(file);
+        };
+        super::platform::mark("strata:file-dropped");
+        self.mark_pending.set(true);
+        let id = self.begin_load(name, bytes.len());
+        let then: Then = Box::new(then);
+        self.pending
+            .update_value(|p| p.push((id, Pending { origin, then })));
+        loader.submit(Job {
+            id,
+            name: name.to_owned(),
+            input: worker::Input::Bytes(bytes),
+        });
     }
 
     pub fn load_bytes_from(&self, name: &str, bytes: &[u8], origin: Origin) -> Option<u32> {

@@ -5,19 +5,24 @@
 import { assert, assertEq, dropFiles, screenshot, text, trace, waitText } from './harness.mjs';
 
 /**
- * Drops a generated Jaeger file of `n` spans (one trace, 4 children per span).
- * Span number `bad`, if given, has an object for its spanID (an error).
+ * The parts of a Jaeger file of `n` spans (one trace, 4 children per span);
+ * span number `bad`, if given, has an object for its spanID (an error). Runs
+ * in the page (as source text) and in node.
  */
-async function dropBig(page, n, bad = -1) {
-  await page.evaluate(([n, bad]) => {
-    const parts = ['{"data":[{"traceID":"b16b16","processes":{"p1":{"serviceName":"svc-a"},"p2":{"serviceName":"svc-b"}},"spans":['];
-    for (let i = 0; i < n; i++) {
-      const ref = i ? `,"references":[{"refType":"CHILD_OF","traceID":"b16b16","spanID":"${(((i - 1) >> 2) + 1).toString(16)}"}]` : '';
-      const id = i === bad ? '{}' : `"${(i + 1).toString(16)}"`;
-      parts.push(`${i ? ',' : ''}{"traceID":"b16b16","spanID":${id},"operationName":"op ${i % 50}","startTime":${1700000000000000 + i},"duration":${1000 + (i % 7)},"processID":"p${1 + (i % 2)}"${ref},"tags":[{"key":"http.status_code","type":"int64","value":200},{"key":"note","type":"string","value":"value ${i}"}]}`);
-    }
-    parts.push(']}]}');
-    const file = new File(parts, 'big.json', { type: 'application/json' });
+function bigJaeger(n, bad = -1) {
+  const parts = ['{"data":[{"traceID":"b16b16","processes":{"p1":{"serviceName":"svc-a"},"p2":{"serviceName":"svc-b"}},"spans":['];
+  for (let i = 0; i < n; i++) {
+    const ref = i ? `,"references":[{"refType":"CHILD_OF","traceID":"b16b16","spanID":"${(((i - 1) >> 2) + 1).toString(16)}"}]` : '';
+    const id = i === bad ? '{}' : `"${(i + 1).toString(16)}"`;
+    parts.push(`${i ? ',' : ''}{"traceID":"b16b16","spanID":${id},"operationName":"op ${i % 50}","startTime":${1700000000000000 + i},"duration":${1000 + (i % 7)},"processID":"p${1 + (i % 2)}"${ref},"tags":[{"key":"http.status_code","type":"int64","value":200},{"key":"note","type":"string","value":"value ${i}"}]}`);
+  }
+  parts.push(']}]}');
+  return parts;
+}
+
+/** Counts painted frames and the longest gap between them, until `window.__stopFrames`. */
+async function watchFrames(page) {
+  await page.evaluate(() => {
     window.__frames = 0;
     window.__maxGap = 0;
     let last = performance.now();
@@ -29,12 +34,24 @@ async function dropBig(page, n, bad = -1) {
     };
     window.__stopFrames = false;
     requestAnimationFrame(tick);
+  });
+}
+
+/** Drops a generated Jaeger file of `n` spans (see `bigJaeger`) named big.json. */
+async function dropBig(page, n, bad = -1) {
+  await page.evaluate(([src, n, bad]) => {
+    window.__big = new File((0, eval)(`(${src})`)(n, bad), 'big.json', { type: 'application/json' });
+  }, [bigJaeger.toString(), n, bad]);
+  // Frames count from the drop on (generating the file above takes seconds).
+  await watchFrames(page);
+  await page.evaluate(() => {
     const dt = new DataTransfer();
-    dt.items.add(file);
+    dt.items.add(window.__big);
+    window.__big = null;
     for (const type of ['dragenter', 'dragover', 'drop']) {
       document.body.dispatchEvent(new DragEvent(type, { bubbles: true, cancelable: true, dataTransfer: dt }));
     }
-  }, [n, bad]);
+  });
 }
 
 export const tests = {
@@ -66,6 +83,29 @@ export const tests = {
     assert(r.maxGap < r.parse[0], `the page froze for ${r.maxGap} ms, as long as the parse (${r.parse[0]} ms)`);
     assertEq(await text(page, '.tv-title h1'), 'svc-a: op 0', 'the big trace opened');
     await screenshot(page, 'worker-loaded');
+  },
+
+  async 'a big trace opened by URL parses in the worker while the page paints; the link keeps the URL'(page) {
+    const n = 60000;
+    const body = bigJaeger(n).join('');
+    assert(body.length > 8 << 20, `a ${body.length}-byte answer is big enough to go to the worker`);
+    const url = 'http://big.example/trace.json';
+    await page.route(url, (r) => r.fulfill({ status: 200, contentType: 'application/json', headers: { 'access-control-allow-origin': '*' }, body }));
+    await page.evaluate(() => performance.clearMeasures());
+    await page.click('.side-tabs button:has-text("Search")');
+    await page.fill('#open-url', url);
+    await watchFrames(page);
+    await page.click('.search-panel form:has(#open-url) button');
+    await waitText(page, '.n-spans', n, 60000);
+    const r = await page.evaluate(() => {
+      window.__stopFrames = true;
+      return { parse: performance.getEntriesByName('strata:parse').map((e) => Math.round(e.duration)), maxGap: Math.round(window.__maxGap) };
+    });
+    console.log(`     ${n} spans by URL: ${JSON.stringify(r)}`);
+    assertEq(r.parse.length, 1, 'the answer was parsed in the worker (strata:parse measured)');
+    assert(r.maxGap < r.parse[0], `the page froze for ${r.maxGap} ms, as long as the parse (${r.parse[0]} ms)`);
+    assertEq(await text(page, '.tv-title h1'), 'svc-a: op 0', 'the trace opened');
+    await page.waitForFunction(() => location.hash.includes('src=url%3A'));
   },
 
   async 'cancelling a load stops it and keeps the open trace; the next file still loads'(page) {
