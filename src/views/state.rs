@@ -163,8 +163,8 @@ pub struct AppState {
 /// Bytes already in memory (a paste, a fetched URL, a backend's answer) from
 /// this size on are parsed in the worker, as files are: parsing them on the
 /// page would pause it (a warm importer here takes 100-130 ms for 11.6 MB of
-/// Jaeger JSON, so under 4 MB the page pauses for less than ~50 ms; the
-/// trip through the worker costs about as much as it saves below that).
+/// Jaeger JSON, so under 4 MB the page pauses for less than ~50 ms, and
+/// the trace is there at once).
 pub const WORKER_FROM_BYTES: usize = 4 << 20;
 
 /// What runs once a load is in: with its file's index, or None when it failed
