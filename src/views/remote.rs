@@ -284,11 +284,12 @@ pub fn open_remote(app: AppState, b: Backend, trace_id: String, then: Option<Box
                 }
                 Ok(f) if f.status == 200 => {
                     let name = format!("{} trace {trace_id}", b.kind.label());
-                    app.load_bytes_then(&name, f.bytes, Origin::Backend(b.clone()), move |file| {
-                        if let (Some(_), Some(then)) = (file, then) {
-                            then();
-                        }
-                    });
+                    app.load_bytes_then(
+                        &name,
+                        f.bytes,
+                        Origin::Backend(b.clone()),
+                        after_load(then),
+                    );
                     return;
                 }
                 // Tempo: v2 first, then v1.
@@ -301,6 +302,16 @@ pub fn open_remote(app: AppState, b: Backend, trace_id: String, then: Option<Box
             last.unwrap_or_else(|| format!("trace {trace_id} not found")),
         );
     });
+}
+
+/// Runs `then` once the fetched trace is loaded (not when loading it failed:
+/// the error is in Sources).
+fn after_load(then: Option<Box<dyn FnOnce()>>) -> impl FnOnce(Option<u32>) {
+    move |file| {
+        if let (Some(_), Some(then)) = (file, then) {
+            then();
+        }
+    }
 }
 
 /// Fetches any URL that returns trace JSON and loads it.
@@ -319,11 +330,7 @@ pub fn open_url(app: AppState, url: String, then: Option<Box<dyn FnOnce()>>) {
                     .filter(|s| !s.is_empty())
                     .unwrap_or(&url)
                     .to_owned();
-                app.load_bytes_then(&name, f.bytes, Origin::Url(url.clone()), move |file| {
-                    if let (Some(_), Some(then)) = (file, then) {
-                        then();
-                    }
-                });
+                app.load_bytes_then(&name, f.bytes, Origin::Url(url.clone()), after_load(then));
             }
             Ok(f) => fail(
                 app,

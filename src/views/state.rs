@@ -462,22 +462,29 @@ impl AppState {
         origin: Origin,
         then: impl FnOnce(Option<u32>) + 'static,
     ) {
-        let loader = self.loader.with_value(|l| l.clone());
-        let Some(loader) = loader.filter(|_| bytes.len() >= WORKER_FROM_BYTES) else {
+        if bytes.len() < WORKER_FROM_BYTES {
             let file = self.load_bytes_from(name, &bytes, origin);
             return then(file);
-        };
+        }
         super::platform::mark("strata:file-dropped");
         self.mark_pending.set(true);
         let id = self.begin_load(name, bytes.len());
         let then: Then = Box::new(then);
         self.pending
             .update_value(|p| p.push((id, Pending { origin, then })));
-        loader.submit(Job {
+        self.run_job(Job {
             id,
             name: name.to_owned(),
             input: worker::Input::Bytes(bytes),
         });
+    }
+
+    /// Hands a load to the parsing worker, or loads it here when there is none.
+    fn run_job(&self, job: Job) {
+        match self.loader.with_value(|l| l.clone()) {
+            Some(l) => l.submit(job),
+            None => self.load_here(job),
+        }
     }
 
     pub fn load_bytes_from(&self, name: &str, bytes: &[u8], origin: Origin) -> Option<u32> {
@@ -503,15 +510,11 @@ impl AppState {
                 self.fail_load(id, ImportError::new(&name, msg));
                 continue;
             }
-            let job = Job {
+            self.run_job(Job {
                 id,
                 name,
                 input: worker::Input::File(f),
-            };
-            match self.loader.with_value(|l| l.clone()) {
-                Some(l) => l.submit(job),
-                None => self.load_here(job),
-            }
+            });
         }
     }
 

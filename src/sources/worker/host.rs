@@ -368,17 +368,15 @@ fn try_finish() {
     }
 }
 
-/// Ends the job being gathered (its bytes freed, the peers no longer
-/// listened to); returns it and its peers, or None when it was over already.
+/// Ends the job being gathered (its bytes freed); returns it and its peers
+/// for the caller to close, or None when it was over already.
 fn stop() -> Option<(Job, Vec<MessagePort>)> {
     GATHERING.with(|g| {
         let mut g = g.borrow_mut();
         let st = g.as_mut()?;
         let job = st.job.take()?;
         st.bytes = Vec::new();
-        let peers = std::mem::take(&mut st.peers);
-        peers.iter().for_each(|p| p.set_onmessage(None));
-        Some((job, peers))
+        Some((job, std::mem::take(&mut st.peers)))
     })
 }
 
