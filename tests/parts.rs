@@ -31,21 +31,27 @@ fn whole(bytes: &[u8]) -> Result<String, ImportError> {
     Ok(describe(&s))
 }
 
-/// The same file in `count` parts, each in a fresh store (as in a worker),
-/// handed over as snapshots and joined. Errors: the first part's that failed.
+/// The same file in `count` parts, each in a fresh store with its own copy
+/// of the bytes (as in a worker), handed over as snapshots and joined.
+/// Errors: the one found first in the file, as the app picks it.
 fn in_parts(bytes: &[u8], count: u32) -> Result<String, ImportError> {
     let mut snapshots = Vec::new();
-    let mut first_error = None;
+    let mut errors = Vec::new();
     for k in 0..count {
         let mut part = Store::default();
-        match import::load_part(&mut part, "f.json", bytes, Part::new(k, count), &mut |_| {}) {
+        let mut copy = bytes.to_vec();
+        match import::load_part(
+            &mut part,
+            "f.json",
+            &mut copy,
+            Part::new(k, count),
+            &mut |_| {},
+        ) {
             Ok(_) => snapshots.push(part.to_snapshot()),
-            Err(e) => {
-                first_error.get_or_insert(e);
-            }
+            Err(e) => errors.push(e),
         }
     }
-    if let Some(e) = first_error {
+    if let Some(e) = parts::first_error(errors) {
         return Err(e);
     }
     let mut s = store_with_before();
@@ -103,10 +109,23 @@ fn generated_traces_in_parts_equal_a_plain_load() {
     let (one, res) = big::generate(3000, 7);
     for bytes in [jaeger(&one, &res), otlp(&one, &res)] {
         check("3000 spans", &bytes);
+        // Each part blanks the other's spans out of its copy of the bytes.
+        for k in 0..2 {
+            let share = Part::new(1 - k, 2).share(bytes.len());
+            let blanks = strata::import::blank::Blanks::find(&bytes, share).unwrap();
+            assert!((1300..=1700).contains(&blanks.len()), "{}", blanks.len());
+        }
         // Each part keeps about its share.
         for k in 0..2 {
             let mut part = Store::default();
-            import::load_part(&mut part, "f", &bytes, Part::new(k, 2), &mut |_| {}).unwrap();
+            import::load_part(
+                &mut part,
+                "f",
+                &mut bytes.clone(),
+                Part::new(k, 2),
+                &mut |_| {},
+            )
+            .unwrap();
             let n = part.spans.len();
             assert!((1300..=1700).contains(&n), "part {k} kept {n} of 3000");
             assert!(
@@ -165,4 +184,33 @@ fn a_bad_span_in_either_half_fails_as_a_plain_load_does() {
     bad.insert(hits[hits.len() - 2], '}');
     let err = whole(bad.as_bytes()).unwrap_err();
     assert_eq!(in_parts(bad.as_bytes(), 2), Err(err));
+}
+
+#[test]
+fn the_error_first_in_the_file_wins_though_a_part_blanked_it() {
+    let (spans, res) = big::generate(2000, 4);
+    let text = String::from_utf8(jaeger(&spans, &res)).unwrap();
+    let hits: Vec<usize> = text.match_indices("\"flags\":1").map(|(i, _)| i).collect();
+    // A syntax error inside a span of the second half, which part 0 blanks
+    // without reading it, and a later error in the processes map, which
+    // every part reads: part 0 fails later in the file than part 1.
+    let mut bad = text.clone();
+    let last = bad.rfind("\"serviceName\":\"").unwrap();
+    let end = last + 15 + bad[last + 15..].find('"').unwrap() + 1;
+    bad.replace_range(last..end, "\"serviceName\":{}");
+    bad.insert_str(hits[hits.len() - 20] + 9, " 2");
+    let err = whole(bad.as_bytes()).unwrap_err();
+    assert!(err.message.contains("expected `,` or `}`"), "{err:?}");
+    let mut part0 = Store::default();
+    let part0_err = import::load_part(
+        &mut part0,
+        "f.json",
+        &mut bad.clone().into_bytes(),
+        Part::new(0, 2),
+        &mut |_| {},
+    )
+    .unwrap_err();
+    assert!(part0_err.offset > err.offset, "{part0_err:?}");
+    assert_eq!(in_parts(bad.as_bytes(), 2), Err(err.clone()));
+    assert_eq!(in_parts(bad.as_bytes(), 3), Err(err));
 }

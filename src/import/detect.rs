@@ -63,7 +63,7 @@ pub fn read(sink: &mut Sink, name: &str, bytes: &[u8]) -> Result<(), ImportError
                 name,
                 format!("this file holds OpenTelemetry {kind}, not traces"),
             )),
-            Err(f) => Err(failure(name, &f, body, 0, bom)),
+            Err(f) => Err(failure(sink, name, &f, body, 0, bom)),
         }
     }
 }
@@ -113,7 +113,7 @@ fn read_lines(sink: &mut Sink, name: &str, body: &[u8], bom: usize) -> Result<()
                 None => skipped.push((kind, 1)),
             },
             Err(e) => {
-                let mut err = failure(name, &e, line, n, line_offset + bom);
+                let mut err = failure(sink, name, &e, line, n, line_offset + bom);
                 err.message = format!("line {}: {}", n + 1, err.message);
                 return Err(err);
             }
@@ -131,8 +131,16 @@ fn read_lines(sink: &mut Sink, name: &str, body: &[u8], bom: usize) -> Result<()
 }
 
 /// A failure -> ImportError. For serde_json errors, the JSON path of the field
-/// is found by parsing the same bytes again with path tracking (error path only).
-fn failure(name: &str, f: &Failure, bytes: &[u8], line_base: usize, offset: usize) -> ImportError {
+/// is found by parsing the same bytes again with path tracking (error path
+/// only), as `sink` read them (a part skips the same spans again).
+fn failure(
+    sink: &Sink,
+    name: &str,
+    f: &Failure,
+    bytes: &[u8],
+    line_base: usize,
+    offset: usize,
+) -> ImportError {
     let e = match f {
         Failure::NotTrace(msg, pos) => {
             let mut err = at(name, msg, bytes, *pos, offset);
@@ -146,7 +154,9 @@ fn failure(name: &str, f: &Failure, bytes: &[u8], line_base: usize, offset: usiz
     let mut err = ImportError::from_json(name, e, bytes, line_base, offset);
     let mut scratch = Store::default();
     let mut quiet = |_| {};
+    let split = sink.split.as_ref().map(|s| s.again());
     let mut sink = Sink::new(&mut scratch, &mut quiet);
+    sink.split = split;
     let kind = array_kind(bytes).ok().flatten();
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let mut track = serde_path_to_error::Track::new();

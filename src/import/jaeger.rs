@@ -14,7 +14,10 @@ use base64::Engine;
 use rustc_hash::FxHashMap;
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 
-use super::json::{skip, skip_rest, Arena, Key, LooseU64, Many, Object, Scalar, StrWith};
+use super::json::{
+    skip, skip_rest, span_element, span_or_placeholder, Arena, Key, LooseU64, Many, Object, Scalar,
+    StrWith,
+};
 use super::{span_times_micros, Sink};
 use crate::model::ids::{jaeger_span_id, jaeger_trace_id};
 use crate::model::value::by_name;
@@ -244,7 +247,7 @@ pub struct OneSpan<'a, 'b, 's> {
 impl<'de> DeserializeSeed<'de> for OneSpan<'_, '_, '_> {
     type Value = ();
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_map(self)
+        span_element(self.sink.has_placeholders(), d, self)
     }
 }
 
@@ -252,6 +255,9 @@ impl<'de> Visitor<'de> for OneSpan<'_, '_, '_> {
     type Value = ();
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a Jaeger span object")
+    }
+    fn visit_borrowed_str<E: de::Error>(self, s: &'de str) -> Result<(), E> {
+        span_or_placeholder(self.sink, s, &"a Jaeger span object")
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         let sink = self.sink;

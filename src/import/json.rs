@@ -432,6 +432,35 @@ pub fn skip<'de, A: MapAccess<'de>>(map: &mut A) -> Result<(), A::Error> {
 
 /// Skips the rest of an object whose key was just read: the key's value and
 /// every entry after it (a span another part of the file keeps).
+/// A string where a span should be: the placeholder of a span another part
+/// keeps ([`super::blank`]), skipped, or the error a span visitor gives for a
+/// string.
+pub fn span_or_placeholder<E: de::Error>(
+    sink: &mut Sink,
+    s: &str,
+    expected: &dyn de::Expected,
+) -> Result<(), E> {
+    if sink.placeholder(s) {
+        Ok(())
+    } else {
+        Err(E::invalid_type(de::Unexpected::Str(s), expected))
+    }
+}
+
+/// Reads a span list element: an object, or (when other parts' spans were
+/// blanked) any value, so that a placeholder reaches `visit_borrowed_str`.
+pub fn span_element<'de, D: Deserializer<'de>, V: Visitor<'de>>(
+    has_placeholders: bool,
+    d: D,
+    visitor: V,
+) -> Result<V::Value, D::Error> {
+    if has_placeholders {
+        d.deserialize_any(visitor)
+    } else {
+        d.deserialize_map(visitor)
+    }
+}
+
 pub fn skip_rest<'de, A: MapAccess<'de>>(map: &mut A) -> Result<(), A::Error> {
     skip(map)?;
     while map.next_key::<IgnoredAny>()?.is_some() {

@@ -6,6 +6,7 @@
 //! `zipkin`. `detect` reads the top level of a document and hands each part to
 //! the format that owns it.
 
+pub mod blank;
 pub mod detect;
 pub mod error;
 pub mod jaeger;
@@ -65,6 +66,19 @@ impl<'s> Sink<'s> {
     /// and skips the span when told so.
     pub fn leaves(&mut self, first_key: &str) -> bool {
         self.split.as_mut().is_some_and(|s| s.leaves(first_key))
+    }
+
+    /// Whether another part's spans were blanked out of this file's span
+    /// lists (see [`blank`]): then a span list element may be a placeholder,
+    /// and a format's span visitor reads any value, not only an object.
+    pub fn has_placeholders(&self) -> bool {
+        self.split.as_ref().is_some_and(|s| s.has_placeholders())
+    }
+
+    /// Whether `s`, read where a span should be, stands for a span another
+    /// part keeps: the span visitor then skips it.
+    pub fn placeholder(&mut self, s: &str) -> bool {
+        self.split.as_mut().is_some_and(|sp| sp.placeholder(s))
     }
 
     pub fn push_span(&mut self, trace_id: TraceId, span: NewSpan) -> u32 {
@@ -223,24 +237,57 @@ pub fn load_with_progress(
     bytes: &[u8],
     progress: &mut dyn FnMut(usize),
 ) -> Result<Loaded, ImportError> {
-    load_part(store, name, bytes, Part::WHOLE, progress)
+    read(
+        store,
+        name,
+        bytes,
+        Part::WHOLE,
+        Default::default(),
+        progress,
+    )
 }
 
 /// [`load_with_progress`] of one part of a file (see [`parts`]): only the
-/// spans of `part` are kept, the rest of the file is read but skipped, and
-/// the traces' trees are left to [`parts::join`], which puts the parts
-/// together. [`Part::WHOLE`] is a plain load.
+/// spans of `part` are kept, the others are blanked out of `bytes` ([`blank`])
+/// or read but skipped, and the traces' trees are left to [`parts::join`],
+/// which puts the parts together. [`Part::WHOLE`] is a plain load.
 pub fn load_part(
+    store: &mut Store,
+    name: &str,
+    bytes: &mut [u8],
+    part: Part,
+    progress: &mut dyn FnMut(usize),
+) -> Result<Loaded, ImportError> {
+    let mut blanks = None;
+    if part != Part::WHOLE {
+        blanks = blank::Blanks::find(bytes, part.share(bytes.len()));
+        if let Some(b) = &blanks {
+            b.apply(bytes);
+        }
+    }
+    read(
+        store,
+        name,
+        bytes,
+        part,
+        blanks.unwrap_or_default(),
+        progress,
+    )
+}
+
+/// Reads `bytes` (with `blanks` blanked out of them) into the store.
+fn read(
     store: &mut Store,
     name: &str,
     bytes: &[u8],
     part: Part,
+    blanks: blank::Blanks,
     progress: &mut dyn FnMut(usize),
 ) -> Result<Loaded, ImportError> {
     let mark = store.mark();
     let result = {
         let mut sink = Sink::new(store, progress);
-        sink.split = parts::Split::new(part, bytes);
+        sink.split = parts::Split::new(part, bytes, blanks);
         detect::read(&mut sink, name, bytes).and_then(|()| {
             let seen = sink.split.as_ref().map_or(sink.span_count(), |s| s.seen);
             if seen == 0 {

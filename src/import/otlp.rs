@@ -16,7 +16,8 @@ use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqA
 use std::marker::PhantomData;
 
 use super::json::{
-    skip, skip_rest, Arena, IntOrName, Key, LooseU64, Many, Object, One, Scalar, StrCheck, StrWith,
+    skip, skip_rest, span_element, span_or_placeholder, Arena, IntOrName, Key, LooseU64, Many,
+    Object, One, Scalar, StrCheck, StrWith,
 };
 use super::{span_times, Sink};
 use crate::model::ids::{otlp_span_id, otlp_trace_id};
@@ -344,7 +345,7 @@ struct SpanSeed<'a, 's> {
 impl<'de> DeserializeSeed<'de> for SpanSeed<'_, '_> {
     type Value = ();
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_map(self)
+        span_element(self.sink.has_placeholders(), d, self)
     }
 }
 
@@ -352,6 +353,9 @@ impl<'de> Visitor<'de> for SpanSeed<'_, '_> {
     type Value = ();
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a Span object")
+    }
+    fn visit_borrowed_str<E: de::Error>(self, s: &'de str) -> Result<(), E> {
+        span_or_placeholder(self.sink, s, &"a Span object")
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         let sink = self.sink;

@@ -10,7 +10,7 @@ use js_sys::{Array, Object, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 use web_sys::{MessageEvent, Worker};
 
-use crate::import::ImportError;
+use crate::import::{parts, ImportError};
 use crate::model::units::format_bytes;
 
 /// The worker's loader script (copied by Trunk next to `worker.js` and
@@ -406,10 +406,10 @@ impl Loader {
         }
     }
 
-    /// Records a part's outcome and, once the job's result is known, ends it.
-    /// The first part that failed decides, as soon as every part before it
-    /// succeeded (its error is the file's first); otherwise every part must
-    /// be parsed.
+    /// Records a part's outcome and, once every part has one, ends the job:
+    /// with the error found first in the file if any part failed
+    /// ([`parts::first_error`]; a later part may hold it), else with the
+    /// parts' snapshots.
     fn outcome(&self, part: usize, outcome: Outcome) {
         let result = {
             let mut inner = self.0.borrow_mut();
@@ -417,36 +417,30 @@ impl Loader {
                 return;
             };
             c.parts[part].outcome = Some(outcome);
-            let mut failed = None;
-            for p in &c.parts {
-                match &p.outcome {
-                    None => break,
-                    Some(Outcome::Failed(e)) => {
-                        failed = Some(e.clone());
-                        break;
-                    }
-                    Some(Outcome::Parsed { .. }) => {}
-                }
+            if c.parts.iter().any(|p| p.outcome.is_none()) {
+                return;
             }
+            let failed = parts::first_error(c.parts.iter().filter_map(|p| match &p.outcome {
+                Some(Outcome::Failed(e)) => Some(e.clone()),
+                _ => None,
+            }));
             if let Some(e) = failed {
                 Err(e)
-            } else if c.parts.iter().all(|p| p.outcome.is_some()) {
-                let mut parts = Vec::new();
+            } else {
+                let mut snapshots = Vec::new();
                 let mut t = [f64::MAX, 0.0, 0.0, 0.0];
                 for p in c.parts.iter_mut() {
                     if let Some(Outcome::Parsed { snapshot, times }) = &mut p.outcome {
                         // Each worker's own parse of its part.
                         measure("strata:parse-part", times[1], times[2]);
-                        parts.push(std::mem::take(snapshot));
+                        snapshots.push(std::mem::take(snapshot));
                         t[0] = t[0].min(times[0]);
                         for k in 1..4 {
                             t[k] = t[k].max(times[k]);
                         }
                     }
                 }
-                Ok((parts, t))
-            } else {
-                return;
+                Ok((snapshots, t))
             }
         };
         let id = self.0.borrow().current.as_ref().map_or(0, |c| c.id);

@@ -173,7 +173,8 @@ fn parse(job: Job, bytes: Vec<u8>) {
     if total <= RESERVE_UP_TO {
         store.reserve_for_json(total / part.count as usize);
     }
-    let result = import::load_part(&mut store, &job.name, &bytes, part, &mut |spans| {
+    let mut bytes = bytes;
+    let result = import::load_part(&mut store, &job.name, &mut bytes, part, &mut |spans| {
         progress(to, total, total, spans)
     });
     drop(bytes);
