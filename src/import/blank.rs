@@ -176,100 +176,75 @@ impl Scan<'_> {
         if depth > MAX_DEPTH {
             return None;
         }
-        self.i += 1;
-        self.ws();
-        if self.peek()? == b'}' {
-            self.i += 1;
-            return Some(());
-        }
-        loop {
-            self.ws();
-            if self.peek()? != b'"' {
+        self.elements(b'}', |s| {
+            if s.peek()? != b'"' {
                 return None;
             }
-            let from = self.i + 1;
-            if self.string()? {
+            let from = s.i + 1;
+            if s.string()? {
                 return None;
             }
-            let key = &self.b[from..self.i - 1];
-            self.expect(b':')?;
-            self.ws();
-            if key == b"spans" && self.peek()? == b'[' {
-                self.span_list()?;
+            let key = &s.b[from..s.i - 1];
+            s.expect(b':')?;
+            s.ws();
+            if key == b"spans" && s.peek()? == b'[' {
+                s.span_list()
             } else {
-                self.value(PATH_KEYS.contains(&key), depth)?;
+                s.value(PATH_KEYS.contains(&key), depth)
             }
-            self.ws();
-            match self.peek()? {
-                b',' => self.i += 1,
-                b'}' => {
-                    self.i += 1;
-                    return Some(());
-                }
-                _ => return None,
-            }
-        }
+        })
     }
 
     fn array(&mut self, depth: usize) -> Option<()> {
         if depth > MAX_DEPTH {
             return None;
         }
-        self.i += 1;
-        self.ws();
-        if self.peek()? == b']' {
-            self.i += 1;
-            return Some(());
-        }
-        loop {
-            self.value(true, depth)?;
-            self.ws();
-            match self.peek()? {
-                b',' => self.i += 1,
-                b']' => {
-                    self.i += 1;
-                    return Some(());
-                }
-                _ => return None,
-            }
-        }
+        self.elements(b']', |s| s.value(true, depth))
     }
 
     /// A span list: each element an object whose first key is a plain
     /// string; those whose first key starts outside `keep` are blanked.
     fn span_list(&mut self) -> Option<()> {
+        self.elements(b']', |s| {
+            let start = s.i;
+            if s.peek()? != b'{' {
+                return None;
+            }
+            s.i += 1;
+            s.ws();
+            if s.peek()? != b'"' {
+                return None;
+            }
+            let first_key = s.i + 1;
+            if s.string()? {
+                return None;
+            }
+            s.i = start;
+            s.nested()?;
+            if !s.keep.contains(&first_key) {
+                s.out.spans.push(start..s.i);
+            }
+            Some(())
+        })
+    }
+
+    /// The object or array at `i` (its `{` or `[`), whose elements `each`
+    /// reads (from the first byte of one to its end), and the commas between
+    /// them.
+    fn elements(&mut self, close: u8, mut each: impl FnMut(&mut Self) -> Option<()>) -> Option<()> {
         self.i += 1;
         self.ws();
-        if self.peek()? == b']' {
+        if self.peek()? == close {
             self.i += 1;
             return Some(());
         }
         loop {
-            let start = self.i;
-            if self.peek()? != b'{' {
-                return None;
-            }
-            self.i += 1;
             self.ws();
-            if self.peek()? != b'"' {
-                return None;
-            }
-            let first_key = self.i + 1;
-            if self.string()? {
-                return None;
-            }
-            self.i = start;
-            self.nested()?;
-            if !self.keep.contains(&first_key) {
-                self.out.spans.push(start..self.i);
-            }
+            each(self)?;
             self.ws();
             match self.peek()? {
-                b',' => {
-                    self.i += 1;
-                    self.ws();
-                }
-                b']' => {
+                b',' => self.i += 1,
+                c if c == close => {
                     self.i += 1;
                     return Some(());
                 }
@@ -407,52 +382,73 @@ fn prefix_xor(mut x: u64) -> u64 {
     x
 }
 
-#[cfg(target_arch = "x86_64")]
+/// [`Masks`] of a block, 16 bytes at a time ([`masks16`]).
 fn masks(block: &[u8; 64]) -> Masks {
-    use std::arch::x86_64::*;
-    // SSE2 is part of x86_64.
-    unsafe {
-        let eq = |v: __m128i, c: u8| _mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(c as i8)));
-        let mut m = Masks {
-            quote: 0,
-            backslash: 0,
-            open: 0,
-            close: 0,
-        };
-        for k in 0..4 {
-            let v = _mm_loadu_si128(block.as_ptr().add(16 * k) as *const __m128i);
-            // `[` | 0x20 is `{`, `]` | 0x20 is `}`.
-            let low = _mm_or_si128(v, _mm_set1_epi8(0x20));
-            let shift = 16 * k;
-            m.quote |= (eq(v, b'"') as u16 as u64) << shift;
-            m.backslash |= (eq(v, b'\\') as u16 as u64) << shift;
-            m.open |= (eq(low, b'{') as u16 as u64) << shift;
-            m.close |= (eq(low, b'}') as u16 as u64) << shift;
-        }
-        m
-    }
-}
-
-#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-fn masks(block: &[u8; 64]) -> Masks {
-    use std::arch::wasm32::*;
     let mut m = Masks {
         quote: 0,
         backslash: 0,
         open: 0,
         close: 0,
     };
-    for k in 0..4 {
-        // In bounds: 16 bytes at 16 * k of 64; v128_load takes any alignment.
-        let v = unsafe { v128_load(block.as_ptr().add(16 * k) as *const v128) };
-        // `[` | 0x20 is `{`, `]` | 0x20 is `}`.
-        let low = v128_or(v, u8x16_splat(0x20));
-        let eq = |v: v128, c: u8| i8x16_bitmask(i8x16_eq(v, u8x16_splat(c))) as u64;
+    for (k, chunk) in block.chunks_exact(16).enumerate() {
+        let [quote, backslash, open, close] = masks16(chunk.try_into().unwrap());
         let shift = 16 * k;
-        m.quote |= eq(v, b'"') << shift;
-        m.backslash |= eq(v, b'\\') << shift;
-        m.open |= eq(low, b'{') << shift;
-        m.close |= eq(low, b'}') << shift;
+        m.quote |= (quote as u64) << shift;
+        m.backslash |= (backslash as u64) << shift;
+        m.open |= (open as u64) << shift;
+        m.close |= (close as u64) << shift;
+    }
+    m
+}
+
+// In the SIMD versions, `[` | 0x20 is `{` and `]` | 0x20 is `}`: one compare
+// finds both brackets.
+
+/// The quote, backslash, open and close masks of 16 bytes (SSE2 is part of
+/// x86_64).
+#[cfg(target_arch = "x86_64")]
+fn masks16(chunk: &[u8; 16]) -> [u16; 4] {
+    use std::arch::x86_64::*;
+    // SAFETY: SSE2 is always there on x86_64; the load reads the 16 bytes.
+    unsafe {
+        let v = _mm_loadu_si128(chunk.as_ptr() as *const __m128i);
+        let low = _mm_or_si128(v, _mm_set1_epi8(0x20));
+        let eq = |v, c: u8| _mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(c as i8))) as u16;
+        [eq(v, b'"'), eq(v, b'\\'), eq(low, b'{'), eq(low, b'}')]
+    }
+}
+
+/// The quote, backslash, open and close masks of 16 bytes (wasm SIMD).
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+fn masks16(chunk: &[u8; 16]) -> [u16; 4] {
+    use std::arch::wasm32::*;
+    // SAFETY: the load reads the 16 bytes (any alignment).
+    let v = unsafe { v128_load(chunk.as_ptr() as *const v128) };
+    let low = v128_or(v, u8x16_splat(0x20));
+    let eq = |v, c: u8| i8x16_bitmask(i8x16_eq(v, u8x16_splat(c)));
+    [eq(v, b'"'), eq(v, b'\\'), eq(low, b'{'), eq(low, b'}')]
+}
+
+/// The quote, backslash, open and close masks of 16 bytes, a byte at a time:
+/// on other targets, and to check the others.
+#[cfg_attr(
+    any(
+        target_arch = "x86_64",
+        all(target_arch = "wasm32", target_feature = "simd128")
+    ),
+    allow(dead_code)
+)]
+fn masks16_scalar(chunk: &[u8; 16]) -> [u16; 4] {
+    let mut m = [0u16; 4];
+    for (k, &c) in chunk.iter().enumerate() {
+        let which = match c {
+            b'"' => 0,
+            b'\\' => 1,
+            b'{' | b'[' => 2,
+            b'}' | b']' => 3,
+            _ => continue,
+        };
+        m[which] |= 1 << k;
     }
     m
 }
@@ -461,36 +457,8 @@ fn masks(block: &[u8; 64]) -> Masks {
     target_arch = "x86_64",
     all(target_arch = "wasm32", target_feature = "simd128")
 )))]
-fn masks(block: &[u8; 64]) -> Masks {
-    masks_scalar(block)
-}
-
-/// [`masks`] a byte at a time: on other targets, and to check the others.
-#[cfg_attr(
-    any(
-        target_arch = "x86_64",
-        all(target_arch = "wasm32", target_feature = "simd128")
-    ),
-    allow(dead_code)
-)]
-fn masks_scalar(block: &[u8; 64]) -> Masks {
-    let mut m = Masks {
-        quote: 0,
-        backslash: 0,
-        open: 0,
-        close: 0,
-    };
-    for (k, &c) in block.iter().enumerate() {
-        let bit = 1u64 << k;
-        match c {
-            b'"' => m.quote |= bit,
-            b'\\' => m.backslash |= bit,
-            b'{' | b'[' => m.open |= bit,
-            b'}' | b']' => m.close |= bit,
-            _ => {}
-        }
-    }
-    m
+fn masks16(chunk: &[u8; 16]) -> [u16; 4] {
+    masks16_scalar(chunk)
 }
 
 #[cfg(test)]
@@ -632,9 +600,9 @@ mod tests {
     fn block_masks_agree_with_a_byte_at_a_time() {
         let mut rng = fastrand::Rng::with_seed(11);
         let alphabet = b"\"\\{}[]x :,\n{\x7b\x5b\x5d\x7d\xfb\xdb\xfd\xdd\x02\x22";
-        for _ in 0..2000 {
-            let block: [u8; 64] = std::array::from_fn(|_| alphabet[rng.usize(..alphabet.len())]);
-            assert_eq!(masks(&block), masks_scalar(&block), "{block:?}");
+        for _ in 0..5000 {
+            let chunk: [u8; 16] = std::array::from_fn(|_| alphabet[rng.usize(..alphabet.len())]);
+            assert_eq!(masks16(&chunk), masks16_scalar(&chunk), "{chunk:?}");
         }
     }
 }
