@@ -65,14 +65,8 @@ fn PasteDialog() -> impl IntoView {
     });
     let load = move |_| {
         let text = area.get_untracked().map(|a| a.value()).unwrap_or_default();
-        if !text.trim().is_empty() {
+        if app.load_pasted(text) {
             app.dialog.set(Dialog::None);
-            app.load_bytes_then(
-                "pasted text",
-                text.into_bytes(),
-                crate::views::state::Origin::Local,
-                |_| {},
-            );
         }
     };
     view! {

@@ -163,14 +163,8 @@ fn install_global_handlers(app: AppState) {
             .clipboard_data()
             .and_then(|d| d.get_data("text").ok())
             .unwrap_or_default();
-        if !text.trim().is_empty() {
+        if app.load_pasted(text) {
             e.prevent_default();
-            app.load_bytes_then(
-                "pasted text",
-                text.into_bytes(),
-                crate::views::state::Origin::Local,
-                |_| {},
-            );
         }
     });
     let keys = window_event_listener(ev::keydown, move |e| {

@@ -452,6 +452,16 @@ impl AppState {
         self.load_bytes_from(name, bytes, Origin::Local)
     }
 
+    /// Loads pasted text (the paste dialog, Ctrl+V on the page); false when
+    /// it is blank.
+    pub fn load_pasted(&self, text: String) -> bool {
+        if text.trim().is_empty() {
+            return false;
+        }
+        self.load_bytes_then("pasted text", text.into_bytes(), Origin::Local, |_| {});
+        true
+    }
+
     /// Loads bytes that are already in memory; from [`WORKER_FROM_BYTES`] on
     /// in the parsing worker, as a dropped file is (progress, Cancel, the page
     /// keeps painting), else here at once. `then` runs when the load is in.
