@@ -48,6 +48,8 @@ pub fn set_font(ctx: &CanvasRenderingContext2d, font: &str) {
 pub struct Palette {
     /// The page's background.
     pub bg: &'static str,
+    /// A panel's background (the minimap's).
+    pub panel: &'static str,
     pub text: &'static str,
     pub muted: &'static str,
     /// Error text.
@@ -66,6 +68,7 @@ impl Palette {
         if dark {
             Palette {
                 bg: "#0f1217",
+                panel: "#1b1f27",
                 text: "#e6edf3",
                 muted: "#8d96a0",
                 error: "#ff6b6b",
@@ -76,6 +79,7 @@ impl Palette {
         } else {
             Palette {
                 bg: "#ffffff",
+                panel: "#f4f6f9",
                 text: "#1f2328",
                 muted: "#656d76",
                 error: "#cf222e",
@@ -94,6 +98,25 @@ pub fn css(rgb: (u8, u8, u8)) -> String {
     format!("#{:02x}{:02x}{:02x}", rgb.0, rgb.1, rgb.2)
 }
 
+/// The RGB triple of a `#rrggbb` color (what [`css`] writes), for drawing
+/// with plotters; black if `hex` is not one.
+pub fn rgb(hex: &str) -> (u8, u8, u8) {
+    let channel = |k: usize| {
+        hex.get(1 + 2 * k..3 + 2 * k)
+            .and_then(|h| u8::from_str_radix(h, 16).ok())
+    };
+    match (hex.len(), channel(0), channel(1), channel(2)) {
+        (7, Some(r), Some(g), Some(b)) if hex.starts_with('#') => (r, g, b),
+        _ => (0, 0, 0),
+    }
+}
+
+/// A `#rrggbb` color as plotters draws it.
+pub fn plot_color(hex: &str) -> plotters::style::RGBColor {
+    let (r, g, b) = rgb(hex);
+    plotters::style::RGBColor(r, g, b)
+}
+
 /// A readable text color (black or white) on a background.
 pub fn text_on(rgb: (u8, u8, u8)) -> &'static str {
     let l = 0.299 * rgb.0 as f64 + 0.587 * rgb.1 as f64 + 0.114 * rgb.2 as f64;
@@ -101,5 +124,39 @@ pub fn text_on(rgb: (u8, u8, u8)) -> &'static str {
         "#111"
     } else {
         "#fff"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rgb_reads_what_css_writes() {
+        for c in [
+            (0, 0, 0),
+            (0x1b, 0x1f, 0x27),
+            (255, 255, 255),
+            (0xd6, 0x2d, 0x2d),
+        ] {
+            assert_eq!(rgb(&css(c)), c);
+        }
+        for dark in [false, true] {
+            let p = Palette::of(dark);
+            for hex in [
+                p.bg,
+                p.panel,
+                p.text,
+                p.muted,
+                p.error,
+                p.error_mark,
+                p.outline,
+                p.sliver,
+            ] {
+                assert_eq!(css(rgb(hex)), hex, "{hex}");
+            }
+        }
+        assert_eq!(rgb("red"), (0, 0, 0));
+        assert_eq!(rgb("#12345"), (0, 0, 0));
     }
 }

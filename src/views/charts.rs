@@ -16,6 +16,7 @@ use super::trace_view::trace_name;
 use super::virtual_list::use_width;
 use crate::layout::charts::{self, Dot};
 use crate::model::time::{format_duration, format_timestamp};
+use crate::render::canvas;
 
 struct Palette {
     bg: RGBColor,
@@ -79,24 +80,23 @@ where
     points
 }
 
+/// The charts' colors: the theme's background, muted text and error color
+/// (render::canvas::Palette), and the charts' own grid, dots and accent.
 fn palette(theme: Theme) -> Palette {
-    match theme {
-        Theme::Dark => Palette {
-            bg: RGBColor(0x0f, 0x12, 0x17),
-            text: RGBColor(0x8d, 0x96, 0xa0),
-            grid: RGBColor(0x2d, 0x33, 0x3b),
-            dot: RGBColor(0x4c, 0x8d, 0xff),
-            error: RGBColor(0xff, 0x6b, 0x6b),
-            accent: RGBColor(0xe3, 0xb3, 0x41),
-        },
-        Theme::Light => Palette {
-            bg: RGBColor(0xff, 0xff, 0xff),
-            text: RGBColor(0x65, 0x6d, 0x76),
-            grid: RGBColor(0xe5, 0xe9, 0xee),
-            dot: RGBColor(0x25, 0x63, 0xeb),
-            error: RGBColor(0xcf, 0x22, 0x2e),
-            accent: RGBColor(0xb0, 0x74, 0x00),
-        },
+    let dark = theme == Theme::Dark;
+    let theme_colors = canvas::Palette::of(dark);
+    let (grid, dot, accent) = if dark {
+        ("#2d333b", "#4c8dff", "#e3b341")
+    } else {
+        ("#e5e9ee", "#2563eb", "#b07400")
+    };
+    Palette {
+        bg: canvas::plot_color(theme_colors.bg),
+        text: canvas::plot_color(theme_colors.muted),
+        grid: canvas::plot_color(grid),
+        dot: canvas::plot_color(dot),
+        error: canvas::plot_color(theme_colors.error),
+        accent: canvas::plot_color(accent),
     }
 }
 

@@ -13,6 +13,7 @@ use super::virtual_list::use_width;
 use crate::layout::colors::service_rgb;
 use crate::layout::minimap;
 use crate::layout::waterfall::{self as wl, Window};
+use crate::render::canvas::{self, Palette};
 
 const HEIGHT: f64 = 56.0;
 
@@ -61,25 +62,21 @@ pub fn Minimap() -> impl IntoView {
                 return;
             };
             let root = backend.into_drawing_area();
-            let bg = if dark {
-                RGBColor(0x1b, 0x1f, 0x27)
-            } else {
-                RGBColor(0xf4, 0xf6, 0xf9)
-            };
-            let _ = root.fill(&bg);
+            let palette = Palette::of(dark);
+            let _ = root.fill(&canvas::plot_color(palette.panel));
             for r in rects {
                 let (cr, cg, cb) = service_rgb(s.str(r.service));
-                let color = RGBColor(cr, cg, cb);
+                let fill = RGBColor(cr, cg, cb);
                 let x0 = r.x.floor() as i32;
                 let x1 = (r.x + r.w).ceil().max(r.x + 1.0) as i32;
                 let y0 = r.y.floor() as i32;
                 let y1 = (r.y + r.h).ceil() as i32;
-                let _ = root.draw(&Rectangle::new([(x0, y0), (x1, y1)], color.filled()));
+                let _ = root.draw(&Rectangle::new([(x0, y0), (x1, y1)], fill.filled()));
                 if r.error {
                     // Errors: a red mark at the start of the run.
                     let _ = root.draw(&Rectangle::new(
                         [(x0, y0), (x0 + (3.0 * dpr) as i32, y1.max(y0 + dpr as i32))],
-                        RGBColor(0xd6, 0x2d, 0x2d).filled(),
+                        canvas::plot_color(palette.error_mark).filled(),
                     ));
                 }
             }
