@@ -214,3 +214,25 @@ fn the_error_first_in_the_file_wins_though_a_part_blanked_it() {
     assert_eq!(in_parts(bad.as_bytes(), 2), Err(err.clone()));
     assert_eq!(in_parts(bad.as_bytes(), 3), Err(err));
 }
+
+#[test]
+fn a_pretty_printed_file_in_parts_keeps_its_lines() {
+    // Every span over many lines, `{` alone on the first: the blanked spans
+    // keep their line breaks, so an error after them is on the same line.
+    let (spans, res) = big::generate(1500, 5);
+    let value: serde_json::Value = serde_json::from_slice(&jaeger(&spans, &res)).unwrap();
+    let pretty = serde_json::to_string_pretty(&value).unwrap();
+    check("pretty", pretty.as_bytes());
+    let hits: Vec<usize> = pretty
+        .match_indices("\"spanID\": \"")
+        .map(|(i, _)| i)
+        .collect();
+    for at in [hits[10], hits[hits.len() - 10]] {
+        let mut bad = pretty.clone();
+        bad.insert(at + 11, '\n');
+        let err = whole(bad.as_bytes()).unwrap_err();
+        assert!(err.line.unwrap() > 1000, "{err:?}");
+        assert_eq!(in_parts(bad.as_bytes(), 2), Err(err.clone()));
+        assert_eq!(in_parts(bad.as_bytes(), 3), Err(err));
+    }
+}

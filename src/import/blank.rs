@@ -5,9 +5,9 @@
 //! through serde still tokenizes every byte of them: in wasm that was ~40% of
 //! a part's parse. So before parsing, one quick pass over the bytes finds the
 //! span lists and overwrites each span another part keeps with a placeholder
-//! of the same length: a string of spaces (or, for a span over several lines,
-//! `""` and spaces with the line breaks kept), so the line and column of any
-//! error stay right. The list keeps its length and commas, so an error's path
+//! of the same length: a string of spaces (for a span over several lines,
+//! one line's worth, the rest whitespace, the line breaks kept), so the line
+//! and column of any error stay right. The list keeps its length and commas, so an error's path
 //! (`data[0].spans[1234]`) is the same as in a plain load. The parser passes
 //! a placeholder ~10x faster than it tokenizes a span, and the span visitor,
 //! seeing a string at a blanked span's offset ([`Blanks::is_placeholder`]),
@@ -85,37 +85,43 @@ impl Blanks {
     }
 
     /// Overwrites each span with its placeholder: a string of spaces, which
-    /// serde_json passes 8 bytes at a time; a span over several lines
-    /// becomes `""` and spaces, its line breaks kept (whitespace is passed a
-    /// byte at a time, as slowly as tokens).
+    /// serde_json passes 8 bytes at a time. A span over several lines keeps
+    /// its line breaks: its placeholder is the string of spaces over its
+    /// first stretch of two or more bytes without one (its first key is such
+    /// a stretch), the rest whitespace (passed a byte at a time, as slowly as
+    /// tokens).
     pub fn apply(&self, bytes: &mut [u8]) {
+        let line_break = |c: &u8| *c == b'\n' || *c == b'\r';
         for r in &self.spans {
             let span = &mut bytes[r.clone()];
-            let n = span.len();
-            match memchr::memchr2(b'\n', b'\r', span) {
-                None => {
-                    span.fill(b' ');
-                    span[n - 1] = b'"';
+            let (at, len) = if span.iter().any(line_break) {
+                for c in span.iter_mut().filter(|c| !line_break(c)) {
+                    *c = b' ';
                 }
-                Some(_) => {
-                    for c in span.iter_mut() {
-                        if *c != b'\n' && *c != b'\r' {
-                            *c = b' ';
-                        }
-                    }
-                    span[1] = b'"';
-                }
-            }
-            span[0] = b'"';
+                let mut at = 0;
+                let stretch = span.split(line_break).find_map(|line| {
+                    let found = (line.len() >= 2).then_some((at, line.len()));
+                    at += line.len() + 1;
+                    found
+                });
+                // Never None: the first key, `"k"`, is on one line.
+                let Some(stretch) = stretch else { continue };
+                stretch
+            } else {
+                span.fill(b' ');
+                (0, span.len())
+            };
+            span[at] = b'"';
+            span[at + len - 1] = b'"';
         }
     }
 
     /// Whether the string whose first byte after the quote is at `offset`
-    /// is the placeholder of a blanked span.
+    /// is the placeholder of a blanked span (the only string a blanked span
+    /// holds).
     pub fn is_placeholder(&self, offset: usize) -> bool {
-        self.spans
-            .binary_search_by_key(&offset, |r| r.start + 1)
-            .is_ok()
+        let k = self.spans.partition_point(|r| r.end <= offset);
+        self.spans.get(k).is_some_and(|r| r.contains(&offset))
     }
 }
 
@@ -498,10 +504,25 @@ mod tests {
 
     #[test]
     fn line_breaks_stay() {
-        let json = "{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":[\n {\"a\":\n 1\r\n},\n {\"b\":2}\n]}]}]}";
-        let b = json.find("\"b\"").unwrap() + 1;
-        let out = blanked(json, b..json.len()).unwrap();
-        assert_eq!(out, "{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":[\n \"\"   \n  \r\n ,\n {\"b\":2}\n]}]}]}");
+        let json = "{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":[\n {\"a\":\n 1\r\n},\n {\n\"b\":2},\n {\"c\":3}\n]}]}]}";
+        let c = json.find("\"c\"").unwrap() + 1;
+        let mut bytes = json.as_bytes().to_vec();
+        let b = Blanks::find(&bytes, c..json.len()).unwrap();
+        b.apply(&mut bytes);
+        let out = String::from_utf8(bytes).unwrap();
+        // A string over the first stretch without a line break: `{"a":`,
+        // and `"b":2}` (the line of `{` alone is too short).
+        assert_eq!(out, "{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":[\n \"   \"\n  \r\n ,\n  \n\"    \",\n {\"c\":3}\n]}]}]}");
+        let second = out.rfind("\"    \"").unwrap();
+        assert!(b.is_placeholder(second + 1));
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(
+            v["resourceSpans"][0]["scopeSpans"][0]["spans"]
+                .as_array()
+                .unwrap()
+                .len(),
+            3
+        );
     }
 
     #[test]
