@@ -94,7 +94,7 @@ impl Blanks {
         let line_break = |c: &u8| *c == b'\n' || *c == b'\r';
         for r in &self.spans {
             let span = &mut bytes[r.clone()];
-            let (at, len) = if span.iter().any(line_break) {
+            let (at, len) = if memchr::memchr2(b'\n', b'\r', span).is_some() {
                 for c in span.iter_mut().filter(|c| !line_break(c)) {
                     *c = b' ';
                 }

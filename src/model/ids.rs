@@ -105,27 +105,40 @@ fn is_hex(s: &str) -> bool {
     !s.is_empty() && s.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
+/// The value of 1 to 32 hex digits, in one pass (ids are parsed for every
+/// span: checking the digits, then `from_str_radix` twice, cost 2.4% of a
+/// Jaeger import).
+fn hex_value(s: &str) -> Option<u128> {
+    if s.is_empty() || s.len() > 32 {
+        return None;
+    }
+    s.bytes().try_fold(0u128, |v, c| {
+        let d = match c {
+            b'0'..=b'9' => c - b'0',
+            b'a'..=b'f' => c - b'a' + 10,
+            b'A'..=b'F' => c - b'A' + 10,
+            _ => return None,
+        };
+        Some(v << 4 | d as u128)
+    })
+}
+
 /// Hex of 1..=16 digits (leading zeros may be missing) as a u64.
 pub fn hex_u64(s: &str) -> Option<u64> {
-    if is_hex(s) && s.len() <= 16 {
-        u64::from_str_radix(s, 16).ok()
-    } else {
-        None
+    if s.len() > 16 {
+        return None;
     }
+    hex_value(s).map(|v| v as u64)
 }
 
 /// Hex trace id of 1..=32 digits: up to 16 digits is a 64-bit id, more is 128-bit.
 pub fn hex_trace_id(s: &str) -> Option<TraceId> {
-    if !is_hex(s) || s.len() > 32 {
-        return None;
-    }
-    if s.len() <= 16 {
-        return Some(TraceId::Hex64(u64::from_str_radix(s, 16).ok()?));
-    }
-    let split = s.len() - 16;
-    let hi = u64::from_str_radix(&s[..split], 16).ok()?;
-    let lo = u64::from_str_radix(&s[split..], 16).ok()?;
-    Some(TraceId::Hex128(hi, lo))
+    let v = hex_value(s)?;
+    Some(if s.len() <= 16 {
+        TraceId::Hex64(v as u64)
+    } else {
+        TraceId::Hex128((v >> 64) as u64, v as u64)
+    })
 }
 
 fn base64_bytes(s: &str) -> Option<Vec<u8>> {
@@ -295,5 +308,35 @@ mod tests {
         assert!(hex_u64("00112233445566778").is_none());
         // a '+' sign is not hex, though from_str_radix would accept it
         assert!(hex_u64("+abc").is_none());
+    }
+
+    #[test]
+    fn hex_ids_in_one_pass_equal_checking_then_from_str_radix() {
+        let reference = |s: &str| -> Option<TraceId> {
+            if !is_hex(s) || s.len() > 32 {
+                return None;
+            }
+            if s.len() <= 16 {
+                return Some(TraceId::Hex64(u64::from_str_radix(s, 16).ok()?));
+            }
+            let split = s.len() - 16;
+            let hi = u64::from_str_radix(&s[..split], 16).ok()?;
+            let lo = u64::from_str_radix(&s[split..], 16).ok()?;
+            Some(TraceId::Hex128(hi, lo))
+        };
+        let mut rng = fastrand::Rng::with_seed(3);
+        let alphabet = b"0123456789abcdefABCDEFgG+- ";
+        for _ in 0..20000 {
+            let len = rng.usize(0..36);
+            // Half of them hex digits only.
+            let pick = if rng.bool() { 22 } else { alphabet.len() };
+            let s: String = (0..len)
+                .map(|_| alphabet[rng.usize(..pick)] as char)
+                .collect();
+            assert_eq!(hex_trace_id(&s), reference(&s), "{s:?}");
+            let want = (is_hex(&s) && s.len() <= 16).then(|| u64::from_str_radix(&s, 16).unwrap());
+            assert_eq!(hex_u64(&s), want, "{s:?}");
+        }
+        assert_eq!(hex_trace_id("+1"), None);
     }
 }
