@@ -79,6 +79,20 @@ fn check(label: &str, bytes: &[u8]) {
     }
 }
 
+/// The error a plain load of `bytes` fails with, after checking that the
+/// file fails with the same error in 2 and in 3 parts.
+fn fails_alike(bytes: &[u8]) -> ImportError {
+    let err = whole(bytes).unwrap_err();
+    assert_eq!(in_parts(bytes, 2), Err(err.clone()));
+    assert_eq!(in_parts(bytes, 3), Err(err.clone()));
+    err
+}
+
+/// Where `pattern` starts in `text`, each time.
+fn offsets(text: &str, pattern: &str) -> Vec<usize> {
+    text.match_indices(pattern).map(|(i, _)| i).collect()
+}
+
 #[test]
 fn every_real_trace_file_in_parts_equals_a_plain_load() {
     let files = real_files();
@@ -161,36 +175,30 @@ fn a_bad_span_in_either_half_fails_as_a_plain_load_does() {
     let (spans, res) = big::generate(2000, 3);
     let good = jaeger(&spans, &res);
     let text = String::from_utf8(good).unwrap();
-    let hits: Vec<usize> = text
-        .match_indices("\"spanID\":\"")
-        .map(|(i, _)| i)
-        .collect();
+    let hits = offsets(&text, "\"spanID\":\"");
     for at in [hits[10], hits[hits.len() - 10]] {
         // A span id that is an object: the span's own error, not a syntax error.
         let mut bad = text.clone();
         let end = at + 10 + bad[at + 10..].find('"').unwrap() + 1;
         bad.replace_range(at..end, "\"spanID\":{}");
-        let err = whole(bad.as_bytes()).unwrap_err();
+        let err = fails_alike(bad.as_bytes());
         assert!(
             err.path.as_ref().is_some_and(|p| p.ends_with("].spanID")),
             "{err:?}"
         );
         assert!(err.message.contains("invalid type"), "{err:?}");
-        assert_eq!(in_parts(bad.as_bytes(), 2), Err(err.clone()));
-        assert_eq!(in_parts(bad.as_bytes(), 3), Err(err));
     }
     // A syntax error near the end: every part reads every byte.
     let mut bad = text.clone();
     bad.insert(hits[hits.len() - 2], '}');
-    let err = whole(bad.as_bytes()).unwrap_err();
-    assert_eq!(in_parts(bad.as_bytes(), 2), Err(err));
+    fails_alike(bad.as_bytes());
 }
 
 #[test]
 fn the_error_first_in_the_file_wins_though_a_part_blanked_it() {
     let (spans, res) = big::generate(2000, 4);
     let text = String::from_utf8(jaeger(&spans, &res)).unwrap();
-    let hits: Vec<usize> = text.match_indices("\"flags\":1").map(|(i, _)| i).collect();
+    let hits = offsets(&text, "\"flags\":1");
     // A syntax error inside a span of the second half, which part 0 blanks
     // without reading it, and a later error in the processes map, which
     // every part reads: part 0 fails later in the file than part 1.
@@ -199,7 +207,7 @@ fn the_error_first_in_the_file_wins_though_a_part_blanked_it() {
     let end = last + 15 + bad[last + 15..].find('"').unwrap() + 1;
     bad.replace_range(last..end, "\"serviceName\":{}");
     bad.insert_str(hits[hits.len() - 20] + 9, " 2");
-    let err = whole(bad.as_bytes()).unwrap_err();
+    let err = fails_alike(bad.as_bytes());
     assert!(err.message.contains("expected `,` or `}`"), "{err:?}");
     let mut part0 = Store::default();
     let part0_err = import::load_part(
@@ -211,8 +219,6 @@ fn the_error_first_in_the_file_wins_though_a_part_blanked_it() {
     )
     .unwrap_err();
     assert!(part0_err.offset > err.offset, "{part0_err:?}");
-    assert_eq!(in_parts(bad.as_bytes(), 2), Err(err.clone()));
-    assert_eq!(in_parts(bad.as_bytes(), 3), Err(err));
 }
 
 #[test]
@@ -223,16 +229,11 @@ fn a_pretty_printed_file_in_parts_keeps_its_lines() {
     let value: serde_json::Value = serde_json::from_slice(&jaeger(&spans, &res)).unwrap();
     let pretty = serde_json::to_string_pretty(&value).unwrap();
     check("pretty", pretty.as_bytes());
-    let hits: Vec<usize> = pretty
-        .match_indices("\"spanID\": \"")
-        .map(|(i, _)| i)
-        .collect();
+    let hits = offsets(&pretty, "\"spanID\": \"");
     for at in [hits[10], hits[hits.len() - 10]] {
         let mut bad = pretty.clone();
         bad.insert(at + 11, '\n');
-        let err = whole(bad.as_bytes()).unwrap_err();
+        let err = fails_alike(bad.as_bytes());
         assert!(err.line.unwrap() > 1000, "{err:?}");
-        assert_eq!(in_parts(bad.as_bytes(), 2), Err(err.clone()));
-        assert_eq!(in_parts(bad.as_bytes(), 3), Err(err));
     }
 }

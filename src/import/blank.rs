@@ -7,11 +7,11 @@
 //! span lists and overwrites each span another part keeps with a placeholder
 //! of the same length: a string of spaces (for a span over several lines,
 //! one line's worth, the rest whitespace, the line breaks kept), so the line
-//! and column of any error stay right. The list keeps its length and commas, so an error's path
-//! (`data[0].spans[1234]`) is the same as in a plain load. The parser passes
-//! a placeholder ~10x faster than it tokenizes a span, and the span visitor,
-//! seeing a string at a blanked span's offset ([`Blanks::is_placeholder`]),
-//! counts the span as another part's.
+//! and column of any error stay right. The list keeps its length and commas,
+//! so an error's path (`data[0].spans[1234]`) is the same as in a plain load.
+//! The parser passes a placeholder ~10x faster than it tokenizes a span, and
+//! the span visitor, seeing a string inside a blanked span
+//! ([`Blanks::is_placeholder`]), counts the span as another part's.
 //!
 //! Span lists are the arrays under a `spans` key on the paths where Jaeger
 //! and OTLP put them (`data`, `result`, `batches`, `trace`, `traces`,
@@ -26,6 +26,7 @@
 //! which the parser knows only when the key is a slice of the file; a span
 //! outside the lists is always an element of an array on that way), a file
 //! that ends inside a value.
+//!
 //! Why blanking never hides an error: each span is kept, so left unblanked, by
 //! exactly one part, which parses it fully; the bytes around spans are read by
 //! every part; and the pass checks the commas between elements itself.

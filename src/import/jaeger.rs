@@ -244,6 +244,9 @@ pub struct OneSpan<'a, 'b, 's> {
     pub state: &'b mut TraceState,
 }
 
+/// What a span list element must be (in errors about one that is not).
+const SPAN_OBJECT: &str = "a Jaeger span object";
+
 impl<'de> DeserializeSeed<'de> for OneSpan<'_, '_, '_> {
     type Value = ();
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
@@ -254,10 +257,10 @@ impl<'de> DeserializeSeed<'de> for OneSpan<'_, '_, '_> {
 impl<'de> Visitor<'de> for OneSpan<'_, '_, '_> {
     type Value = ();
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a Jaeger span object")
+        f.write_str(SPAN_OBJECT)
     }
     fn visit_borrowed_str<E: de::Error>(self, s: &'de str) -> Result<(), E> {
-        span_or_placeholder(self.sink, s, &"a Jaeger span object")
+        span_or_placeholder(self.sink, s, &SPAN_OBJECT)
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         let sink = self.sink;

@@ -430,8 +430,6 @@ pub fn skip<'de, A: MapAccess<'de>>(map: &mut A) -> Result<(), A::Error> {
     map.next_value::<IgnoredAny>().map(|_| ())
 }
 
-/// Skips the rest of an object whose key was just read: the key's value and
-/// every entry after it (a span another part of the file keeps).
 /// A string where a span should be: the placeholder of a span another part
 /// keeps ([`super::blank`]), skipped, or the error a span visitor gives for a
 /// string.
@@ -461,6 +459,8 @@ pub fn span_element<'de, D: Deserializer<'de>, V: Visitor<'de>>(
     }
 }
 
+/// Skips the rest of an object whose key was just read: the key's value and
+/// every entry after it (a span another part of the file keeps).
 pub fn skip_rest<'de, A: MapAccess<'de>>(map: &mut A) -> Result<(), A::Error> {
     skip(map)?;
     while map.next_key::<IgnoredAny>()?.is_some() {

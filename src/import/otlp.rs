@@ -342,6 +342,9 @@ struct SpanSeed<'a, 's> {
     scope: u32,
 }
 
+/// What a span list element must be (in errors about one that is not).
+const SPAN_OBJECT: &str = "a Span object";
+
 impl<'de> DeserializeSeed<'de> for SpanSeed<'_, '_> {
     type Value = ();
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
@@ -352,10 +355,10 @@ impl<'de> DeserializeSeed<'de> for SpanSeed<'_, '_> {
 impl<'de> Visitor<'de> for SpanSeed<'_, '_> {
     type Value = ();
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a Span object")
+        f.write_str(SPAN_OBJECT)
     }
     fn visit_borrowed_str<E: de::Error>(self, s: &'de str) -> Result<(), E> {
-        span_or_placeholder(self.sink, s, &"a Span object")
+        span_or_placeholder(self.sink, s, &SPAN_OBJECT)
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         let sink = self.sink;
