@@ -140,17 +140,24 @@ pub fn first_error(errors: impl IntoIterator<Item = ImportError>) -> Option<Impo
 
 /// Appends the snapshots of a file's parts (in part order) to `store` and
 /// joins them into one file ([`join`]). Returns the file's index. On error
-/// the store is as it was.
-pub fn append(store: &mut Store, parts: &[Vec<u8>]) -> Result<u32, SnapshotError> {
+/// the store is as it was. Each snapshot is taken from `parts` only when its
+/// turn comes and dropped after it (the page copies each from the worker's
+/// buffer then, into memory the one before it used).
+pub fn append<P: AsRef<[u8]>>(
+    store: &mut Store,
+    parts: impl IntoIterator<Item = P>,
+) -> Result<u32, SnapshotError> {
     let mark = store.mark();
     let first = store.files.len() as u32;
+    let mut count = 0;
     for p in parts {
-        if let Err(e) = store.append_snapshot(p) {
+        if let Err(e) = store.append_snapshot(p.as_ref()) {
             store.rollback(mark);
             return Err(e);
         }
+        count += 1;
     }
-    if parts.len() > 1 {
+    if count > 1 {
         join(store, first);
     }
     Ok(first)

@@ -1,17 +1,22 @@
 //! A store as bytes: what the parsing worker hands to the main thread.
 //!
-//! postcard (serde) encodes everything, except the attribute arena, which is
-//! most of a store (10+ attributes per span) and would cost ~60 ns per
-//! attribute through serde's enum machinery. It travels as columns of raw
-//! little-endian bytes instead (key, tag, 8-byte payload), so reading it back
-//! is one tight loop; the rare nested values (arrays, maps, bytes) go through
-//! serde on the side.
+//! postcard (serde) encodes the small tables; the big ones travel as columns
+//! of raw little-endian bytes, so writing and reading them back is one tight
+//! loop per column instead of serde's per-element calls and varints: the
+//! span columns and the events (fixed-width elements, see [`Fixed`]), and
+//! the attribute arena, most of a store (10+ attributes per span), as key,
+//! tag and 8-byte payload columns; its rare nested values (arrays, maps,
+//! bytes) go through serde on the side.
 
 use serde::{Deserialize, Serialize};
+use serde_bytes::{ByteBuf, Bytes};
 
-use super::store::{Event, Link, Resource, Scope, SourceFile, Spans, Store, Trace};
-use super::strings::{Strings, Text, TextArena};
-use super::value::{Attr, Value};
+use super::ids::SpanId;
+use super::store::{
+    Dropped, Event, Link, Range32, Resource, Scope, SourceFile, SpanFlags, Spans, Store, Trace,
+};
+use super::strings::{Strings, Sym, Text, TextArena};
+use super::value::{Attr, SpanKind, StatusCode, Value};
 
 /// Why a snapshot could not be read back (a bug or a damaged transfer, never
 /// the user's file: the file was already read successfully by then).
@@ -32,7 +37,8 @@ struct Out<'a> {
     text: &'a TextArena,
     files: &'a [SourceFile],
     traces: &'a [Trace],
-    spans: &'a Spans,
+    span_count: u32,
+    span_columns: Vec<ByteBuf>,
     #[serde(with = "serde_bytes")]
     attr_keys: &'a [u8],
     #[serde(with = "serde_bytes")]
@@ -40,7 +46,8 @@ struct Out<'a> {
     #[serde(with = "serde_bytes")]
     attr_payloads: &'a [u8],
     attr_nested: Vec<&'a Value>,
-    events: &'a [Event],
+    #[serde(with = "serde_bytes")]
+    events: &'a [u8],
     links: &'a [Link],
     resources: &'a [Resource],
     scopes: &'a [Scope],
@@ -52,7 +59,9 @@ struct In<'a> {
     text: TextArena,
     files: Vec<SourceFile>,
     traces: Vec<Trace>,
-    spans: Spans,
+    span_count: u32,
+    #[serde(borrow)]
+    span_columns: Vec<&'a Bytes>,
     #[serde(borrow, with = "serde_bytes")]
     attr_keys: &'a [u8],
     #[serde(borrow, with = "serde_bytes")]
@@ -60,7 +69,8 @@ struct In<'a> {
     #[serde(borrow, with = "serde_bytes")]
     attr_payloads: &'a [u8],
     attr_nested: Vec<Value>,
-    events: Vec<Event>,
+    #[serde(borrow, with = "serde_bytes")]
+    events: &'a [u8],
     links: Vec<Link>,
     resources: Vec<Resource>,
     scopes: Vec<Scope>,
@@ -95,12 +105,13 @@ impl Store {
             text: &self.text,
             files: &self.files,
             traces: &self.traces,
-            spans: &self.spans,
+            span_count: self.spans.len() as u32,
+            span_columns: span_columns(&self.spans),
             attr_keys: &keys,
             attr_tags: &tags,
             attr_payloads: &payloads,
             attr_nested: nested,
-            events: &self.events,
+            events: &column(&self.events),
             links: &self.links,
             resources: &self.resources,
             scopes: &self.scopes,
@@ -148,6 +159,16 @@ impl Store {
         if nested_count != w.attr_nested.len() {
             return Err(damaged("nested values are missing".into()));
         }
+        let spans = spans_from(&w.span_columns, w.span_count as usize).map_err(damaged)?;
+        let events = decode(w.events, w.events.len() / Event::WIDTH, "events").map_err(damaged)?;
+        let names = spans.service.iter().chain(&spans.name);
+        let names = names.chain(events.iter().map(|e: &Event| &e.name));
+        if let Some(s) = names
+            .map(|&s| lasso::Key::into_usize(s))
+            .find(|&s| s >= symbols)
+        {
+            return Err(damaged(format!("span or event name {s} is not a string")));
+        }
         let (keys, tags, payloads) = (w.attr_keys, w.attr_tags, w.attr_payloads);
         let mut nested = w.attr_nested.into_iter();
         let other = Store {
@@ -155,9 +176,9 @@ impl Store {
             text: w.text,
             files: w.files,
             traces: w.traces,
-            spans: w.spans,
+            spans,
             attrs: Vec::new(),
-            events: w.events,
+            events,
             links: w.links,
             resources: w.resources,
             scopes: w.scopes,
@@ -191,5 +212,296 @@ impl Store {
                 });
             }
         }))
+    }
+}
+
+/// A column element as fixed-width little-endian bytes.
+trait Fixed: Sized {
+    const WIDTH: usize;
+    fn put(&self, out: &mut Vec<u8>);
+    /// From exactly `WIDTH` bytes; None if they hold no such value.
+    fn get(b: &[u8]) -> Option<Self>;
+}
+
+/// `N` bytes at `at` of `b` (which the callers size by `WIDTH`).
+fn le<const N: usize>(b: &[u8], at: usize) -> [u8; N] {
+    let mut out = [0; N];
+    out.copy_from_slice(&b[at..at + N]);
+    out
+}
+
+impl Fixed for u32 {
+    const WIDTH: usize = 4;
+    fn put(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.to_le_bytes());
+    }
+    fn get(b: &[u8]) -> Option<Self> {
+        Some(u32::from_le_bytes(le(b, 0)))
+    }
+}
+
+impl Fixed for i64 {
+    const WIDTH: usize = 8;
+    fn put(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.to_le_bytes());
+    }
+    fn get(b: &[u8]) -> Option<Self> {
+        Some(i64::from_le_bytes(le(b, 0)))
+    }
+}
+
+impl Fixed for Sym {
+    const WIDTH: usize = 4;
+    fn put(&self, out: &mut Vec<u8>) {
+        (lasso::Key::into_usize(*self) as u32).put(out)
+    }
+    fn get(b: &[u8]) -> Option<Self> {
+        lasso::Key::try_from_usize(u32::get(b)? as usize)
+    }
+}
+
+impl Fixed for Text {
+    const WIDTH: usize = 8;
+    fn put(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.to_bits().to_le_bytes());
+    }
+    fn get(b: &[u8]) -> Option<Self> {
+        Some(Text::from_bits(u64::from_le_bytes(le(b, 0))))
+    }
+}
+
+impl Fixed for Range32 {
+    const WIDTH: usize = 8;
+    fn put(&self, out: &mut Vec<u8>) {
+        self.start.put(out);
+        self.len.put(out);
+    }
+    fn get(b: &[u8]) -> Option<Self> {
+        Some(Range32 {
+            start: u32::get(&b[..4])?,
+            len: u32::get(&b[4..])?,
+        })
+    }
+}
+
+impl Fixed for Dropped {
+    const WIDTH: usize = 12;
+    fn put(&self, out: &mut Vec<u8>) {
+        for n in [self.attrs, self.events, self.links] {
+            n.put(out);
+        }
+    }
+    fn get(b: &[u8]) -> Option<Self> {
+        Some(Dropped {
+            attrs: u32::get(&b[..4])?,
+            events: u32::get(&b[4..8])?,
+            links: u32::get(&b[8..])?,
+        })
+    }
+}
+
+impl Fixed for SpanFlags {
+    const WIDTH: usize = 2;
+    fn put(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.bits().to_le_bytes());
+    }
+    fn get(b: &[u8]) -> Option<Self> {
+        SpanFlags::from_bits(u16::from_le_bytes(le(b, 0)))
+    }
+}
+
+impl Fixed for SpanKind {
+    const WIDTH: usize = 1;
+    fn put(&self, out: &mut Vec<u8>) {
+        out.push(*self as u8);
+    }
+    fn get(b: &[u8]) -> Option<Self> {
+        let kind = SpanKind::from_otlp(b[0] as i64);
+        (kind as u8 == b[0]).then_some(kind)
+    }
+}
+
+impl Fixed for StatusCode {
+    const WIDTH: usize = 1;
+    fn put(&self, out: &mut Vec<u8>) {
+        out.push(*self as u8);
+    }
+    fn get(b: &[u8]) -> Option<Self> {
+        let code = StatusCode::from_otlp(b[0] as i64);
+        (code as u8 == b[0]).then_some(code)
+    }
+}
+
+/// A span id as a tag (0: none, 1: hex, 2: text) and 8 bytes.
+impl Fixed for Option<SpanId> {
+    const WIDTH: usize = 9;
+    fn put(&self, out: &mut Vec<u8>) {
+        let (tag, bits) = match *self {
+            None => (0, 0),
+            Some(SpanId::Hex(v)) => (1, v),
+            Some(SpanId::Text(s)) => (2, lasso::Key::into_usize(s) as u64),
+        };
+        out.push(tag);
+        out.extend_from_slice(&bits.to_le_bytes());
+    }
+    fn get(b: &[u8]) -> Option<Self> {
+        let bits = u64::from_le_bytes(le(b, 1));
+        match b[0] {
+            0 => Some(None),
+            1 => Some(Some(SpanId::Hex(bits))),
+            2 => lasso::Key::try_from_usize(bits as usize).map(|s| Some(SpanId::Text(s))),
+            _ => None,
+        }
+    }
+}
+
+impl Fixed for SpanId {
+    const WIDTH: usize = 9;
+    fn put(&self, out: &mut Vec<u8>) {
+        Some(*self).put(out)
+    }
+    fn get(b: &[u8]) -> Option<Self> {
+        Option::<SpanId>::get(b)?
+    }
+}
+
+impl Fixed for Event {
+    const WIDTH: usize = 24;
+    fn put(&self, out: &mut Vec<u8>) {
+        self.time.put(out);
+        self.name.put(out);
+        self.attrs.put(out);
+        self.dropped_attrs.put(out);
+    }
+    fn get(b: &[u8]) -> Option<Self> {
+        Some(Event {
+            time: i64::get(&b[..8])?,
+            name: Sym::get(&b[8..12])?,
+            attrs: Range32::get(&b[12..20])?,
+            dropped_attrs: u32::get(&b[20..])?,
+        })
+    }
+}
+
+fn column<T: Fixed>(items: &[T]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(items.len() * T::WIDTH);
+    for x in items {
+        x.put(&mut out);
+    }
+    out
+}
+
+/// `n` elements from `bytes` (exactly `n * WIDTH` of them); `what` names
+/// the column in the error.
+fn decode<T: Fixed>(bytes: &[u8], n: usize, what: &str) -> Result<Vec<T>, String> {
+    if bytes.len() != n * T::WIDTH {
+        return Err(format!(
+            "column {what} has {} bytes for {n} rows",
+            bytes.len()
+        ));
+    }
+    let mut out = Vec::with_capacity(n);
+    for (i, b) in bytes.chunks_exact(T::WIDTH).enumerate() {
+        out.push(T::get(b).ok_or_else(|| format!("column {what} row {i} is damaged"))?);
+    }
+    Ok(out)
+}
+
+/// Calls `$m!` with the span columns, in the order they are written.
+macro_rules! span_fields {
+    ($m:ident) => {
+        $m!(
+            trace id parent_id scope service name kind start duration status status_message
+            attrs events links dropped flags parent depth
+        )
+    };
+}
+
+fn span_columns(spans: &Spans) -> Vec<ByteBuf> {
+    macro_rules! encode {
+        ($($f:ident)*) => { vec![$(ByteBuf::from(column(&spans.$f))),*] };
+    }
+    span_fields!(encode)
+}
+
+fn spans_from(columns: &[&Bytes], n: usize) -> Result<Spans, String> {
+    let mut columns = columns.iter();
+    macro_rules! decode {
+        ($($f:ident)*) => {
+            Ok(Spans {
+                $($f: {
+                    let bytes = columns.next().ok_or(concat!("column ", stringify!($f), " is missing"))?;
+                    decode(bytes, n, stringify!($f))?
+                }),*
+            })
+        };
+    }
+    span_fields!(decode)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn round_trip<T: Fixed + PartialEq + std::fmt::Debug>(items: &[T]) {
+        let bytes = column(items);
+        assert_eq!(bytes.len(), items.len() * T::WIDTH);
+        assert_eq!(&decode::<T>(&bytes, items.len(), "x").unwrap(), items);
+    }
+
+    #[test]
+    fn every_column_value_reads_back() {
+        let mut strings = Strings::default();
+        let sym = strings.intern("op");
+        round_trip(&[0u32, 1, u32::MAX]);
+        round_trip(&[i64::MIN, -1, 0, i64::MAX]);
+        round_trip(&[sym]);
+        round_trip(&[Text::from_bits(0), Text::from_bits(u64::MAX)]);
+        round_trip(&[
+            Range32::new(3, 9),
+            Range32 {
+                start: u32::MAX,
+                len: 0,
+            },
+        ]);
+        round_trip(&[Dropped {
+            attrs: 1,
+            events: 2,
+            links: u32::MAX,
+        }]);
+        round_trip(&[SpanFlags::empty(), SpanFlags::all(), SpanFlags::ORPHAN]);
+        let kinds = [
+            SpanKind::Unspecified,
+            SpanKind::Internal,
+            SpanKind::Server,
+            SpanKind::Client,
+            SpanKind::Producer,
+            SpanKind::Consumer,
+        ];
+        round_trip(&kinds);
+        round_trip(&[StatusCode::Unset, StatusCode::Ok, StatusCode::Error]);
+        let ids = [SpanId::Hex(0), SpanId::Hex(u64::MAX), SpanId::Text(sym)];
+        round_trip(&ids);
+        round_trip(&[None, Some(SpanId::Hex(7)), Some(SpanId::Text(sym))]);
+        let event = Event {
+            time: -5,
+            name: sym,
+            attrs: Range32::new(1, 4),
+            dropped_attrs: 2,
+        };
+        let back = decode::<Event>(&column(&[event.clone()]), 1, "events").unwrap();
+        assert_eq!(format!("{:?}", back[0]), format!("{event:?}"));
+    }
+
+    #[test]
+    fn damaged_columns_are_errors() {
+        // Unknown tags and flags, and a column of the wrong length.
+        assert!(decode::<SpanKind>(&[6], 1, "kind").is_err());
+        assert!(decode::<StatusCode>(&[3], 1, "status").is_err());
+        assert!(decode::<SpanFlags>(&[0, 0x80], 1, "flags").is_err());
+        assert!(decode::<Option<SpanId>>(&[3, 0, 0, 0, 0, 0, 0, 0, 0], 1, "parent_id").is_err());
+        assert!(decode::<Sym>(&u32::MAX.to_le_bytes(), 1, "name").is_err());
+        let e = decode::<u32>(&[0; 7], 2, "trace").unwrap_err();
+        assert_eq!(e, "column trace has 7 bytes for 2 rows");
     }
 }

@@ -351,9 +351,9 @@ impl AppState {
                 spans,
             } => self.set_load(id, LoadState::Reading(Progress { read, total, spans })),
             WorkerEvent::Done { id, parts, timings } => {
-                let file = self
-                    .store
-                    .try_update_value(|s| import::parts::append(s, &parts));
+                let file = self.store.try_update_value(|s| {
+                    import::parts::append(s, parts.iter().map(|p| p.to_vec()))
+                });
                 drop(parts);
                 let now = worker::absolute_now();
                 worker::measure("strata:merge", timings.parsed_at, now);

@@ -67,10 +67,11 @@ pub enum Event {
         spans: u64,
     },
     /// Parsed: `parts` are the snapshots of the file's parts, in order (one
-    /// when it was parsed whole), for `import::parts::append`.
+    /// when it was parsed whole), for `import::parts::append`, as the workers
+    /// sent them: copied into wasm memory one at a time while appending.
     Done {
         id: u32,
-        parts: Vec<Vec<u8>>,
+        parts: Vec<Uint8Array>,
         timings: Timings,
     },
     Failed {
@@ -93,7 +94,10 @@ struct Slot {
 
 /// What one worker made of its part of the running job.
 enum Outcome {
-    Parsed { snapshot: Vec<u8>, times: [f64; 4] },
+    Parsed {
+        snapshot: Uint8Array,
+        times: [f64; 4],
+    },
     Failed(ImportError),
 }
 
@@ -392,7 +396,7 @@ impl Loader {
                     &[a, b, c, d] => [a, b, c, d],
                     _ => [0.0; 4],
                 };
-                let snapshot = Uint8Array::new(&get("snapshot")).to_vec();
+                let snapshot = Uint8Array::new(&get("snapshot"));
                 self.outcome(part, Outcome::Parsed { snapshot, times });
             }
             "error" => {
@@ -429,11 +433,11 @@ impl Loader {
             } else {
                 let mut snapshots = Vec::new();
                 let mut t = [f64::MAX, 0.0, 0.0, 0.0];
-                for p in c.parts.iter_mut() {
-                    if let Some(Outcome::Parsed { snapshot, times }) = &mut p.outcome {
+                for p in c.parts.iter() {
+                    if let Some(Outcome::Parsed { snapshot, times }) = &p.outcome {
                         // Each worker's own parse of its part.
                         measure("strata:parse-part", times[1], times[2]);
-                        snapshots.push(std::mem::take(snapshot));
+                        snapshots.push(snapshot.clone());
                         t[0] = t[0].min(times[0]);
                         for k in 1..4 {
                             t[k] = t[k].max(times[k]);
