@@ -1,7 +1,8 @@
 //! Native benchmarks of everything a dropped trace goes through before and
 //! while it is on screen, at the sizes of `BENCH_SIZES` (generated,
 //! deterministic traces; see `common`): import (Jaeger and OTLP JSON, each
-//! half of a Jaeger file parsed in two parts as the two workers do, and
+//! half of a Jaeger file parsed in two parts as the two workers do, the
+//! hand-over of the parts to the page (snapshots encoded, appended), and
 //! `serde_json::Value` on the same Jaeger bytes for comparison, up to 300k
 //! spans: the importer should stay within 2x of it), tree building, the
 //! waterfall rows and the minimap, and the analyses (span search, self time,
@@ -33,21 +34,35 @@ fn bench(c: &mut Criterion) {
         // What each of the two workers does with a file parsed in parts:
         // blank the other half's spans in its own copy of the bytes, keep
         // the spans of its half.
+        let mut parts = Vec::new();
         for k in 0..2 {
             let id = BenchmarkId::new(format!("jaeger_part_{k}_of_2"), spans);
             g.bench_with_input(id, &jaeger, |b, bytes| {
                 b.iter_batched_ref(
                     || bytes.clone(),
-                    |copy| {
-                        let mut s = strata::model::Store::default();
-                        import::load_part(&mut s, "bench", copy, Part::new(k, 2), &mut |_| {})
-                            .unwrap();
-                        s
-                    },
+                    |copy| part(copy, k),
                     criterion::BatchSize::LargeInput,
                 )
             });
+            parts.push(part(&mut jaeger.clone(), k));
         }
+        // The hand-over: each worker encodes its part's store, the page
+        // appends the parts to its store (the demo loaded) and joins them.
+        for (k, p) in parts.iter().enumerate() {
+            let id = BenchmarkId::new(format!("snapshot_part_{k}_of_2"), spans);
+            g.bench_function(id, |b| b.iter(|| p.to_snapshot()));
+        }
+        let snapshots: Vec<Vec<u8>> = parts.iter().map(|p| p.to_snapshot()).collect();
+        drop(parts);
+        let demo = strata::sources::demo::bytes();
+        g.bench_function(BenchmarkId::new("append_parts", spans), |b| {
+            b.iter_batched_ref(
+                || load(&demo),
+                |store| import::parts::append(store, &snapshots).unwrap(),
+                criterion::BatchSize::LargeInput,
+            )
+        });
+        drop(snapshots);
         // A Value takes ~15x the file's size in memory (17 GB at 1M spans).
         if spans <= common::SERDE_VALUE_MAX_SPANS {
             g.bench_with_input(
@@ -109,6 +124,14 @@ fn bench(c: &mut Criterion) {
         });
         g.finish();
     }
+}
+
+/// Part `k` of 2 of a Jaeger file, as a worker parses it (blanking the
+/// other part's spans in `bytes`).
+fn part(bytes: &mut [u8], k: u32) -> strata::model::Store {
+    let mut s = strata::model::Store::default();
+    import::load_part(&mut s, "bench", bytes, Part::new(k, 2), &mut |_| {}).unwrap();
+    s
 }
 
 criterion_group!(benches, bench);

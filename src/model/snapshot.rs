@@ -489,7 +489,7 @@ mod tests {
             attrs: Range32::new(1, 4),
             dropped_attrs: 2,
         };
-        let back = decode::<Event>(&column(&[event.clone()]), 1, "events").unwrap();
+        let back = decode::<Event>(&column(std::slice::from_ref(&event)), 1, "events").unwrap();
         assert_eq!(format!("{:?}", back[0]), format!("{event:?}"));
     }
 

@@ -21,6 +21,16 @@ const WORKER_URL: &str = concat!("./worker_loader.js?v=", env!("CARGO_PKG_VERSIO
 /// Times the worker's warm-up snapshot is decoded (see `Loader::warm_up`).
 const WARM_UP_ROUNDS: usize = 4;
 
+/// The page's memory for a parsed file, as a share of the file's size (the
+/// store takes ~0.6x; the snapshots pass through on their way in), and at
+/// most this much of it touched ahead (see [`Loader::touch_memory`]).
+const STORE_PER_FILE_BYTE: f64 = 0.7;
+const TOUCH_AT_MOST: usize = 512 << 20;
+
+/// Memory touched per step while the workers parse (a few ms of the page's
+/// time each; the page paints between steps).
+const TOUCH_STEP: usize = 4 << 20;
+
 pub enum Input {
     File(web_sys::File),
     Bytes(Vec<u8>),
@@ -116,6 +126,8 @@ struct Running {
     name: String,
     size: u64,
     parts: Vec<PartState>,
+    /// Memory is being touched for its hand-over ([`Loader::touch_memory`]).
+    touching: bool,
 }
 
 struct Inner {
@@ -124,6 +136,9 @@ struct Inner {
     warmed: bool,
     queue: VecDeque<Job>,
     current: Option<Running>,
+    /// Memory touched ahead of the running job's hand-over; freed just
+    /// before it (see [`Loader::touch_memory`]).
+    touched: Vec<u8>,
     on_event: Rc<dyn Fn(Event)>,
 }
 
@@ -156,6 +171,7 @@ impl Loader {
             warmed: false,
             queue: VecDeque::new(),
             current: None,
+            touched: Vec::new(),
             on_event: Rc::new(on_event),
         })));
         for k in 0..super::WORKERS {
@@ -301,6 +317,7 @@ impl Loader {
             name: job.name.clone(),
             size: job.size(),
             parts: (0..count).map(|_| PartState::default()).collect(),
+            touching: false,
         });
         for (k, ports) in peers.iter().enumerate() {
             let msg = Object::new();
@@ -330,6 +347,53 @@ impl Loader {
             if !sent {
                 return self.resend_without(k, job);
             }
+        }
+    }
+
+    /// Writes to the memory the page will need for job `id`'s hand-over
+    /// while the workers parse a file of `file_bytes`, a step per timer task
+    /// (the page keeps painting). Memory a wasm page has never written costs
+    /// a page fault on first write, ~1 ms per MB on the 2-core VM of the
+    /// benchmarks: the hand-over would pay it while decoding the parts
+    /// (strata:merge at 100k spans: ~240 -> ~150 ms). Freed just before the
+    /// hand-over ([`end_job`](Self::end_job)), this memory is where the
+    /// snapshots and the store's new columns land. The faults cost the same
+    /// CPU time earlier: on 2 cores the workers' parse slows by about as much
+    /// (the load as a whole took as long in interleaved runs); with a core
+    /// to spare it is a net gain. A wasm memory never shrinks: after a failed
+    /// load the page keeps the room (reused by the next one).
+    fn touch_memory(&self, id: u32, file_bytes: u64) {
+        if file_bytes < super::SPLIT_FROM_BYTES {
+            return;
+        }
+        let want = ((file_bytes as f64 * STORE_PER_FILE_BYTE) as usize).min(TOUCH_AT_MOST);
+        let mut room = Vec::new();
+        if room.try_reserve_exact(want).is_err() {
+            return;
+        }
+        self.0.borrow_mut().touched = room;
+        self.touch_step(id);
+    }
+
+    fn touch_step(&self, id: u32) {
+        {
+            let mut inner = self.0.borrow_mut();
+            if inner.current.as_ref().map(|c| c.id) != Some(id) {
+                return;
+            }
+            let room = &mut inner.touched;
+            let end = (room.len() + TOUCH_STEP).min(room.capacity());
+            if end == room.len() {
+                return;
+            }
+            room.resize(end, 1);
+            std::hint::black_box(room.as_mut_ptr());
+        }
+        let this = self.clone();
+        let next = Closure::once_into_js(move || this.touch_step(id));
+        if let Some(w) = web_sys::window() {
+            let _ =
+                w.set_timeout_with_callback_and_timeout_and_arguments_0(next.unchecked_ref(), 0);
         }
     }
 
@@ -369,7 +433,8 @@ impl Loader {
         let Some(name) = current else { return };
         match kind.as_str() {
             "progress" => {
-                let (read, spans) = {
+                let total = num("total") as u64;
+                let (read, spans, touch) = {
                     let mut inner = self.0.borrow_mut();
                     let Some(c) = inner.current.as_mut() else {
                         return;
@@ -378,12 +443,18 @@ impl Loader {
                     c.parts[part].spans = num("spans") as u64;
                     // Every part gathers the whole file.
                     let read = c.parts.iter().map(|p| p.read).sum::<u64>() / c.parts.len() as u64;
-                    (read, c.parts.iter().map(|p| p.spans).sum())
+                    // Once the file is read: while it is read, the page's
+                    // work would take a core from the reading.
+                    let touch = read >= total && !std::mem::replace(&mut c.touching, true);
+                    (read, c.parts.iter().map(|p| p.spans).sum(), touch)
                 };
+                if touch {
+                    self.touch_memory(id, total);
+                }
                 self.emit(Event::Progress {
                     id,
                     read,
-                    total: num("total") as u64,
+                    total,
                     spans,
                 });
             }
@@ -476,6 +547,7 @@ impl Loader {
         let Some(c) = self.0.borrow_mut().current.take() else {
             return;
         };
+        self.0.borrow_mut().touched = Vec::new();
         let big = c.size >= super::RECYCLE_AFTER_BYTES;
         let mut retired = false;
         for (k, p) in c.parts.iter().enumerate() {
