@@ -223,32 +223,28 @@ trait Fixed: Sized {
     fn get(b: &[u8]) -> Option<Self>;
 }
 
-/// `N` bytes at `at` of `b` (which the callers size by `WIDTH`).
-fn le<const N: usize>(b: &[u8], at: usize) -> [u8; N] {
+/// The first `N` bytes of `b` (which the callers size by `WIDTH`).
+fn le<const N: usize>(b: &[u8]) -> [u8; N] {
     let mut out = [0; N];
-    out.copy_from_slice(&b[at..at + N]);
+    out.copy_from_slice(&b[..N]);
     out
 }
 
-impl Fixed for u32 {
-    const WIDTH: usize = 4;
-    fn put(&self, out: &mut Vec<u8>) {
-        out.extend_from_slice(&self.to_le_bytes());
-    }
-    fn get(b: &[u8]) -> Option<Self> {
-        Some(u32::from_le_bytes(le(b, 0)))
-    }
+/// Integers as their little-endian bytes.
+macro_rules! fixed_int {
+    ($($t:ty)*) => {$(
+        impl Fixed for $t {
+            const WIDTH: usize = std::mem::size_of::<$t>();
+            fn put(&self, out: &mut Vec<u8>) {
+                out.extend_from_slice(&self.to_le_bytes());
+            }
+            fn get(b: &[u8]) -> Option<Self> {
+                Some(<$t>::from_le_bytes(le(b)))
+            }
+        }
+    )*};
 }
-
-impl Fixed for i64 {
-    const WIDTH: usize = 8;
-    fn put(&self, out: &mut Vec<u8>) {
-        out.extend_from_slice(&self.to_le_bytes());
-    }
-    fn get(b: &[u8]) -> Option<Self> {
-        Some(i64::from_le_bytes(le(b, 0)))
-    }
-}
+fixed_int!(u16 u32 u64 i64);
 
 impl Fixed for Sym {
     const WIDTH: usize = 4;
@@ -263,10 +259,10 @@ impl Fixed for Sym {
 impl Fixed for Text {
     const WIDTH: usize = 8;
     fn put(&self, out: &mut Vec<u8>) {
-        out.extend_from_slice(&self.to_bits().to_le_bytes());
+        self.to_bits().put(out)
     }
     fn get(b: &[u8]) -> Option<Self> {
-        Some(Text::from_bits(u64::from_le_bytes(le(b, 0))))
+        u64::get(b).map(Text::from_bits)
     }
 }
 
@@ -303,34 +299,29 @@ impl Fixed for Dropped {
 impl Fixed for SpanFlags {
     const WIDTH: usize = 2;
     fn put(&self, out: &mut Vec<u8>) {
-        out.extend_from_slice(&self.bits().to_le_bytes());
+        self.bits().put(out)
     }
     fn get(b: &[u8]) -> Option<Self> {
-        SpanFlags::from_bits(u16::from_le_bytes(le(b, 0)))
+        SpanFlags::from_bits(u16::get(b)?)
     }
 }
 
-impl Fixed for SpanKind {
-    const WIDTH: usize = 1;
-    fn put(&self, out: &mut Vec<u8>) {
-        out.push(*self as u8);
-    }
-    fn get(b: &[u8]) -> Option<Self> {
-        let kind = SpanKind::from_otlp(b[0] as i64);
-        (kind as u8 == b[0]).then_some(kind)
-    }
+/// Enums as their one-byte OTLP number (an unknown number is damage).
+macro_rules! fixed_otlp_enum {
+    ($($t:ty)*) => {$(
+        impl Fixed for $t {
+            const WIDTH: usize = 1;
+            fn put(&self, out: &mut Vec<u8>) {
+                out.push(*self as u8);
+            }
+            fn get(b: &[u8]) -> Option<Self> {
+                let v = <$t>::from_otlp(b[0] as i64);
+                (v as u8 == b[0]).then_some(v)
+            }
+        }
+    )*};
 }
-
-impl Fixed for StatusCode {
-    const WIDTH: usize = 1;
-    fn put(&self, out: &mut Vec<u8>) {
-        out.push(*self as u8);
-    }
-    fn get(b: &[u8]) -> Option<Self> {
-        let code = StatusCode::from_otlp(b[0] as i64);
-        (code as u8 == b[0]).then_some(code)
-    }
-}
+fixed_otlp_enum!(SpanKind StatusCode);
 
 /// A span id as a tag (0: none, 1: hex, 2: text) and 8 bytes.
 impl Fixed for Option<SpanId> {
@@ -342,10 +333,10 @@ impl Fixed for Option<SpanId> {
             Some(SpanId::Text(s)) => (2, lasso::Key::into_usize(s) as u64),
         };
         out.push(tag);
-        out.extend_from_slice(&bits.to_le_bytes());
+        bits.put(out);
     }
     fn get(b: &[u8]) -> Option<Self> {
-        let bits = u64::from_le_bytes(le(b, 1));
+        let bits = u64::get(&b[1..])?;
         match b[0] {
             0 => Some(None),
             1 => Some(Some(SpanId::Hex(bits))),
