@@ -101,10 +101,6 @@ impl TraceId {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct IdError(pub String);
 
-fn is_hex(s: &str) -> bool {
-    !s.is_empty() && s.bytes().all(|b| b.is_ascii_hexdigit())
-}
-
 /// The value of 1 to 32 hex digits, in one pass (ids are parsed for every
 /// span: checking the digits, then `from_str_radix` twice, cost 2.4% of a
 /// Jaeger import).
@@ -150,8 +146,13 @@ fn base64_bytes(s: &str) -> Option<Vec<u8>> {
 /// says hex; Tempo, older Jaeger v3 and some SDK dumps write base64. A 16-digit
 /// hex id (64-bit, from a Jaeger or Zipkin bridge) is tolerated.
 pub fn otlp_trace_id(s: &str) -> Result<TraceId, IdError> {
+    let neither = || {
+        IdError(format!(
+            "trace id {s:?} is neither 32 hex digits nor 24 base64 characters"
+        ))
+    };
     match s.len() {
-        32 | 16 if is_hex(s) => Ok(hex_trace_id(s).expect("checked hex of valid length")),
+        32 | 16 => hex_trace_id(s).ok_or_else(neither),
         24 => base64_bytes(s)
             .and_then(|b| TraceId::from_bytes(&b))
             .ok_or_else(|| {
@@ -160,18 +161,21 @@ pub fn otlp_trace_id(s: &str) -> Result<TraceId, IdError> {
                 ))
             }),
         0 => Err(IdError("trace id is empty".into())),
-        _ => Err(IdError(format!(
-            "trace id {s:?} is neither 32 hex digits nor 24 base64 characters"
-        ))),
+        _ => Err(neither()),
     }
 }
 
 /// An OTLP span id: 16 hex digits or 12 base64 characters (8 bytes).
 /// `Ok(None)` for an empty string (OTLP writes `""` for "no parent").
 pub fn otlp_span_id(s: &str) -> Result<Option<SpanId>, IdError> {
+    let neither = || {
+        IdError(format!(
+            "span id {s:?} is neither 16 hex digits nor 12 base64 characters"
+        ))
+    };
     match s.len() {
         0 => Ok(None),
-        16 if is_hex(s) => Ok(Some(SpanId::Hex(hex_u64(s).expect("checked hex")))),
+        16 => hex_u64(s).map(|v| Some(SpanId::Hex(v))).ok_or_else(neither),
         12 => match base64_bytes(s) {
             Some(b) if b.len() == 8 => Ok(Some(SpanId::Hex(u64::from_be_bytes(
                 b.as_slice().try_into().expect("8 bytes"),
@@ -180,9 +184,7 @@ pub fn otlp_span_id(s: &str) -> Result<Option<SpanId>, IdError> {
                 "span id {s:?} is 12 characters but not valid base64 of 8 bytes"
             ))),
         },
-        _ => Err(IdError(format!(
-            "span id {s:?} is neither 16 hex digits nor 12 base64 characters"
-        ))),
+        _ => Err(neither()),
     }
 }
 
@@ -308,6 +310,10 @@ mod tests {
         assert!(hex_u64("00112233445566778").is_none());
         // a '+' sign is not hex, though from_str_radix would accept it
         assert!(hex_u64("+abc").is_none());
+    }
+
+    fn is_hex(s: &str) -> bool {
+        !s.is_empty() && s.bytes().all(|b| b.is_ascii_hexdigit())
     }
 
     #[test]
