@@ -126,8 +126,10 @@ struct Running {
     name: String,
     size: u64,
     parts: Vec<PartState>,
-    /// Memory is being touched for its hand-over ([`Loader::touch_memory`]).
-    touching: bool,
+    /// Memory touched ahead of its hand-over ([`Loader::touch_memory`]):
+    /// None until the file is read; freed with the job, just before the
+    /// hand-over.
+    touched: Option<Vec<u8>>,
 }
 
 struct Inner {
@@ -136,9 +138,6 @@ struct Inner {
     warmed: bool,
     queue: VecDeque<Job>,
     current: Option<Running>,
-    /// Memory touched ahead of the running job's hand-over; freed just
-    /// before it (see [`Loader::touch_memory`]).
-    touched: Vec<u8>,
     on_event: Rc<dyn Fn(Event)>,
 }
 
@@ -171,7 +170,6 @@ impl Loader {
             warmed: false,
             queue: VecDeque::new(),
             current: None,
-            touched: Vec::new(),
             on_event: Rc::new(on_event),
         })));
         for k in 0..super::WORKERS {
@@ -317,7 +315,7 @@ impl Loader {
             name: job.name.clone(),
             size: job.size(),
             parts: (0..count).map(|_| PartState::default()).collect(),
-            touching: false,
+            touched: None,
         });
         for (k, ports) in peers.iter().enumerate() {
             let msg = Object::new();
@@ -363,25 +361,31 @@ impl Loader {
     /// to spare it is a net gain. A wasm memory never shrinks: after a failed
     /// load the page keeps the room (reused by the next one).
     fn touch_memory(&self, id: u32, file_bytes: u64) {
-        if file_bytes < super::SPLIT_FROM_BYTES {
-            return;
-        }
-        let want = ((file_bytes as f64 * STORE_PER_FILE_BYTE) as usize).min(TOUCH_AT_MOST);
         let mut room = Vec::new();
-        if room.try_reserve_exact(want).is_err() {
-            return;
+        if file_bytes >= super::SPLIT_FROM_BYTES {
+            let want = ((file_bytes as f64 * STORE_PER_FILE_BYTE) as usize).min(TOUCH_AT_MOST);
+            // Without the room, nothing is touched.
+            let _ = room.try_reserve_exact(want);
         }
-        self.0.borrow_mut().touched = room;
+        if let Some(c) = self.0.borrow_mut().current.as_mut().filter(|c| c.id == id) {
+            c.touched = Some(room);
+        }
         self.touch_step(id);
     }
 
+    /// Touches the next [`TOUCH_STEP`] bytes of job `id`'s room, then
+    /// schedules the next step (none once the room is full or the job over).
     fn touch_step(&self, id: u32) {
         {
             let mut inner = self.0.borrow_mut();
-            if inner.current.as_ref().map(|c| c.id) != Some(id) {
+            let Some(room) = inner
+                .current
+                .as_mut()
+                .filter(|c| c.id == id)
+                .and_then(|c| c.touched.as_mut())
+            else {
                 return;
-            }
-            let room = &mut inner.touched;
+            };
             let end = (room.len() + TOUCH_STEP).min(room.capacity());
             if end == room.len() {
                 return;
@@ -445,7 +449,7 @@ impl Loader {
                     let read = c.parts.iter().map(|p| p.read).sum::<u64>() / c.parts.len() as u64;
                     // Once the file is read: while it is read, the page's
                     // work would take a core from the reading.
-                    let touch = read >= total && !std::mem::replace(&mut c.touching, true);
+                    let touch = read >= total && c.touched.is_none();
                     (read, c.parts.iter().map(|p| p.spans).sum(), touch)
                 };
                 if touch {
@@ -547,7 +551,6 @@ impl Loader {
         let Some(c) = self.0.borrow_mut().current.take() else {
             return;
         };
-        self.0.borrow_mut().touched = Vec::new();
         let big = c.size >= super::RECYCLE_AFTER_BYTES;
         let mut retired = false;
         for (k, p) in c.parts.iter().enumerate() {
