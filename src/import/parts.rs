@@ -143,19 +143,25 @@ pub fn first_error(errors: impl IntoIterator<Item = ImportError>) -> Option<Impo
 /// the store is as it was. Each snapshot is taken from `parts` only when its
 /// turn comes and dropped after it (the page copies each from the worker's
 /// buffer then, into memory the one before it used).
-pub fn append<P: AsRef<[u8]>>(
+pub fn append<P: AsRef<[u8]>, I: IntoIterator<Item = P>>(
     store: &mut Store,
-    parts: impl IntoIterator<Item = P>,
-) -> Result<u32, SnapshotError> {
+    parts: I,
+) -> Result<u32, SnapshotError>
+where
+    I::IntoIter: ExactSizeIterator,
+{
     let mark = store.mark();
     let first = store.files.len() as u32;
-    let mut count = 0;
-    for p in parts {
+    let parts = parts.into_iter();
+    let count = parts.len();
+    for (k, p) in parts.enumerate() {
         if let Err(e) = store.append_snapshot(p.as_ref()) {
             store.rollback(mark);
             return Err(e);
         }
-        count += 1;
+        if k == 0 && count > 1 {
+            store.reserve_like_since(&mark, count - 1);
+        }
     }
     if count > 1 {
         join(store, first);

@@ -431,6 +431,16 @@ impl Store {
         self.text.reserve(bytes / 8);
     }
 
+    /// Room for `times` more of what was added since `m` (the parts of a file
+    /// are about the same size: room for the rest once the first is in, one
+    /// growth of each column instead of one per part, each copying the last).
+    pub fn reserve_like_since(&mut self, m: &Mark, times: usize) {
+        self.spans.reserve((self.spans.len() - m.spans) * times);
+        let _ = self.attrs.try_reserve((self.attrs.len() - m.attrs) * times);
+        let _ = (self.events).try_reserve((self.events.len() - m.events) * times);
+        self.text.reserve((self.text.len() - m.text) * times);
+    }
+
     pub fn mark(&self) -> Mark {
         Mark {
             spans: self.spans.len(),
