@@ -56,9 +56,11 @@ const WARM_UP_ROUNDS: usize = 4;
 /// V8 first runs wasm with its baseline compiler and optimises a function
 /// only after it has run for a while; a user's first file would otherwise
 /// parse up to 2x slower than the next one. Parsing the demo a few times as
-/// OTLP/JSON and as Jaeger JSON (and encoding it) at start makes the
-/// importer's hot paths hot before the user drops anything. Returns the last
-/// snapshot, which the main thread decodes to warm its side of the hand-over.
+/// OTLP/JSON and as Jaeger JSON, whole and in two parts (a big file's path:
+/// the structural scan, the placeholders), and encoding it, at start makes
+/// the importer's hot paths hot before the user drops anything. Returns the
+/// last snapshot, which the main thread decodes to warm its side of the
+/// hand-over.
 fn warm_up() -> Vec<u8> {
     let samples = [
         crate::sources::demo::bytes(),
@@ -70,6 +72,12 @@ fn warm_up() -> Vec<u8> {
             let mut store = Store::default();
             if import::load(&mut store, "warm-up", sample).is_ok() {
                 snapshot = store.to_snapshot();
+            }
+            for k in 0..super::WORKERS as u32 {
+                let mut bytes = sample.to_vec();
+                let part = Part::new(k, super::WORKERS as u32);
+                let mut store = Store::default();
+                let _ = import::load_part(&mut store, "warm-up", &mut bytes, part, &mut |_| {});
             }
         }
     }
