@@ -100,17 +100,15 @@ fn is_json_lines(body: &[u8]) -> bool {
 
 fn read_lines(sink: &mut Sink, name: &str, body: &[u8], bom: usize) -> Result<(), ImportError> {
     let mut skipped: Vec<(&'static str, usize)> = Vec::new();
-    let mut offset = 0;
     let mut traced = 0;
+    // Each line with the offset of its first byte.
     let ends = memchr::memchr_iter(b'\n', body).chain([body.len()]);
     let lines = ends.scan(0, |start, end| {
-        let line = &body[*start..end];
+        let line = (*start, &body[*start..end]);
         *start = end + 1;
         Some(line)
     });
-    for (n, line) in lines.enumerate() {
-        let line_offset = offset;
-        offset += line.len() + 1;
+    for (n, (line_offset, line)) in lines.enumerate() {
         if line.trim_ascii().is_empty() {
             continue;
         }

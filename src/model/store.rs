@@ -437,7 +437,9 @@ impl Store {
     pub fn reserve_like_since(&mut self, m: &Mark, times: usize) {
         self.spans.reserve((self.spans.len() - m.spans) * times);
         let _ = self.attrs.try_reserve((self.attrs.len() - m.attrs) * times);
-        let _ = (self.events).try_reserve((self.events.len() - m.events) * times);
+        let _ = self
+            .events
+            .try_reserve((self.events.len() - m.events) * times);
         self.text.reserve((self.text.len() - m.text) * times);
     }
 

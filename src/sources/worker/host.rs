@@ -59,9 +59,8 @@ const WARM_UP_ROUNDS: usize = 4;
 /// OTLP/JSON and as Jaeger JSON (and encoding it) at start makes the
 /// importer's hot paths hot before the user drops anything; the last round
 /// also parses it in two parts, as a big file is (the structural scan, the
-/// placeholders). Every round delays the worker's readiness (a file dropped
-/// just after the page opens waits for it): parsing in parts in every round
-/// delayed a 10k load right after opening by ~0.4 s. Returns the last
+/// placeholders): every round delays the worker's readiness, and a file
+/// dropped just after the page opens waits for it. Returns the last
 /// snapshot, which the main thread decodes to warm its side of the hand-over.
 fn warm_up() -> Vec<u8> {
     let samples = [
@@ -75,14 +74,13 @@ fn warm_up() -> Vec<u8> {
             if import::load(&mut store, "warm-up", sample).is_ok() {
                 snapshot = store.to_snapshot();
             }
-            if round + 1 < WARM_UP_ROUNDS {
-                continue;
-            }
-            for k in 0..super::WORKERS as u32 {
-                let mut bytes = sample.to_vec();
-                let part = Part::new(k, super::WORKERS as u32);
-                let mut store = Store::default();
-                let _ = import::load_part(&mut store, "warm-up", &mut bytes, part, &mut |_| {});
+            if round + 1 == WARM_UP_ROUNDS {
+                for k in 0..super::WORKERS as u32 {
+                    let mut bytes = sample.to_vec();
+                    let part = Part::new(k, super::WORKERS as u32);
+                    let mut store = Store::default();
+                    let _ = import::load_part(&mut store, "warm-up", &mut bytes, part, &mut |_| {});
+                }
             }
         }
     }
