@@ -14,7 +14,8 @@
 //! ```text
 //! worker -> main  {type: "ready", warm: ArrayBuffer}     once, after warming up (warm: a snapshot of the demo)
 //! main -> worker  {id, name, part, parts, file: File, peers: [MessagePort]}   or {..., bytes: ArrayBuffer}
-//! worker -> peer  {at, bytes: ArrayBuffer}               each slice of its share, at byte `at` of the file
+//! worker -> peer  {at, len, bytes: ArrayBuffer, pooled}  what it read of its share, `len` bytes at byte `at` of the file
+//! peer -> worker  {back: ArrayBuffer}                    a `pooled` read buffer, copied: the worker reads into it again
 //! worker -> peer  {failed: "<why>"}                      its share could not be read: the peer fails too
 //! worker -> main  {type: "progress", id, part, read, total, spans}   while reading and parsing
 //! worker -> main  {type: "done", id, part, snapshot: ArrayBuffer, times: [t0, t1, t2, t3]}
