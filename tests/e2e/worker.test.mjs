@@ -140,6 +140,32 @@ export const tests = {
     assertEq(await page.locator('.source.failed').count(), 0, 'no failed load');
   },
 
+  async 'in a browser without byte streams the workers read with FileReaderSync, and a big file loads alike'(page) {
+    // Workers started from here on lack ReadableStreamBYOBReader (as older
+    // browsers do) and say when they read with FileReaderSync.
+    await page.route('**/worker_loader.js*', async (route) => {
+      const r = await route.fetch();
+      const shim = 'delete self.ReadableStreamBYOBReader; { const read = FileReaderSync.prototype.readAsArrayBuffer; '
+        + 'FileReaderSync.prototype.readAsArrayBuffer = function (b) { if (!self.__said) { self.__said = true; console.log("strata-test: FileReaderSync"); } return read.call(this, b); }; }\n';
+      await route.fulfill({ response: r, body: shim + (await r.text()) });
+    });
+    const said = [];
+    page.on('worker', (w) => w.on('console', (m) => said.push(m.text())));
+    // Cancelling a load starts fresh workers, which load the shimmed script.
+    await dropBig(page, 300000);
+    await page.waitForSelector('.source.reading .cancel-load');
+    await page.click('.source.reading .cancel-load');
+    await page.waitForSelector('.toast');
+    const n = 120000;
+    await dropBig(page, n);
+    await waitText(page, '.n-spans', n, 120000);
+    await stopFrames(page);
+    const parts = await page.evaluate(() => performance.getEntriesByName('strata:parse-part').length);
+    assertEq(parts, 2, 'both workers parsed a part of the file');
+    assertEq(said.filter((s) => s === 'strata-test: FileReaderSync').length, 2, `both workers read with FileReaderSync (${JSON.stringify(said)})`);
+    assertEq(await text(page, '.tv-title h1'), 'svc-a: op 0', 'the big trace opened');
+  },
+
   async 'a damaged big file fails in the worker with its position, and loaded traces stay'(page) {
     const before = await text(page, '.tv-title h1');
     await dropFiles(page, [{ name: 'cut.json', text: '{"data":[{"traceID":"1","spans":[{"traceID":"1","spanID":"2",' }]);
