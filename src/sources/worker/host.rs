@@ -498,6 +498,11 @@ fn give_back(buf: ArrayBuffer) {
         st.pool.push(buf);
         st.wake.take()
     });
+    resume(wake);
+}
+
+/// Lets the read waiting for a buffer (if any) go on.
+fn resume(wake: Option<js_sys::Function>) {
     if let Some(f) = wake {
         let _ = f.call0(&JsValue::UNDEFINED);
     }
@@ -555,17 +560,20 @@ fn try_finish() {
     }
 }
 
-/// Ends the job being gathered (its bytes freed); returns it and its peers
-/// for the caller to close, or None when it was over already.
+/// Ends the job being gathered (its bytes freed; a read waiting for a
+/// buffer wakes and sees the job over); returns it and its peers for the
+/// caller to close, or None when it was over already.
 fn stop() -> Option<(Job, Vec<MessagePort>)> {
-    GATHERING.with(|g| {
+    let (job, peers, wake) = GATHERING.with(|g| {
         let mut g = g.borrow_mut();
         let st = g.as_mut()?;
         let job = st.job.take()?;
         st.bytes = Vec::new();
         st.pool.clear();
-        Some((job, std::mem::take(&mut st.peers)))
-    })
+        Some((job, std::mem::take(&mut st.peers), st.wake.take()))
+    })?;
+    resume(wake);
+    Some((job, peers))
 }
 
 /// This worker could not read its share: the job being gathered fails.
