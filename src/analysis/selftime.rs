@@ -9,22 +9,16 @@ use crate::model::Store;
 pub fn self_time(store: &Store, span: u32) -> i64 {
     let s = store.spans.start[span as usize];
     let e = s.saturating_add(store.spans.duration[span as usize]);
-    let mut iv: Vec<(i64, i64)> = store
-        .children(span)
-        .iter()
-        .map(|&c| {
-            let cs = store.spans.start[c as usize];
-            (
-                cs.max(s),
-                cs.saturating_add(store.spans.duration[c as usize]).min(e),
-            )
-        })
-        .filter(|(a, b)| b > a)
-        .collect();
-    iv.sort_unstable();
+    // Children come sorted by start, and clipping keeps that order: one sweep
+    // merges their intervals.
     let mut covered = 0;
     let mut cur: Option<(i64, i64)> = None;
-    for (a, b) in iv {
+    for &c in store.children(span) {
+        let a = store.spans.start[c as usize].max(s);
+        let b = store.span_end(c).min(e);
+        if b <= a {
+            continue;
+        }
         cur = match cur {
             Some((ca, cb)) if a <= cb => Some((ca, cb.max(b))),
             Some((ca, cb)) => {
@@ -38,6 +32,15 @@ pub fn self_time(store: &Store, span: u32) -> i64 {
         covered += cb - ca;
     }
     (e - s - covered).max(0)
+}
+
+/// Self time of every span of trace `t`, indexed by span - its first span.
+pub fn all(store: &Store, t: u32) -> Vec<i64> {
+    store.traces[t as usize]
+        .spans
+        .range()
+        .map(|i| self_time(store, i as u32))
+        .collect()
 }
 
 #[cfg(test)]

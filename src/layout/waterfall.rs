@@ -5,7 +5,7 @@
 //! nanoseconds (~1.8e18) would lose sub-microsecond precision as f64, an offset
 //! of up to a day keeps nanoseconds.
 
-use rustc_hash::FxHashSet;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::layout::colors::service_rgb;
 use crate::model::time::{format_duration, format_tick, tick_step};
@@ -52,16 +52,15 @@ impl Fade {
 
 /// The rows of a trace's waterfall, in display order (span indices).
 pub fn rows(store: &Store, trace: u32, collapsed: &FxHashSet<u32>) -> Vec<u32> {
-    let t = &store.traces[trace as usize];
-    let mut out = Vec::with_capacity(t.span_count());
-    let mut stack: Vec<u32> = t.tree.roots.iter().rev().copied().collect();
-    while let Some(i) = stack.pop() {
-        out.push(i);
-        if !collapsed.contains(&i) {
-            stack.extend(store.children(i).iter().rev());
-        }
-    }
-    out
+    layout_rows(
+        store,
+        trace,
+        &RowSpec {
+            collapsed: Some(collapsed),
+            ..RowSpec::default()
+        },
+    )
+    .spans
 }
 
 /// The rows that show the spans in `keep`, with their ancestors for context
@@ -72,33 +71,153 @@ pub fn rows_keeping(
     collapsed: &FxHashSet<u32>,
     keep: &FxHashSet<u32>,
 ) -> Vec<u32> {
-    let mut needed: FxHashSet<u32> = FxHashSet::default();
-    for &k in keep {
-        let mut cur = k;
-        while cur != crate::model::NONE && needed.insert(cur) {
-            cur = store.spans.parent[cur as usize];
+    layout_rows(
+        store,
+        trace,
+        &RowSpec {
+            collapsed: Some(collapsed),
+            keep: Some(keep),
+            ..RowSpec::default()
+        },
+    )
+    .spans
+}
+
+/// A run of repeated sibling calls (an N+1) shown as one row until it is
+/// expanded: its first span stands for all of them.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Fold {
+    /// The siblings, by start time; `spans[0]` is the row.
+    pub spans: Vec<u32>,
+    /// "GET /products/{id} ×30, 330ms total, avg 11ms".
+    pub label: String,
+    /// First start and last end (Unix ns).
+    pub start: i64,
+    pub end: i64,
+}
+
+impl Fold {
+    /// A fold of `spans` (siblings, by start) called `name`.
+    pub fn new(store: &Store, name: &str, spans: Vec<u32>) -> Fold {
+        let total: i64 = spans
+            .iter()
+            .map(|&s| store.spans.duration[s as usize])
+            .sum();
+        let n = spans.len().max(1) as i64;
+        Fold {
+            label: format!(
+                "{name} ×{}, {} total, avg {}",
+                spans.len(),
+                format_duration(total),
+                format_duration(total / n)
+            ),
+            start: spans
+                .iter()
+                .map(|&s| store.spans.start[s as usize])
+                .min()
+                .unwrap_or(0),
+            end: spans.iter().map(|&s| store.span_end(s)).max().unwrap_or(0),
+            spans,
         }
     }
+}
+
+/// What the waterfall shows of a trace. Every filter keeps the tree's
+/// order; the defaults show every span.
+#[derive(Clone, Copy, Default)]
+pub struct RowSpec<'a> {
+    /// Spans whose children are hidden.
+    pub collapsed: Option<&'a FxHashSet<u32>>,
+    /// Only these spans, with their ancestors as context (a service chosen
+    /// on the map, "matches and their ancestors", "critical path only").
+    pub keep: Option<&'a FxHashSet<u32>>,
+    /// Only these spans, without their ancestors ("matches only"); their
+    /// indentation still says where they sit.
+    pub only: Option<&'a FxHashSet<u32>>,
+    /// Rows start at this span (a focused subtree).
+    pub focus: Option<u32>,
+    /// Spans shorter than this (ns) are hidden with what they called,
+    /// unless they are errors ("collapse below").
+    pub shorter_than: Option<i64>,
+    /// Runs folded into one row (not expanded).
+    pub folds: &'a [Fold],
+}
+
+/// The rows, and which of them stand for a folded run.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Rows {
+    pub spans: Vec<u32>,
+    /// Row span -> index into the spec's folds, for rows that stand for a run.
+    pub folded: FxHashMap<u32, usize>,
+}
+
+impl Rows {
+    pub fn len(&self) -> usize {
+        self.spans.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.spans.is_empty()
+    }
+
+    pub fn position(&self, span: u32) -> Option<usize> {
+        self.spans.iter().position(|&s| s == span)
+    }
+}
+
+/// The rows of trace `trace` under `spec`, depth first in start order.
+pub fn layout_rows(store: &Store, trace: u32, spec: &RowSpec) -> Rows {
     let t = &store.traces[trace as usize];
-    let mut out = Vec::new();
-    let mut stack: Vec<u32> = t
-        .tree
-        .roots
-        .iter()
-        .rev()
-        .copied()
-        .filter(|r| needed.contains(r))
-        .collect();
+    // Spans needed to show the kept ones: them and their ancestors.
+    let needed: Option<FxHashSet<u32>> = spec.keep.map(|keep| {
+        let mut needed = FxHashSet::default();
+        for &k in keep {
+            let mut cur = k;
+            while cur != crate::model::NONE && needed.insert(cur) {
+                cur = store.spans.parent[cur as usize];
+            }
+        }
+        needed
+    });
+    // Members of folded runs: the head stands for the run, the rest hide.
+    let mut member: FxHashMap<u32, usize> = FxHashMap::default();
+    for (k, f) in spec.folds.iter().enumerate() {
+        for &s in &f.spans {
+            member.insert(s, k);
+        }
+    }
+    let shows = |i: u32| {
+        needed.as_ref().is_none_or(|n| n.contains(&i))
+            && spec
+                .shorter_than
+                .is_none_or(|min| store.spans.duration[i as usize] >= min || store.is_error(i))
+    };
+    let mut out = Rows {
+        spans: Vec::with_capacity(if spec.keep.is_none() {
+            t.span_count()
+        } else {
+            64
+        }),
+        folded: FxHashMap::default(),
+    };
+    let mut stack: Vec<u32> = match spec.focus {
+        Some(f) if t.spans.contains(f) => vec![f],
+        _ => t.tree.roots.iter().rev().copied().collect(),
+    };
+    stack.retain(|&r| shows(r));
     while let Some(i) = stack.pop() {
-        out.push(i);
-        if !collapsed.contains(&i) {
-            stack.extend(
-                store
-                    .children(i)
-                    .iter()
-                    .rev()
-                    .filter(|c| needed.contains(c)),
-            );
+        let fold = member.get(&i).copied();
+        if let Some(k) = fold {
+            if spec.folds[k].spans[0] != i {
+                continue;
+            }
+            out.folded.insert(i, k);
+        }
+        if spec.only.is_none_or(|o| o.contains(&i)) {
+            out.spans.push(i);
+        }
+        if fold.is_none() && !spec.collapsed.is_some_and(|c| c.contains(&i)) {
+            stack.extend(store.children(i).iter().rev().filter(|&&c| shows(c)));
         }
     }
     out
@@ -546,6 +665,43 @@ mod tests {
             ["root", "b"]
         );
         assert!(rows_keeping(&s, 0, &FxHashSet::default(), &FxHashSet::default()).is_empty());
+    }
+
+    #[test]
+    fn rows_only_focus_shorter_and_folds() {
+        // root(0..100) -> a(10..40) -> a1(20..30); root -> b(50..90)
+        let s = store();
+        let all = rows(&s, 0, &FxHashSet::default());
+        let set = |v: &[u32]| v.iter().copied().collect::<FxHashSet<u32>>();
+        let only = set(&[all[2], all[3]]);
+        let spec = RowSpec {
+            only: Some(&only),
+            ..RowSpec::default()
+        };
+        assert_eq!(names(&s, &layout_rows(&s, 0, &spec).spans), ["a1", "b"]);
+        let spec = RowSpec {
+            focus: Some(all[1]),
+            ..RowSpec::default()
+        };
+        assert_eq!(names(&s, &layout_rows(&s, 0, &spec).spans), ["a", "a1"]);
+        // Shorter than 35 µs: a (30) goes with a1; b (40) and root stay.
+        let spec = RowSpec {
+            shorter_than: Some(35_000),
+            ..RowSpec::default()
+        };
+        assert_eq!(names(&s, &layout_rows(&s, 0, &spec).spans), ["root", "b"]);
+        // a and b folded into one row standing for both (a's child hides).
+        let folds = [Fold::new(&s, "calls", vec![all[1], all[3]])];
+        assert_eq!(folds[0].label, "calls ×2, 70µs total, avg 35µs");
+        assert_eq!(folds[0].end - folds[0].start, 80_000);
+        let spec = RowSpec {
+            folds: &folds,
+            ..RowSpec::default()
+        };
+        let r = layout_rows(&s, 0, &spec);
+        assert_eq!(names(&s, &r.spans), ["root", "a"]);
+        assert_eq!(r.folded.get(&all[1]), Some(&0));
+        assert_eq!(r.position(all[1]), Some(1));
     }
 
     #[test]

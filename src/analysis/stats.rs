@@ -1,0 +1,340 @@
+//! The statistics table: spans grouped by service, by operation or by any
+//! attribute (plus an optional sub-group), for one trace or every loaded one.
+//!
+//! Per group: count, errors, total duration, self time total, avg, min, max,
+//! p50/p95/p99 of the duration (nearest rank), time on the critical path and
+//! its share of the path, and *wall-clock* time: the union of the group's
+//! span intervals within each trace, so a group of concurrent spans counts
+//! the time they took together once; its share is of the traces' extent.
+//!
+//! Where it differs from Jaeger UI's trace statistics: Jaeger's "self time in
+//! duration" sums self times and can exceed 100% with concurrent leaves
+//! (jaeger-ui#689); here both shares are wall-clock shares and never exceed
+//! 100% (the summed self time is still shown, without a share). Jaeger has no
+//! percentiles, errors or critical-path columns, groups by operation name
+//! alone (here service + operation: the same name in two services is two
+//! operations), and computes per render (slow past 10k spans, #1263); this is
+//! one pass over the spans plus a sort per group. Grafana has no per-trace
+//! statistics (tempo#3062).
+
+use rustc_hash::FxHashMap;
+
+use super::services::percentile;
+use super::Facts;
+use crate::model::{Store, Value};
+
+/// What spans are grouped by.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum GroupBy {
+    Service,
+    /// Service and operation name.
+    Operation,
+    /// An attribute key (of the span, else its resource).
+    Attribute(String),
+}
+
+impl GroupBy {
+    /// Parses the URL/UI form: `service`, `operation`, or an attribute key.
+    pub fn parse(s: &str) -> Option<GroupBy> {
+        match s.trim() {
+            "" => None,
+            "service" => Some(GroupBy::Service),
+            "operation" => Some(GroupBy::Operation),
+            k => Some(GroupBy::Attribute(k.to_owned())),
+        }
+    }
+
+    pub fn key(&self) -> &str {
+        match self {
+            GroupBy::Service => "service",
+            GroupBy::Operation => "operation",
+            GroupBy::Attribute(k) => k,
+        }
+    }
+}
+
+/// The label of the group a span without the attribute falls in.
+pub const WITHOUT: &str = "(not set)";
+
+/// One row of the table.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Row {
+    pub group: String,
+    /// The sub-group's value, when sub-grouped.
+    pub sub: Option<String>,
+    pub count: u32,
+    pub errors: u32,
+    pub total_ns: i64,
+    pub self_ns: i64,
+    pub avg_ns: i64,
+    pub min_ns: i64,
+    pub max_ns: i64,
+    pub p50_ns: i64,
+    pub p95_ns: i64,
+    pub p99_ns: i64,
+    pub critical_ns: i64,
+    /// Of the critical paths' total time (0..=1).
+    pub critical_share: f64,
+    /// Union of the group's span intervals, per trace, summed.
+    pub wall_ns: i64,
+    /// Of the traces' extent (0..=1).
+    pub wall_share: f64,
+    /// The spans in the group (to highlight them), in store order.
+    pub spans: Vec<u32>,
+}
+
+/// The value of `by` for span `i`.
+fn value_of(store: &Store, i: u32, by: &GroupBy) -> String {
+    match by {
+        GroupBy::Service => super::services::service_name(store, store.spans.service[i as usize]),
+        GroupBy::Operation => format!(
+            "{} · {}",
+            super::services::service_name(store, store.spans.service[i as usize]),
+            store.str(store.spans.name[i as usize])
+        ),
+        GroupBy::Attribute(k) => {
+            let v = store.attr(i, k).or_else(|| {
+                let key = store.strings.lookup(k)?;
+                let r = store.resource_of(i)?;
+                store
+                    .attrs_of(r.attrs)
+                    .iter()
+                    .find(|a| a.key == key)
+                    .map(|a| &a.value)
+            });
+            match v {
+                Some(Value::Str(t)) => store.text(*t).to_owned(),
+                Some(v) => store.format_value(v),
+                None => WITHOUT.to_owned(),
+            }
+        }
+    }
+}
+
+/// The table over the traces of `facts` (one entry per trace, self times and
+/// critical paths filled), grouped by `by` then `sub`. Rows by critical-path
+/// time, then total time, most first.
+pub fn table(store: &Store, facts: &[&Facts], by: &GroupBy, sub: Option<&GroupBy>) -> Vec<Row> {
+    let mut index: FxHashMap<(String, Option<String>), usize> = FxHashMap::default();
+    let mut rows: Vec<Row> = Vec::new();
+    let mut durations: Vec<Vec<i64>> = Vec::new();
+    let mut critical_total = 0i64;
+    let mut extent = 0i64;
+    // Cache of the group key per (service, name) for the built-in groupings.
+    for f in facts {
+        let trace = &store.traces[f.trace as usize];
+        extent += trace.duration().max(0);
+        critical_total += f.critical_ns.iter().sum::<i64>();
+        for i in trace.spans.range() {
+            let i = i as u32;
+            let key = (value_of(store, i, by), sub.map(|s| value_of(store, i, s)));
+            let k = *index.entry(key).or_insert_with_key(|key| {
+                rows.push(Row {
+                    group: key.0.clone(),
+                    sub: key.1.clone(),
+                    min_ns: i64::MAX,
+                    ..Row::default()
+                });
+                durations.push(Vec::new());
+                rows.len() - 1
+            });
+            let d = store.spans.duration[i as usize];
+            let r = &mut rows[k];
+            r.count += 1;
+            r.errors += store.is_error(i) as u32;
+            r.total_ns += d;
+            r.self_ns += f.self_of(i);
+            r.critical_ns += f.critical_of(i);
+            r.min_ns = r.min_ns.min(d);
+            r.max_ns = r.max_ns.max(d);
+            r.spans.push(i);
+            durations[k].push(d);
+        }
+        // Wall-clock time of each group in this trace: the union of its
+        // spans' intervals (spans are added in store order, so this trace's
+        // are the tail of each row's list).
+        for r in rows.iter_mut() {
+            let from = r.spans.partition_point(|&s| s < trace.spans.start);
+            r.wall_ns += union_len(store, &r.spans[from..]);
+        }
+    }
+    for (r, d) in rows.iter_mut().zip(durations.iter_mut()) {
+        d.sort_unstable();
+        r.avg_ns = r.total_ns / r.count.max(1) as i64;
+        r.p50_ns = percentile(d, 50.0);
+        r.p95_ns = percentile(d, 95.0);
+        r.p99_ns = percentile(d, 99.0);
+        r.critical_share = share(r.critical_ns, critical_total);
+        r.wall_share = share(r.wall_ns, extent);
+    }
+    rows.sort_by(|a, b| {
+        b.critical_ns
+            .cmp(&a.critical_ns)
+            .then(b.total_ns.cmp(&a.total_ns))
+            .then_with(|| a.group.cmp(&b.group))
+            .then_with(|| a.sub.cmp(&b.sub))
+    });
+    rows
+}
+
+fn share(part: i64, whole: i64) -> f64 {
+    if whole <= 0 {
+        0.0
+    } else {
+        (part as f64 / whole as f64).clamp(0.0, 1.0)
+    }
+}
+
+/// Length of the union of the spans' intervals.
+fn union_len(store: &Store, spans: &[u32]) -> i64 {
+    let mut iv: Vec<(i64, i64)> = spans
+        .iter()
+        .map(|&s| (store.spans.start[s as usize], store.span_end(s)))
+        .filter(|(a, b)| b > a)
+        .collect();
+    iv.sort_unstable();
+    let mut total = 0;
+    let mut cur: Option<(i64, i64)> = None;
+    for (a, b) in iv {
+        cur = match cur {
+            Some((ca, cb)) if a <= cb => Some((ca, cb.max(b))),
+            Some((ca, cb)) => {
+                total += cb - ca;
+                Some((a, b))
+            }
+            None => Some((a, b)),
+        };
+    }
+    total + cur.map_or(0, |(a, b)| b - a)
+}
+
+/// The attribute keys spans of these traces have (span and resource), most
+/// common first: what the "group by" menu offers.
+pub fn attribute_keys(store: &Store, traces: &[u32]) -> Vec<String> {
+    let mut counts: FxHashMap<crate::model::Sym, u32> = FxHashMap::default();
+    for &t in traces {
+        for i in store.traces[t as usize].spans.range() {
+            for a in store.span_attrs(i as u32) {
+                *counts.entry(a.key).or_default() += 1;
+            }
+        }
+    }
+    let mut keys: Vec<(crate::model::Sym, u32)> = counts.into_iter().collect();
+    keys.sort_by(|a, b| {
+        b.1.cmp(&a.1)
+            .then_with(|| store.str(a.0).cmp(store.str(b.0)))
+    });
+    keys.into_iter()
+        .map(|(k, _)| store.str(k).to_owned())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::{critical_path, selftime};
+    use crate::import;
+
+    fn facts(s: &Store, t: u32) -> Facts {
+        let mut f = Facts::empty(s, t);
+        f.self_ns = selftime::all(s, t);
+        f.critical_ns = critical_path::compute(s, t).span_ns;
+        f
+    }
+
+    /// Jaeger UI's own statistics fixture: overlapping children that outlive
+    /// their parent, on relative times.
+    #[test]
+    fn jaeger_ui_fixture_overlapping_children() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../shared/traces/jaeger/jaeger-ui__stats-traceWithOverlappingChildrenLongerThanParent.json"
+        );
+        let Ok(bytes) = std::fs::read(path) else {
+            return; // the shared traces are not in this checkout
+        };
+        let mut s = Store::default();
+        import::load(&mut s, "fixture.json", &bytes).unwrap();
+        let f = facts(&s, 0);
+        let rows = table(&s, &[&f], &GroupBy::Operation, None);
+        let view: Vec<(String, u32, i64, i64, i64)> = rows
+            .iter()
+            .map(|r| {
+                (
+                    r.group.clone(),
+                    r.count,
+                    r.total_ns / 1000,
+                    r.self_ns / 1000,
+                    r.critical_ns / 1000,
+                )
+            })
+            .collect();
+        // send 100..140 µs; short child 115..125; async task 1 200..500 and
+        // async task 2 300..400 lie wholly after their parent: off its path.
+        let row = |g: &str, n, total, own, cp| (g.to_owned(), n, total, own, cp);
+        assert_eq!(
+            view,
+            vec![
+                row("service-one · send", 1, 40, 30, 30),
+                row("service-two · short child span", 1, 10, 10, 10),
+                row("service-two · async task 1", 1, 300, 300, 0),
+                row("service-two · async task 2", 1, 100, 100, 0),
+            ]
+        );
+        // Wall-clock shares of the trace's 400 µs extent.
+        let walls: Vec<f64> = rows.iter().map(|r| r.wall_share).collect();
+        assert_eq!(walls, vec![0.1, 0.025, 0.75, 0.25]);
+        assert!(rows
+            .iter()
+            .all(|r| r.wall_share <= 1.0 && r.critical_share <= 1.0));
+        let cp: f64 = rows.iter().map(|r| r.critical_share).sum();
+        assert!((cp - 1.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn grouped_by_service_and_sub_grouped() {
+        // root A 0..100; B 10..60 and B 30..80 overlap (wall 70, total 100);
+        // C 80..90 with tag db=x.
+        let json = r#"[
+          {"traceId":"1","id":"1","name":"GET /","timestamp":1000,"duration":100,"localEndpoint":{"serviceName":"a"}},
+          {"traceId":"1","id":"2","parentId":"1","name":"q","timestamp":1010,"duration":50,"localEndpoint":{"serviceName":"b"},"tags":{"db":"x"}},
+          {"traceId":"1","id":"3","parentId":"1","name":"q","timestamp":1030,"duration":50,"localEndpoint":{"serviceName":"b"},"tags":{"db":"y","error":"boom"}},
+          {"traceId":"1","id":"4","parentId":"1","name":"r","timestamp":1080,"duration":10,"localEndpoint":{"serviceName":"c"},"tags":{"db":"x"}}
+        ]"#;
+        let mut s = Store::default();
+        import::load(&mut s, "t.json", json.as_bytes()).unwrap();
+        let f = facts(&s, 0);
+        let rows = table(&s, &[&f], &GroupBy::Service, None);
+        let b = rows.iter().find(|r| r.group == "b").unwrap();
+        assert_eq!(
+            (b.count, b.errors, b.total_ns, b.wall_ns, b.min_ns, b.max_ns, b.p50_ns),
+            (2, 1, 100_000, 70_000, 50_000, 50_000, 50_000)
+        );
+        assert!((b.wall_share - 0.7).abs() < 1e-9);
+        // The path: a 0..10, b(3) 30..80, c 80..90, a 90..100.
+        assert_eq!(b.critical_ns, 50_000);
+        let a = rows.iter().find(|r| r.group == "a").unwrap();
+        assert_eq!((a.self_ns, a.critical_ns), (20_000, 40_000));
+        assert_eq!(rows[0].group, "b");
+        let by_tag = table(
+            &s,
+            &[&f],
+            &GroupBy::Attribute("db".into()),
+            Some(&GroupBy::Service),
+        );
+        let keys: Vec<(String, Option<String>, u32)> = by_tag
+            .iter()
+            .map(|r| (r.group.clone(), r.sub.clone(), r.count))
+            .collect();
+        assert_eq!(
+            keys,
+            vec![
+                ("y".into(), Some("b".into()), 1),
+                ("(not set)".into(), Some("a".into()), 1),
+                ("x".into(), Some("c".into()), 1),
+                ("x".into(), Some("b".into()), 1),
+            ]
+        );
+        assert_eq!(attribute_keys(&s, &[0])[0], "db");
+    }
+}
