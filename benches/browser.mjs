@@ -168,7 +168,15 @@ const pageHelpers = () => {
     poll();
   });
   const key = (k) => document.dispatchEvent(new KeyboardEvent('keydown', { key: k, bubbles: true, cancelable: true }));
-  window.__bench = { nextPaint, frames, timeToPaint, markAfter, key };
+  /** Drops `file` on the page as a browser does. */
+  const drop = (file) => {
+    const dt = new DataTransfer();
+    dt.items.add(file);
+    for (const type of ['dragenter', 'dragover', 'drop']) {
+      document.body.dispatchEvent(new DragEvent(type, { bubbles: true, cancelable: true, dataTransfer: dt }));
+    }
+  };
+  window.__bench = { nextPaint, frames, timeToPaint, markAfter, key, drop };
 };
 
 /** Frame stats under `prefix`: p95 and max of the frame deltas, and the
@@ -221,11 +229,7 @@ async function measure(page, url, file, spansHint, errors) {
       if (gap.on) requestAnimationFrame(tick);
     };
     requestAnimationFrame(tick);
-    const dt = new DataTransfer();
-    dt.items.add(window.__file);
-    for (const type of ['dragenter', 'dragover', 'drop']) {
-      document.body.dispatchEvent(new DragEvent(type, { bubbles: true, cancelable: true, dataTransfer: dt }));
-    }
+    window.__bench.drop(window.__file);
   });
   await page.waitForFunction(() => performance.getEntriesByName('strata:trace-rendered').length > 0, null, { timeout, polling: 50 });
   const load = await page.evaluate(() => {
@@ -368,12 +372,8 @@ async function dropAgain(page, timeout) {
     if (!window.__again) return null;
     performance.clearMarks();
     performance.clearMeasures();
-    const dt = new DataTransfer();
-    dt.items.add(window.__again);
+    window.__bench.drop(window.__again);
     window.__again = null;
-    for (const type of ['dragenter', 'dragover', 'drop']) {
-      document.body.dispatchEvent(new DragEvent(type, { bubbles: true, cancelable: true, dataTransfer: dt }));
-    }
     const t0 = performance.now();
     while (!performance.getEntriesByName('strata:parse', 'measure').length) {
       if (performance.now() - t0 > timeout) return null;

@@ -134,5 +134,30 @@ fn part(bytes: &mut [u8], k: u32) -> strata::model::Store {
     s
 }
 
-criterion_group!(benches, bench);
+/// The find box's query language (`analysis::query`) on the generated
+/// trace: free text (every span's text is searched through), an attribute
+/// comparison, and field tests, each compiled once and run over the trace.
+fn query(c: &mut Criterion) {
+    use strata::analysis::query::Query;
+    use strata::analysis::Facts;
+    for spans in common::sizes() {
+        let store = load(&common::jaeger(spans));
+        let facts = Facts::empty(&store, 0);
+        let mut g = c.benchmark_group("query");
+        tune(&mut g, spans, 20);
+        for (label, text) in [
+            ("text", "timeout"),
+            ("attr_number", "http.status_code>=500"),
+            ("fields", "duration>10ms -kind=client service=payments"),
+        ] {
+            let q = Query::parse(text).expect("a valid query");
+            g.bench_function(BenchmarkId::new(label, spans), |b| {
+                b.iter(|| q.find(&store, &facts))
+            });
+        }
+        g.finish();
+    }
+}
+
+criterion_group!(benches, bench, query);
 criterion_main!(benches);

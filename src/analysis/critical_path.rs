@@ -77,6 +77,15 @@ impl CriticalPath {
             .unwrap_or(0)
     }
 
+    /// `ns` as a share of the path (0..=1).
+    pub fn share(&self, ns: i64) -> f64 {
+        if self.total_ns <= 0 {
+            0.0
+        } else {
+            (ns as f64 / self.total_ns as f64).clamp(0.0, 1.0)
+        }
+    }
+
     /// Spans on the path with their time on it, in path order: by the
     /// start of their first segment (a parent before the child it waits for).
     pub fn spans_in_order(&self) -> Vec<(u32, i64)> {

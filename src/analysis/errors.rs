@@ -147,8 +147,10 @@ mod tests {
     use super::*;
     use crate::import;
 
-    /// Zipkin spans: (id, parent, error tag (None: no error), extra tags JSON).
-    fn store(spans: &[(&str, Option<&str>, i64, Option<&str>, &str)]) -> Store {
+    /// A Zipkin span: (id, parent, start µs, error tag (None: no error), extra tags JSON).
+    type Row<'a> = (&'a str, Option<&'a str>, i64, Option<&'a str>, &'a str);
+
+    fn store(spans: &[Row]) -> Store {
         let items: Vec<String> = spans
             .iter()
             .map(|(id, parent, start, err, tags)| {

@@ -53,6 +53,53 @@ impl GroupBy {
     }
 }
 
+/// What the table shows: its grouping, sub-grouping and scope. In links as
+/// `group[,sub][;all]` (`operation`, `service,http.route;all`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StatsSpec {
+    pub by: GroupBy,
+    pub sub: Option<GroupBy>,
+    /// Every loaded trace, not only the open one.
+    pub all: bool,
+}
+
+impl Default for StatsSpec {
+    fn default() -> Self {
+        StatsSpec {
+            by: GroupBy::Operation,
+            sub: None,
+            all: false,
+        }
+    }
+}
+
+impl StatsSpec {
+    pub fn parse(s: &str) -> Option<StatsSpec> {
+        let (groups, all) = match s.split_once(';') {
+            Some((g, "all")) => (g, true),
+            Some(_) => return None,
+            None => (s, false),
+        };
+        let (by, sub) = match groups.split_once(',') {
+            Some((a, b)) => (GroupBy::parse(a)?, Some(GroupBy::parse(b)?)),
+            None => (GroupBy::parse(groups)?, None),
+        };
+        Some(StatsSpec { by, sub, all })
+    }
+
+    pub fn format(&self) -> String {
+        let mut out = self.by.key().to_owned();
+        if let Some(sub) = &self.sub {
+            out.push(',');
+            out.push_str(sub.key());
+        }
+        if self.all {
+            out.push_str(";all");
+        }
+        out
+    }
+}
+
 /// The label of the group a span without the attribute falls in.
 pub const WITHOUT: &str = "(not set)";
 
@@ -289,6 +336,21 @@ mod tests {
             .all(|r| r.wall_share <= 1.0 && r.critical_share <= 1.0));
         let cp: f64 = rows.iter().map(|r| r.critical_share).sum();
         assert!((cp - 1.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn specs_round_trip() {
+        for text in [
+            "operation",
+            "service,http.route;all",
+            "db.system;all",
+            "http.method,service",
+        ] {
+            assert_eq!(StatsSpec::parse(text).unwrap().format(), text);
+        }
+        assert_eq!(StatsSpec::parse(""), None);
+        assert_eq!(StatsSpec::parse("service;some"), None);
+        assert_eq!(StatsSpec::default().format(), "operation");
     }
 
     #[test]

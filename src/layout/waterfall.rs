@@ -340,7 +340,8 @@ pub enum LabelSide {
 pub const MAX_EVENT_TICKS: usize = 40;
 
 /// What the timeline column shows of one row: its bar, its events (as
-/// fractions of the window, only those in view) and its duration label.
+/// fractions of the window, only those in view) and its duration label; its
+/// stretches on the critical path; whether it is an error origin.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TimelineRow {
     pub bar: Bar,
@@ -349,6 +350,12 @@ pub struct TimelineRow {
     /// The service's color.
     pub rgb: (u8, u8, u8),
     pub error: bool,
+    /// Where the span was on the critical path.
+    pub critical: Vec<Bar>,
+    /// The span is where an error started.
+    pub origin: bool,
+    /// The row stands for a folded run of this many calls.
+    pub folded: Option<usize>,
 }
 
 pub fn timeline_row(store: &Store, span: u32, trace_start: i64, w: &Window) -> TimelineRow {
@@ -367,7 +374,45 @@ pub fn timeline_row(store: &Store, span: u32, trace_start: i64, w: &Window) -> T
         duration: format_duration(store.spans.duration[iu]),
         rgb: service_rgb(store.str(store.spans.service[iu])),
         error: store.is_error(span),
+        critical: Vec::new(),
+        origin: false,
+        folded: None,
     }
+}
+
+/// The row of a span with what the analyses say about it: its critical
+/// path `segments` (Unix ns) and whether it is an error origin; or, when
+/// the row stands for a folded run, the run's extent and total.
+pub fn analysed_row(
+    store: &Store,
+    span: u32,
+    trace_start: i64,
+    w: &Window,
+    segments: impl Iterator<Item = (i64, i64)>,
+    origin: bool,
+    fold: Option<&Fold>,
+) -> TimelineRow {
+    let mut r = timeline_row(store, span, trace_start, w);
+    let off = |t: i64| (t - trace_start) as f64;
+    r.critical = segments
+        .map(|(a, b)| Bar::between(off(a), off(b), w))
+        .filter(|b| b.width > 0.0)
+        .collect();
+    r.origin = origin;
+    if let Some(f) = fold {
+        r.bar = Bar::between(off(f.start), off(f.end), w);
+        r.events.clear();
+        let total: i64 = f
+            .spans
+            .iter()
+            .map(|&s| store.spans.duration[s as usize])
+            .sum();
+        r.duration = format!("×{} · {}", f.spans.len(), format_duration(total));
+        r.error = f.spans.iter().any(|&s| store.is_error(s));
+        r.folded = Some(f.spans.len());
+        r.critical.clear();
+    }
+    r
 }
 
 /// Axis ticks for a window: (fraction of the window, label).

@@ -27,6 +27,15 @@ pub fn format_count(n: u64) -> String {
     out
 }
 
+/// `text` cut to at most `max` characters, with "…" where it was cut: what
+/// messages quote of input they did not write.
+pub fn clip(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((at, _)) => format!("{}…", &text[..at]),
+        None => text.to_owned(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -41,5 +50,8 @@ mod tests {
         assert_eq!(format_count(999), "999");
         assert_eq!(format_count(1000), "1,000");
         assert_eq!(format_count(1234567), "1,234,567");
+        assert_eq!(clip("abcdef", 3), "abc…");
+        assert_eq!(clip("aéb", 3), "aéb");
+        assert_eq!(clip("ééééé", 2), "éé…");
     }
 }

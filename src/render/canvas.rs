@@ -61,6 +61,8 @@ pub struct Palette {
     pub outline: &'static str,
     /// Boxes too narrow to tell apart, drawn as one.
     pub sliver: &'static str,
+    /// The critical path's stripe under (or over) the bars.
+    pub critical: &'static str,
 }
 
 impl Palette {
@@ -75,6 +77,7 @@ impl Palette {
                 error_mark: ERROR_MARK,
                 outline: "#ffffff",
                 sliver: "#4a5361",
+                critical: "#f0c000",
             }
         } else {
             Palette {
@@ -86,6 +89,7 @@ impl Palette {
                 error_mark: ERROR_MARK,
                 outline: "#111111",
                 sliver: "#b9c2cf",
+                critical: "#1f2328",
             }
         }
     }

@@ -1,5 +1,7 @@
 //! The waterfall's timeline column, drawn on one canvas for the rows in view:
-//! per row its bar, its events as ticks and its duration beside the bar.
+//! per row its bar, its events as ticks and its duration beside the bar; a
+//! stripe under the bar where the span was on the critical path, a red
+//! diamond after the bar of an error origin, a hatched bar for a folded run.
 //!
 //! A DOM element per bar, tick and label cost the browser ~10 ms of style,
 //! layout and paint in each fast scroll frame (ten new rows a frame); one
@@ -27,6 +29,9 @@ const BAR_H: f64 = 12.0;
 const TICK_TOP: f64 = 4.0;
 const TICK_H: f64 = 16.0;
 const LABEL_GAP: f64 = 6.0;
+/// The critical path's stripe, just under the bar.
+const CRIT_TOP: f64 = BAR_TOP + BAR_H + 1.0;
+const CRIT_H: f64 = 3.0;
 
 /// Draws `rows` top to bottom, one per `row_h` px, across `width` px.
 pub fn draw(
@@ -47,8 +52,30 @@ pub fn draw(
         let w = (r.bar.width * width).max(1.0);
         ctx.set_global_alpha(look.alpha * if look.selected { 1.0 } else { 0.92 });
         ctx.set_fill_style_str(&css(r.rgb));
-        ctx.fill_rect(x, y + BAR_TOP, w, BAR_H);
+        if r.folded.is_some() {
+            // A run of calls folded into one row: a hatched bar.
+            ctx.set_global_alpha(look.alpha * 0.45);
+            ctx.fill_rect(x, y + BAR_TOP, w, BAR_H);
+            ctx.set_global_alpha(look.alpha);
+            let mut hx = x;
+            while hx < x + w {
+                ctx.fill_rect(hx, y + BAR_TOP, 2.0_f64.min(x + w - hx), BAR_H);
+                hx += 5.0;
+            }
+        } else {
+            ctx.fill_rect(x, y + BAR_TOP, w, BAR_H);
+        }
         ctx.set_global_alpha(look.alpha);
+        // The critical path: a stripe under the bar where the span was on it.
+        ctx.set_fill_style_str(p.critical);
+        for c in &r.critical {
+            ctx.fill_rect(
+                c.left * width,
+                y + CRIT_TOP,
+                (c.width * width).max(1.0),
+                CRIT_H,
+            );
+        }
         if r.error {
             ctx.set_fill_style_str(p.error);
             if w > 4.0 {
@@ -60,6 +87,19 @@ pub fn draw(
             } else {
                 ctx.fill_rect(x, y + BAR_TOP, w, BAR_H);
             }
+        }
+        if r.origin {
+            // Where an error started: a red diamond at the bar's end.
+            let cx = (x + w + 5.0).min(width - 5.0);
+            let cy = y + BAR_TOP + BAR_H / 2.0;
+            ctx.set_fill_style_str(p.error_mark);
+            ctx.begin_path();
+            ctx.move_to(cx, cy - 6.0);
+            ctx.line_to(cx + 5.0, cy);
+            ctx.line_to(cx, cy + 6.0);
+            ctx.line_to(cx - 5.0, cy);
+            ctx.close_path();
+            ctx.fill();
         }
         if look.selected {
             ctx.set_stroke_style_str(p.text);
@@ -77,7 +117,12 @@ pub fn draw(
             LabelSide::After => {
                 ctx.set_text_align("left");
                 ctx.set_fill_style_str(p.muted);
-                let _ = ctx.fill_text(&r.duration, x + w + LABEL_GAP, mid);
+                let gap = if r.origin {
+                    LABEL_GAP + 10.0
+                } else {
+                    LABEL_GAP
+                };
+                let _ = ctx.fill_text(&r.duration, x + w + gap, mid);
             }
             LabelSide::Before => {
                 ctx.set_text_align("right");

@@ -11,6 +11,7 @@ pub enum View {
     Waterfall,
     Flame,
     Map,
+    Stats,
 }
 
 impl View {
@@ -20,6 +21,7 @@ impl View {
             View::Waterfall => "waterfall",
             View::Flame => "flame",
             View::Map => "map",
+            View::Stats => "stats",
         }
     }
 
@@ -29,6 +31,7 @@ impl View {
             "waterfall" => Some(View::Waterfall),
             "flame" => Some(View::Flame),
             "map" => Some(View::Map),
+            "stats" => Some(View::Stats),
             _ => None,
         }
     }
@@ -107,6 +110,16 @@ pub struct LinkState {
     pub window: Option<(f64, f64)>,
     pub flame: Option<FlameMode>,
     pub map: Option<MapScope>,
+    /// The find box's mode (`highlight`, `only`, `tree`).
+    pub find: Option<String>,
+    /// Critical path only.
+    pub critical: bool,
+    /// The focused subtree's span id.
+    pub focus: Option<String>,
+    /// Folded runs the user unfolded, by their first span's id.
+    pub unfolded: Vec<String>,
+    /// The statistics table: `group[,sub][;all]`.
+    pub stats: Option<String>,
 }
 
 const MAX_VALUE: usize = 2048;
@@ -166,6 +179,22 @@ pub fn parse(hash: &str) -> (LinkState, Vec<String>) {
                     .collect()
             }
             "q" => st.query = Some(v.into_owned()),
+            "find" if matches!(v.as_ref(), "highlight" | "only" | "tree") => {
+                st.find = Some(v.into_owned())
+            }
+            "find" => problems.push(format!("find: unknown mode {v:?}")),
+            "cp" => st.critical = v == "1",
+            "focus" if is_id(&v) => st.focus = Some(v.into_owned()),
+            "focus" => problems.push(format!("focus: {v:?} is not an id")),
+            "unfold" => {
+                st.unfolded = v
+                    .split(',')
+                    .filter(|id| is_id(id))
+                    .take(MAX_COLLAPSED)
+                    .map(str::to_owned)
+                    .collect()
+            }
+            "stats" => st.stats = Some(v.into_owned()),
             "zoom" => match v
                 .split_once('-')
                 .and_then(|(a, b)| Some((a.parse::<f64>().ok()?, b.parse::<f64>().ok()?)))
@@ -212,6 +241,18 @@ pub fn format(st: &LinkState) -> String {
     if let Some(q) = st.query.as_deref().filter(|q| !q.is_empty()) {
         out.append_pair("q", q);
     }
+    if let Some(f) = st.find.as_deref().filter(|f| *f != "highlight") {
+        out.append_pair("find", f);
+    }
+    if st.critical {
+        out.append_pair("cp", "1");
+    }
+    if let Some(f) = &st.focus {
+        out.append_pair("focus", f);
+    }
+    if let Some(x) = &st.stats {
+        out.append_pair("stats", x);
+    }
     if let Some((a, b)) = st.window {
         out.append_pair("zoom", &format!("{}-{}", a.round(), b.round()));
     }
@@ -229,6 +270,15 @@ pub fn format(st: &LinkState) -> String {
             .map(String::as_str)
             .collect();
         out.append_pair("fold", &ids.join(","));
+    }
+    if !st.unfolded.is_empty() {
+        let ids: Vec<&str> = st
+            .unfolded
+            .iter()
+            .take(MAX_COLLAPSED)
+            .map(String::as_str)
+            .collect();
+        out.append_pair("unfold", &ids.join(","));
     }
     out.finish()
 }
@@ -250,6 +300,11 @@ mod tests {
             window: Some((1000.0, 250000.0)),
             flame: Some(FlameMode::Merged),
             map: Some(MapScope::All),
+            find: Some("only".into()),
+            critical: true,
+            focus: Some("00000000000000a1".into()),
+            unfolded: vec!["00000000000000b2".into()],
+            stats: Some("operation,http.route;all".into()),
         };
         let h = format(&st);
         assert_eq!(parse(&h), (st.clone(), vec![]));

@@ -313,6 +313,7 @@ pub fn DetailPanel() -> impl IntoView {
                             {(!scope.is_empty()).then(|| view! { <dt>"Scope"</dt><dd>{scope}</dd> })}
                             {(!dropped.is_empty()).then(|| view! { <dt>"Dropped"</dt><dd class="warn-text">{dropped.join(", ")}</dd> })}
                         </dl>
+                        {span.map(|sp| view! { <super::span_answers::SpanAnswers span=sp /> })}
                         {(!flags.is_empty()).then(|| view! {
                             <div class="flags">
                                 {flags.into_iter().map(|(t, why)| view! { <span class="flag" title=why>{t}</span> }).collect_view()}

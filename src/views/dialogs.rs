@@ -11,7 +11,18 @@ pub const SHORTCUTS: &[(&str, &str)] = &[
     ("o", "Open trace files"),
     ("p / Ctrl+V", "Paste trace JSON"),
     ("t", "Trace list"),
-    ("w / f / m", "Waterfall / flame graph / service map"),
+    (
+        "w / f / m / s",
+        "Waterfall / flame graph / service map / statistics",
+    ),
+    (
+        "x",
+        "Go to where the trace failed (its primary error origin)",
+    ),
+    (
+        "z",
+        "Focus the selected span's subtree (Backspace: one level out)",
+    ),
     ("↓ / j, ↑ / k", "Next / previous span"),
     ("← / h", "Collapse the span, or go to its parent"),
     ("→ / l", "Expand the span"),
@@ -84,7 +95,7 @@ fn PasteDialog() -> impl IntoView {
 #[component]
 fn HelpDialog() -> impl IntoView {
     view! {
-        <Modal title="Keyboard shortcuts">
+        <Modal title="Keyboard shortcuts and the find language">
             <table class="shortcuts">
                 <tbody>
                     {SHORTCUTS
@@ -94,6 +105,23 @@ fn HelpDialog() -> impl IntoView {
                 </tbody>
             </table>
             <p class="muted">"Drag on the minimap or the time axis to zoom into a time range. Drop files anywhere to open them."</p>
+            <h3>"Find spans"</h3>
+            <table class="shortcuts query-help">
+                <tbody>
+                    {crate::analysis::query::HELP
+                        .iter()
+                        .map(|(q, what)| view! { <tr><th><code>{*q}</code></th><td>{*what}</td></tr> })
+                        .collect_view()}
+                </tbody>
+            </table>
+            <h3>"Patterns flagged"</h3>
+            <ul class="muted pattern-help">
+                {crate::analysis::patterns::Thresholds::default()
+                    .describe()
+                    .into_iter()
+                    .map(|line| view! { <li>{line}</li> })
+                    .collect_view()}
+            </ul>
         </Modal>
     }
 }

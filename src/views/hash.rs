@@ -7,7 +7,8 @@
 use leptos::prelude::*;
 
 use super::remote;
-use super::state::{AppState, Origin, Page};
+use super::state::{AppState, FindMode, Origin, Page};
+use crate::analysis::stats::StatsSpec;
 use crate::layout::waterfall::Window;
 use crate::model::ids::{parse_span_id_text, parse_trace_id_text};
 use crate::sources::backend::Backend;
@@ -72,6 +73,25 @@ pub fn on_screen(app: AppState) -> LinkState {
             window: app.window.get().map(|w| (w.start, w.end)),
             flame: Some(app.flame_mode.get()),
             map: Some(app.map_scope.get()),
+            find: Some(app.find_mode.get().key().to_owned()),
+            critical: app.critical_only.get(),
+            focus: app
+                .focus
+                .get()
+                .filter(|&f| range.contains(f))
+                .map(|f| s.spans.id[f as usize].to_text(&s.strings)),
+            unfolded: app.expanded_runs.with(|e| {
+                let mut ids: Vec<String> = e
+                    .iter()
+                    .filter(|&&i| range.contains(i))
+                    .map(|&i| s.spans.id[i as usize].to_text(&s.strings))
+                    .collect();
+                ids.sort();
+                ids
+            }),
+            stats: Some(app.stats.get())
+                .filter(|x| *x != StatsSpec::default())
+                .map(|x| x.format()),
         }
     })
 }
@@ -136,11 +156,18 @@ pub fn apply(app: AppState, hash: &str) {
 }
 
 fn apply_view(app: AppState, st: &LinkState, mut notes: Vec<String>) {
+    // The view state applies only to the trace the link names, never to
+    // whatever else is on screen.
+    let mut target = None;
     if let Some(id) = &st.trace {
         match loaded_trace(app, id) {
-            Some(t) => app.open_trace(t),
+            Some(t) => {
+                app.open_trace(t);
+                target = Some(t);
+            }
             None => notes.push(format!(
-                "The link names trace {id}, which is not loaded here: open the file that holds it (or its backend)."
+                "The link names trace {}, which is not loaded here: open the file that holds it (or its backend).",
+                crate::model::units::clip(id, 80)
             )),
         }
     }
@@ -150,7 +177,16 @@ fn apply_view(app: AppState, st: &LinkState, mut notes: Vec<String>) {
     if let Some(m) = st.map {
         app.map_scope.set(m);
     }
-    if let (Some(t), true) = (app.trace.get_untracked(), st.trace.is_some()) {
+    if let Some(spec) = st.stats.as_deref() {
+        match StatsSpec::parse(spec) {
+            Some(x) => app.stats.set(x),
+            None => notes.push(format!(
+                "Ignored in the link: stats: {:?} is not a grouping like operation,http.route;all",
+                crate::model::units::clip(spec, 80)
+            )),
+        }
+    }
+    if let Some(t) = target {
         if let Some(v) = st.view {
             app.show_view(v);
         }
@@ -158,6 +194,10 @@ fn apply_view(app: AppState, st: &LinkState, mut notes: Vec<String>) {
         if let Some(q) = &st.query {
             app.query.set(q.clone());
         }
+        if let Some(m) = st.find.as_deref().and_then(FindMode::from_key) {
+            app.find_mode.set(m);
+        }
+        app.critical_only.set(st.critical);
         if let Some((a, b)) = st.window {
             app.window.set(Some(Window { start: a, end: b }));
         }
@@ -174,6 +214,19 @@ fn apply_view(app: AppState, st: &LinkState, mut notes: Vec<String>) {
         if !st.collapsed.is_empty() {
             let folded = st.collapsed.iter().filter_map(|id| find(id)).collect();
             app.collapsed.set(folded);
+        }
+        if !st.unfolded.is_empty() {
+            let unfolded = st.unfolded.iter().filter_map(|id| find(id)).collect();
+            app.expanded_runs.set(unfolded);
+        }
+        if let Some(id) = &st.focus {
+            match find(id) {
+                Some(f) => app.focus.set(Some(f)),
+                None => notes.push(format!(
+                    "The link focuses span {}, which is not in this trace.",
+                    crate::model::units::clip(id, 80)
+                )),
+            }
         }
         if let Some(id) = &st.span {
             match find(id) {

@@ -2,8 +2,10 @@
 //! `layout` where things go, and draw; nothing here decides what a trace means.
 
 pub mod charts;
+pub mod derived;
 pub mod detail;
 pub mod dialogs;
+pub mod find;
 pub mod flame;
 pub mod hash;
 pub mod minimap;
@@ -14,7 +16,10 @@ pub mod search;
 pub mod service_map;
 pub mod share;
 pub mod sources;
+pub mod span_answers;
 pub mod state;
+pub mod stats;
+pub mod summary;
 pub mod topbar;
 pub mod trace_list;
 pub mod trace_view;
@@ -216,6 +221,11 @@ fn install_global_handlers(app: AppState) {
                 app.show_view(View::Map);
                 true
             }
+            "s" => {
+                app.show_view(View::Stats);
+                true
+            }
+            "x" if app.trace.get_untracked().is_some() => summary::go_to_origin(app),
             _ if app.page.get_untracked() == Page::Trace
                 && app.view.get_untracked() == View::Waterfall =>
             {

@@ -62,6 +62,23 @@ pub fn save_theme(t: Theme) {
     }
 }
 
+/// A number the user chose before (a column's width), from local storage.
+pub fn saved_number(key: &str) -> Option<f64> {
+    storage()?
+        .get_item(key)
+        .ok()
+        .flatten()?
+        .parse::<f64>()
+        .ok()
+        .filter(|v| v.is_finite())
+}
+
+pub fn save_number(key: &str, value: f64) {
+    if let Some(s) = storage() {
+        let _ = s.set_item(key, &value.to_string());
+    }
+}
+
 /// Minutes to add to UTC for the viewer's local time.
 pub fn tz_offset_minutes() -> i32 {
     -(js_sys::Date::new_0().get_timezone_offset() as i32)

@@ -95,6 +95,42 @@ pub enum Theme {
     Dark,
 }
 
+/// What the find box does with its matches.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum FindMode {
+    /// Mark the matches, dim the rest.
+    #[default]
+    Highlight,
+    /// Show only the matching spans.
+    Only,
+    /// Show the matches and their ancestors.
+    WithAncestors,
+}
+
+impl FindMode {
+    pub const ALL: [FindMode; 3] = [FindMode::Highlight, FindMode::Only, FindMode::WithAncestors];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            FindMode::Highlight => "highlight",
+            FindMode::Only => "only",
+            FindMode::WithAncestors => "tree",
+        }
+    }
+
+    pub fn from_key(s: &str) -> Option<FindMode> {
+        FindMode::ALL.into_iter().find(|m| m.key() == s)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            FindMode::Highlight => "Highlight",
+            FindMode::Only => "Matches only",
+            FindMode::WithAncestors => "Matches + ancestors",
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SortKey {
     Start,
@@ -103,6 +139,8 @@ pub enum SortKey {
     Errors,
     Services,
     Name,
+    /// Where it failed, then where its time went.
+    Verdict,
 }
 
 #[derive(Clone, Copy)]
@@ -124,8 +162,22 @@ pub struct AppState {
     pub mark_pending: RwSignal<bool>,
     /// Asks the waterfall to scroll the selected span into view.
     pub reveal: RwSignal<u64>,
-    /// Text of the span search (waterfall and flame graph).
+    /// Text of the span search (waterfall and flame graph): the filter
+    /// language of `analysis::query`.
     pub query: RwSignal<String>,
+    pub find_mode: RwSignal<FindMode>,
+    /// Show only the critical path (waterfall) or dim the rest (flame graph).
+    pub critical_only: RwSignal<bool>,
+    /// The waterfall shows only this span's subtree.
+    pub focus: RwSignal<Option<u32>>,
+    /// Folded runs of repeated calls the user expanded (by their first span).
+    pub expanded_runs: RwSignal<FxHashSet<u32>>,
+    /// The statistics table's grouping and scope.
+    pub stats: RwSignal<crate::analysis::stats::StatsSpec>,
+    /// The pattern detectors' thresholds.
+    pub thresholds: RwSignal<crate::analysis::patterns::Thresholds>,
+    /// What the views derive from this state (set once, right after it).
+    pub derived: StoredValue<Option<super::derived::Derived>>,
     /// Which view of the open trace: waterfall, flame graph or service map.
     pub view: RwSignal<View>,
     /// The selected service (from the service map); filters the waterfall.
@@ -177,7 +229,15 @@ struct Pending {
 }
 
 impl AppState {
+    /// The state and what the views derive from it.
     pub fn new() -> AppState {
+        let app = AppState::bare();
+        app.derived
+            .set_value(Some(super::derived::Derived::new(app)));
+        app
+    }
+
+    fn bare() -> AppState {
         AppState {
             store: StoredValue::new_local(Store::default()),
             rev: RwSignal::new(0),
@@ -193,6 +253,13 @@ impl AppState {
             mark_pending: RwSignal::new(false),
             reveal: RwSignal::new(0),
             query: RwSignal::new(String::new()),
+            find_mode: RwSignal::new(FindMode::Highlight),
+            critical_only: RwSignal::new(false),
+            focus: RwSignal::new(None),
+            expanded_runs: RwSignal::new(FxHashSet::default()),
+            thresholds: RwSignal::new(Default::default()),
+            stats: RwSignal::new(Default::default()),
+            derived: StoredValue::new(None),
             view: RwSignal::new(View::Waterfall),
             service: RwSignal::new(None),
             flame_mode: RwSignal::new(FlameMode::Time),
@@ -586,6 +653,8 @@ impl AppState {
         self.span.set(None);
         self.collapsed.set(FxHashSet::default());
         self.window.set(None);
+        self.focus.set(None);
+        self.expanded_runs.set(FxHashSet::default());
         self.show(Page::Trace);
     }
 
@@ -598,6 +667,25 @@ impl AppState {
             self.open_trace(trace);
         }
         self.show(Page::Trace);
+        if let Some(f) = self.focus.get_untracked() {
+            if f != span && !ancestors.contains(&f) {
+                self.focus.set(None);
+            }
+        }
+        // A span folded into a run of repeated calls: unfold the run.
+        let head = self.derived.get_value().and_then(|d| {
+            d.folds.with_untracked(|folds| {
+                folds
+                    .iter()
+                    .find(|f| f.spans[1..].contains(&span))
+                    .map(|f| f.spans[0])
+            })
+        });
+        if let Some(h) = head {
+            self.expanded_runs.update(|e| {
+                e.insert(h);
+            });
+        }
         if ancestors
             .iter()
             .any(|a| self.collapsed.with_untracked(|c| c.contains(a)))
@@ -687,5 +775,14 @@ impl AppState {
 impl Default for AppState {
     fn default() -> Self {
         AppState::new()
+    }
+}
+
+impl AppState {
+    /// What the views derive from the state.
+    pub fn derived(&self) -> super::derived::Derived {
+        self.derived
+            .get_value()
+            .expect("AppState::new sets the derived state")
     }
 }

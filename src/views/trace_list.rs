@@ -31,14 +31,17 @@ struct TraceRow {
     services: Vec<String>,
     file: String,
     warnings: usize,
+    verdict: crate::analysis::answers::Verdict,
 }
 
 #[component]
 pub fn TraceList() -> impl IntoView {
     let app = expect_context::<AppState>();
     let vp = Viewport::new();
+    let verdicts = app.derived().verdicts;
     let all = Memo::new(move |_| {
         let tz = platform::tz_offset_minutes();
+        let verdicts = verdicts.get();
         let (key, desc) = app.sort.get();
         let mut rows: Vec<TraceRow> = app.with_store(|s| {
             (0..s.traces.len() as u32)
@@ -64,6 +67,7 @@ pub fn TraceList() -> impl IntoView {
                             .collect(),
                         file: s.files[tr.file as usize].name.clone(),
                         warnings: tr.problems(),
+                        verdict: verdicts.get(t as usize).cloned().unwrap_or_default(),
                     }
                 })
                 .collect()
@@ -86,6 +90,7 @@ pub fn TraceList() -> impl IntoView {
                     services: Vec::new(),
                     file: format!("{} (not loaded)", r.backend.kind.label()),
                     warnings: 0,
+                    verdict: Default::default(),
                 });
             }
         });
@@ -97,6 +102,9 @@ pub fn TraceList() -> impl IntoView {
                 SortKey::Errors => a.errors.cmp(&b.errors),
                 SortKey::Services => a.services.len().cmp(&b.services.len()),
                 SortKey::Name => (&a.service, &a.op).cmp(&(&b.service, &b.op)),
+                // Failed requests first, then errors inside requests that
+                // succeeded, then by where the time went.
+                SortKey::Verdict => verdict_key(&b.verdict).cmp(&verdict_key(&a.verdict)),
             };
             let o = o.then(a.t.cmp(&b.t)).then(a.remote.cmp(&b.remote));
             if desc {
@@ -157,6 +165,7 @@ pub fn TraceList() -> impl IntoView {
                         {header("Duration", SortKey::Duration, "c-dur")}
                         {header("Spans", SortKey::Spans, "c-num")}
                         {header("Errors", SortKey::Errors, "c-num")}
+                        {header("Verdict", SortKey::Verdict, "c-verdict")}
                         {header("Services", SortKey::Services, "c-svcs")}
                         <span class="th c-file">"Source"</span>
                     </div>
@@ -204,6 +213,7 @@ pub fn TraceList() -> impl IntoView {
                                         </div>
                                         <div class="c-num">{r.spans}</div>
                                         <div class="c-num" class:bad={r.errors > 0}>{r.errors}</div>
+                                        <Verdict v=r.verdict.clone() />
                                         <div class="c-svcs">
                                             {r.services.iter().take(4).map(|sv| view! {
                                                 <span class="chip" title=sv.clone()>
@@ -221,6 +231,38 @@ pub fn TraceList() -> impl IntoView {
                     </div>
                 </div>
             </Show>
+        </div>
+    }
+}
+
+/// Sorts verdicts: failed requests, then errors that did not fail the
+/// request, then healthy traces; within each by the service named.
+fn verdict_key(v: &crate::analysis::answers::Verdict) -> (u8, String, String) {
+    let rank = match (&v.failed_in, v.request_failed) {
+        (Some(_), true) => 2,
+        (Some(_), false) => 1,
+        (None, _) => 0,
+    };
+    (
+        rank,
+        v.failed_in.clone().unwrap_or_default(),
+        v.time_in.as_ref().map(|t| t.0.clone()).unwrap_or_default(),
+    )
+}
+
+/// The verdict cell: where the trace failed and where its time went.
+#[component]
+fn Verdict(v: crate::analysis::answers::Verdict) -> impl IntoView {
+    view! {
+        <div class="c-verdict" title=v.text()>
+            {v.failed_in.clone().map(|s| view! {
+                <span class="verdict-failed" class:soft=!v.request_failed title=if v.request_failed { "The request failed: its error started here" } else { "An error inside a request that succeeded" }>
+                    {format!("✗ {s}")}
+                </span>
+            })}
+            {v.time_in.clone().map(|(s, share)| view! {
+                <span class="verdict-time" title="Most time on the critical path">{format!("⏱ {s} {:.0}%", share * 100.0)}</span>
+            })}
         </div>
     }
 }

@@ -152,8 +152,9 @@ pub fn TraceView() -> impl IntoView {
                                 })}
                         </dl>
                     </header>
+                    <super::summary::TraceSummary />
                     <nav class="view-tabs" aria-label="Views">
-                        {[(View::Waterfall, "Waterfall", "w"), (View::Flame, "Flame graph", "f"), (View::Map, "Service map", "m")]
+                        {[(View::Waterfall, "Waterfall", "w"), (View::Flame, "Flame graph", "f"), (View::Map, "Service map", "m"), (View::Stats, "Statistics", "s")]
                             .into_iter()
                             .map(|(v, label, key)| view! {
                                 <button
@@ -173,6 +174,7 @@ pub fn TraceView() -> impl IntoView {
                             {move || match app.view.get() {
                                 View::Flame => view! { <FlameGraph /> }.into_any(),
                                 View::Map => view! { <ServiceMap /> }.into_any(),
+                                View::Stats => view! { <super::stats::StatsTable /> }.into_any(),
                                 _ => view! { <Minimap /> <Waterfall /> }.into_any(),
                             }}
                         </div>

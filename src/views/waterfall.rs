@@ -7,12 +7,15 @@
 use leptos::prelude::*;
 use rustc_hash::FxHashSet;
 
+use super::derived::{Matches, Shared};
+use super::find::{CriticalToggle, FindBox};
 use super::platform;
 use super::state::{AppState, Theme};
 use super::virtual_list::Viewport;
-use crate::analysis::{search, services};
+use crate::analysis::answers::Answers;
+use crate::analysis::pattern_bits;
 use crate::layout::colors::service_css;
-use crate::layout::waterfall::{self as wl, ScrollMap, Window};
+use crate::layout::waterfall::{self as wl, Fold, ScrollMap, Window};
 use crate::model::time::format_duration;
 use crate::model::{SpanFlags, SpanKind, Store};
 use crate::render::canvas::{self, Palette};
@@ -41,12 +44,33 @@ struct RowData {
     children: usize,
     flags: SpanFlags,
     duration: String,
+    /// The row stands for a folded run of repeated calls ("GET /x ×30, …").
+    fold: Option<String>,
+    /// Head of an N+1 run that is shown unfolded (it can fold again).
+    unfolded_run: bool,
+    origin: bool,
+    critical: bool,
+    /// [`pattern_bits`] of the patterns the span is in.
+    patterns: u8,
 }
 
-fn row_data(s: &Store, i: u32) -> RowData {
+fn row_data(s: &Store, i: u32, a: Option<&Answers>, fold: Option<&Fold>) -> RowData {
     let iu = i as usize;
     let service = s.str(s.spans.service[iu]).to_owned();
+    let facts = a.map(|a| &a.facts).filter(|f| f.trace == s.spans.trace[iu]);
+    let unfolded_run = fold.is_none()
+        && a.is_some_and(|a| {
+            a.patterns.iter().any(|p| {
+                p.kind == crate::analysis::patterns::PatternKind::NPlusOne
+                    && p.spans.first() == Some(&i)
+            })
+        });
     RowData {
+        fold: fold.map(|f| f.label.clone()),
+        unfolded_run,
+        origin: facts.is_some_and(|f| f.is_origin(i)),
+        critical: facts.is_some_and(|f| f.is_critical(i)),
+        patterns: facts.map_or(0, |f| f.patterns_of(i)),
         color: service_css(&service),
         service: if service.is_empty() {
             "(no service)".into()
@@ -66,33 +90,12 @@ fn row_data(s: &Store, i: u32) -> RowData {
 #[component]
 pub fn Waterfall() -> impl IntoView {
     let app = expect_context::<AppState>();
+    let d = app.derived();
     let vp = Viewport::new();
-    let name_w = RwSignal::new(380.0f64);
-
-    // A service chosen on the map filters the rows to its spans (with their
-    // ancestors as context).
-    let keep = Memo::new(move |_| {
-        let name = app.service.get()?;
-        let t = app.trace.get()?;
-        Some(app.with_store(|s| {
-            services::spans_of(s, t, &name)
-                .into_iter()
-                .collect::<FxHashSet<u32>>()
-        }))
-    });
-    let rows = Memo::new(move |_| {
-        let Some(t) = app.trace.get() else {
-            return Vec::new();
-        };
-        keep.with(|k| {
-            app.collapsed.with(|c| {
-                app.with_store(|s| match k {
-                    Some(k) => wl::rows_keeping(s, t, c, k),
-                    None => wl::rows(s, t, c),
-                })
-            })
-        })
-    });
+    let name_w = RwSignal::new(super::platform::saved_number("strata.nameWidth").unwrap_or(380.0));
+    let rows = d.rows;
+    let matches = d.matches;
+    let keep = d.service_spans;
     let trace_start = Memo::new(move |_| {
         app.trace
             .get()
@@ -114,52 +117,8 @@ pub fn Waterfall() -> impl IntoView {
     let pool = Memo::new(move |_| map.with(|m| m.pool_size(OVERSCAN)));
     let visible = Memo::new(move |_| {
         let range = map.get().visible(vp.top.get(), OVERSCAN);
-        rows.with(|r| range.map(|p| (p, r[p])).collect::<Vec<_>>())
+        rows.with(|r| range.map(|p| (p, r.spans[p])).collect::<Vec<_>>())
     });
-    // Span search: the matches (for highlighting) and their order top to bottom.
-    let matches = Memo::new(move |_| {
-        let q = app.query.get();
-        let Some(t) = app.trace.get() else {
-            return (FxHashSet::default(), Vec::new());
-        };
-        app.with_store(|s| {
-            let found: FxHashSet<u32> = search::find(s, t, &q).into_iter().collect();
-            let ordered: Vec<u32> = if found.is_empty() {
-                Vec::new()
-            } else {
-                wl::rows(s, t, &FxHashSet::default())
-                    .into_iter()
-                    .filter(|i| found.contains(i))
-                    .collect()
-            };
-            (found, ordered)
-        })
-    });
-    let match_at = move || {
-        let sel = app.span.get()?;
-        matches.with(|(_, o)| o.iter().position(|&m| m == sel))
-    };
-    let step_match = move |forward: bool| {
-        let next = matches.with_untracked(|(_, o)| {
-            if o.is_empty() {
-                return None;
-            }
-            let cur = app
-                .span
-                .get_untracked()
-                .and_then(|s| o.iter().position(|&m| m == s));
-            let k = match (cur, forward) {
-                (Some(k), true) => (k + 1) % o.len(),
-                (Some(k), false) => (k + o.len() - 1) % o.len(),
-                (None, true) => 0,
-                (None, false) => o.len() - 1,
-            };
-            Some(o[k])
-        });
-        if let Some(m) = next {
-            app.select_span(m);
-        }
-    };
     let timeline_w = Memo::new(move |_| (vp.width.get() - name_w.get()).max(50.0));
     // Drag across the axis to zoom into that range of the current window.
     let axis = NodeRef::<leptos::html::Div>::new();
@@ -212,7 +171,7 @@ pub fn Waterfall() -> impl IntoView {
         let top = vp.top.get_untracked();
         let selected_pos = || {
             let sel = app.span.get_untracked()?;
-            rows.with_untracked(|r| r.iter().position(|&x| x == sel))
+            rows.with_untracked(|r| r.position(sel))
         };
         let to = match prev {
             Some((t, n, old)) if t == trace => {
@@ -250,34 +209,41 @@ pub fn Waterfall() -> impl IntoView {
             return;
         };
         let start = trace_start.get_untracked();
-        let (first, rows) = visible.with(|v| {
+        let (first, drawn) = visible.with(|v| {
             let first = v.first().map_or(0, |&(p, _)| p);
-            let rows = matches.with(|(m, _)| {
+            let drawn = matches.with(|m| {
                 keep.with(|k| {
-                    app.with_store(|s| {
-                        v.iter()
-                            .map(|&(_, span)| {
-                                let look = Look {
-                                    selected: selected == Some(span),
-                                    alpha: wl::Fade::of(span, m, k.as_ref()).alpha(),
-                                };
-                                (wl::timeline_row(s, span, start, &w), look)
+                    d.answers.with(|a| {
+                        rows.with(|r| {
+                            d.folds.with(|folds| {
+                                app.with_store(|s| {
+                                    v.iter()
+                                        .map(|&(_, span)| {
+                                            let look = Look {
+                                                selected: selected == Some(span),
+                                                alpha: fade(span, m, k).alpha(),
+                                            };
+                                            let fold = r.folded.get(&span).map(|&f| &folds[f]);
+                                            (analysed(s, span, start, &w, a.as_deref(), fold), look)
+                                        })
+                                        .collect::<Vec<_>>()
+                                })
                             })
-                            .collect::<Vec<_>>()
+                        })
                     })
                 })
             });
-            (first, rows)
+            (first, drawn)
         });
         // As tall as the row pool (not the rows drawn, which vary by one as
         // the view scrolls): resizing a canvas clears its state and memory.
-        let height = pool.get().max(rows.len()) as f64 * ROW_H;
+        let height = pool.get().max(drawn.len()) as f64 * ROW_H;
         let style = web_sys::HtmlElement::style(&el);
         let _ = style.set_property("top", &format!("{}px", first as f64 * ROW_H - top));
         let _ = style.set_property("width", &format!("{width}px"));
         let _ = style.set_property("height", &format!("{height}px"));
         if let Some(ctx) = canvas::context(&el, width, height, platform::device_pixel_ratio()) {
-            timeline::draw(&ctx, &rows, width, ROW_H, &palette);
+            timeline::draw(&ctx, &drawn, width, ROW_H, &palette);
         }
     });
     super::probe::install_synthetic_loader(app);
@@ -289,81 +255,20 @@ pub fn Waterfall() -> impl IntoView {
         let w0 = name_w.get_untracked();
         platform::drag(
             move |m| name_w.set((w0 + m.client_x() as f64 - x0).clamp(160.0, 900.0)),
-            |_| {},
+            move |_| platform::save_number("strata.nameWidth", name_w.get_untracked()),
         );
     };
+    // Rows are indented from the focused span's depth.
+    let base_depth = Memo::new(move |_| {
+        app.focus
+            .get()
+            .map_or(0, |f| app.store.with_value(|s| s.spans.depth[f as usize]))
+    });
 
     view! {
         <div class="wf">
-            <div class="wf-toolbar">
-                <button class="btn small" title="Expand all (e)" on:click=move |_| app.expand_all()>"Expand all"</button>
-                <button class="btn small" title="Collapse all (c)" on:click=move |_| app.collapse_all()>"Collapse all"</button>
-                <button
-                    class="btn small"
-                    title="Reset zoom (0)"
-                    disabled=move || app.window.get().is_none()
-                    on:click=move |_| app.window.set(None)
-                >
-                    "Reset zoom"
-                </button>
-                <div class="find">
-                    <input
-                        id="span-find"
-                        type="search"
-                        placeholder="Find spans (/)"
-                        title="Service, operation, span id, attribute or key=value; Enter: next match, Shift+Enter: previous"
-                        prop:value=move || app.query.get()
-                        on:input=move |e| app.query.set(event_target_value(&e))
-                        on:keydown=move |e: web_sys::KeyboardEvent| {
-                            if e.key() == "Enter" {
-                                e.prevent_default();
-                                step_match(!e.shift_key());
-                            } else if e.key() == "Escape" {
-                                app.query.set(String::new());
-                            }
-                        }
-                    />
-                    <Show when=move || !app.query.get().trim().is_empty()>
-                        <span class="find-count">
-                            {move || {
-                                let n = matches.with(|(_, o)| o.len());
-                                match match_at() {
-                                    Some(k) => format!("{} of {n}", k + 1),
-                                    None if n == 1 => "1 match".to_owned(),
-                                    None => format!("{n} matches"),
-                                }
-                            }}
-                        </span>
-                        <button class="btn small" title="Previous match (Shift+Enter)" on:click=move |_| step_match(false)>"↑"</button>
-                        <button class="btn small" title="Next match (Enter)" on:click=move |_| step_match(true)>"↓"</button>
-                    </Show>
-                </div>
-                {move || {
-                    let name = app.service.get()?;
-                    let n = keep.with(|k| k.as_ref().map_or(0, |k| k.len()));
-                    Some(view! {
-                        <span class="filter-chip" title="Chosen on the service map">
-                            {format!("{name}: {n} spans")}
-                            <button class="icon" title="Show all spans" on:click=move |_| app.select_service(None)>"×"</button>
-                        </span>
-                    })
-                }}
-                <span class="wf-count">
-                    {move || {
-                        let shown = rows.with(|r| r.len());
-                        let total = app
-                            .trace
-                            .get()
-                            .map(|t| app.with_store(|s| s.traces[t as usize].span_count()))
-                            .unwrap_or(0);
-                        if shown == total {
-                            format!("{total} spans")
-                        } else {
-                            format!("{shown} of {total} spans shown")
-                        }
-                    }}
-                </span>
-            </div>
+            <Toolbar rows=rows />
+            <FocusBar />
             // No scroll anchoring: scaled rows move as the view scrolls, and the
             // browser must not scroll back to keep one of them in place.
             <div class="wf-scroll" style:overflow-anchor="none" node_ref=vp.el on:scroll=move |_| vp.measure()>
@@ -426,9 +331,16 @@ pub fn Waterfall() -> impl IntoView {
                             let data = Memo::new(move |_| {
                                 app.rev.track();
                                 let (_, span) = item.get()?;
-                                Some(app.store.with_value(|s| row_data(s, span)))
+                                d.answers.with(|a| {
+                                    rows.with(|r| {
+                                        d.folds.with(|folds| {
+                                            let fold = r.folded.get(&span).map(|&f| &folds[f]);
+                                            Some(app.store.with_value(|s| row_data(s, span, a.as_deref(), fold)))
+                                        })
+                                    })
+                                })
                             });
-                            view! { <Row item=item data=data shift=shift grid=grid matches=matches keep=keep /> }
+                            view! { <Row item=item data=data shift=shift grid=grid matches=matches keep=keep base_depth=base_depth /> }
                         }
                     />
                     // Bars, event ticks and durations of the rows above: one
@@ -440,6 +352,120 @@ pub fn Waterfall() -> impl IntoView {
     }
 }
 
+/// How a row is faded: not a match, or context around a service filter.
+fn fade(span: u32, m: &Matches, keep: &Option<Shared<rustc_hash::FxHashSet<u32>>>) -> wl::Fade {
+    wl::Fade::of(span, &m.set, keep.as_deref())
+}
+
+/// A row's timeline with what the analyses say about its span.
+fn analysed(
+    s: &Store,
+    span: u32,
+    start: i64,
+    w: &Window,
+    a: Option<&Answers>,
+    fold: Option<&Fold>,
+) -> wl::TimelineRow {
+    let a = a.filter(|a| a.trace == s.spans.trace[span as usize]);
+    let segs: Vec<(i64, i64)> = a
+        .map(|a| {
+            a.critical
+                .segments_of(span)
+                .map(|g| (g.start, g.end))
+                .collect()
+        })
+        .unwrap_or_default();
+    let origin = a.is_some_and(|a| a.facts.is_origin(span));
+    wl::analysed_row(s, span, start, w, segs.into_iter(), origin, fold)
+}
+
+/// The waterfall's toolbar: expand/collapse, zoom, the find box and its
+/// modes, the critical path toggle, the service filter and the row count.
+#[component]
+fn Toolbar(rows: Memo<Shared<wl::Rows>>) -> impl IntoView {
+    let app = expect_context::<AppState>();
+    let d = app.derived();
+    view! {
+        <div class="wf-toolbar">
+            <button class="btn small" title="Expand all (e)" on:click=move |_| app.expand_all()>"Expand all"</button>
+            <button class="btn small" title="Collapse all (c)" on:click=move |_| app.collapse_all()>"Collapse all"</button>
+            <button
+                class="btn small"
+                title="Reset zoom (0)"
+                disabled=move || app.window.get().is_none()
+                on:click=move |_| app.window.set(None)
+            >
+                "Reset zoom"
+            </button>
+            <FindBox modes=true />
+            <CriticalToggle />
+            {move || {
+                let name = app.service.get()?;
+                let n = d.service_spans.with(|k| k.as_ref().map_or(0, |k| k.len()));
+                Some(view! {
+                    <span class="filter-chip" title="Chosen on the service map">
+                        {format!("{name}: {n} spans")}
+                        <button class="icon" title="Show all spans" on:click=move |_| app.select_service(None)>"×"</button>
+                    </span>
+                })
+            }}
+            <span class="wf-count">
+                {move || {
+                    let shown = rows.with(|r| r.len());
+                    let folded: usize = rows.with(|r| r.folded.len());
+                    let total = app
+                        .trace
+                        .get()
+                        .map(|t| app.with_store(|s| s.traces[t as usize].span_count()))
+                        .unwrap_or(0);
+                    if shown == total {
+                        format!("{total} spans")
+                    } else if folded > 0 && shown > 0 {
+                        format!("{shown} rows of {total} spans ({folded} folded runs)")
+                    } else {
+                        format!("{shown} of {total} spans shown")
+                    }
+                }}
+            </span>
+        </div>
+    }
+}
+
+/// Above a focused subtree: the way back, one ancestor at a time.
+#[component]
+fn FocusBar() -> impl IntoView {
+    let app = expect_context::<AppState>();
+    let crumbs = Memo::new(move |_| {
+        let f = app.focus.get()?;
+        Some(app.with_store(|s| {
+            let mut chain = wl::ancestors(s, f);
+            chain.reverse();
+            chain.push(f);
+            chain
+                .into_iter()
+                .map(|i| (i, crate::analysis::answers::span_label(s, i)))
+                .collect::<Vec<_>>()
+        }))
+    });
+    move || {
+        let crumbs = crumbs.get()?;
+        let last = crumbs.len() - 1;
+        Some(view! {
+            <nav class="wf-focus" aria-label="Focused subtree">
+                <button class="link" title="Show the whole trace (Backspace)" on:click=move |_| app.focus.set(None)>"Whole trace"</button>
+                {crumbs.into_iter().enumerate().map(|(k, (span, label))| view! {
+                    <span class="arrow">"›"</span>
+                    {if k == last {
+                        view! { <b>{label}</b> }.into_any()
+                    } else {
+                        view! { <button class="link" on:click=move |_| app.focus.set(Some(span))>{label}</button> }.into_any()
+                    }}
+                }).collect_view()}
+            </nav>
+        })
+    }
+}
+
 #[component]
 fn Row(
     /// (position in the rows, span) shown by this element, if any.
@@ -448,8 +474,10 @@ fn Row(
     /// Rows sit at `pos * ROW_H - shift` (see `ScrollMap::row_top`).
     shift: Memo<f64>,
     grid: impl Fn() -> String + Send + Sync + 'static,
-    matches: Memo<(FxHashSet<u32>, Vec<u32>)>,
-    keep: Memo<Option<FxHashSet<u32>>>,
+    matches: Memo<Shared<Matches>>,
+    keep: Memo<Option<Shared<FxHashSet<u32>>>>,
+    /// Depth of the focused span (rows indent from it).
+    base_depth: Memo<u32>,
 ) -> impl IntoView {
     let app = expect_context::<AppState>();
     let span = move || item.get().map(|(_, s)| s);
@@ -459,10 +487,17 @@ fn Row(
     };
     let flag = move |f: fn(&RowData) -> bool| move || data.with(|d| d.as_ref().is_some_and(f));
     let children = move || data.with(|d| d.as_ref().map_or(0, |d| d.children));
-    let has_children = Memo::new(move |_| children() > 0);
+    // A folded run's row toggles the run, not the span's children.
+    let folded = Memo::new(move |_| flag(|d| d.fold.is_some())());
+    let has_children = Memo::new(move |_| children() > 0 || folded.get());
     let collapsed = move || span().is_some_and(|s| app.collapsed.with(|c| c.contains(&s)));
     let indent = move || {
-        data.with(|d| d.as_ref().map_or(0, |d| d.depth.min(MAX_INDENT_LEVELS))) as f64 * INDENT
+        let base = base_depth.get();
+        data.with(|d| {
+            d.as_ref()
+                .map_or(0, |d| d.depth.saturating_sub(base).min(MAX_INDENT_LEVELS))
+        }) as f64
+            * INDENT
     };
     // Internal is the default kind: not worth a badge on every row.
     let kind_label = move || {
@@ -485,14 +520,37 @@ fn Row(
             }
         })
     };
-    let badges = Memo::new(move |_| (flag(|d| d.error)(), kind_label(), note()));
-    let title = field(|d| format!("{}: {} ({})", d.service, d.op, d.duration));
+    let badges = Memo::new(move |_| {
+        (
+            flag(|d| d.error)(),
+            kind_label(),
+            note(),
+            flag(|d| d.origin)(),
+            data.with(|d| d.as_ref().map_or(0, |d| d.patterns)),
+            flag(|d| d.unfolded_run)(),
+        )
+    });
+    let title = field(|d| match &d.fold {
+        Some(label) => format!("{}: {label} (folded: click ▸ to show each call)", d.service),
+        None => format!("{}: {} ({})", d.service, d.op, d.duration),
+    });
     let color = field(|d| d.color.clone());
     let in_set = move |set: &FxHashSet<u32>| span().is_some_and(|s| set.contains(&s));
     let fade = move || {
         span().map_or(wl::Fade::None, |s| {
-            matches.with(|(m, _)| keep.with(|k| wl::Fade::of(s, m, k.as_ref())))
+            matches.with(|m| keep.with(|k| fade(s, m, k)))
         })
+    };
+    let toggle = move || {
+        if let Some(s) = item.get_untracked().map(|(_, s)| s) {
+            if folded.get_untracked() {
+                app.expanded_runs.update(|e| {
+                    e.insert(s);
+                });
+            } else {
+                app.toggle_collapsed(s);
+            }
+        }
     };
     view! {
         <div
@@ -508,7 +566,9 @@ fn Row(
                 };
                 add(span().is_some() && app.span.get() == span(), "selected");
                 add(flag(|d| d.error)(), "error");
-                matches.with(|(m, _)| add(in_set(m), "match"));
+                add(flag(|d| d.critical)(), "critical");
+                add(folded.get(), "folded");
+                matches.with(|m| add(in_set(&m.set), "match"));
                 if let Some(name) = fade().class() {
                     add(true, name);
                 }
@@ -538,29 +598,37 @@ fn Row(
                     view! {
                         <button
                             class="wf-toggle"
-                            title=move || if collapsed() { format!("Expand ({} children)", children()) } else { "Collapse".to_owned() }
+                            title=move || if folded.get() { "Show each call of the run".to_owned() } else if collapsed() { format!("Expand ({} children)", children()) } else { "Collapse".to_owned() }
                             on:click=move |e| {
                                 e.stop_propagation();
-                                if let Some(s) = item.get_untracked().map(|(_, s)| s) {
-                                    app.toggle_collapsed(s);
-                                }
+                                toggle();
                             }
                         >
-                            {move || if collapsed() { "▸" } else { "▾" }}
+                            {move || if collapsed() || folded.get() { "▸" } else { "▾" }}
                         </button>
                     }
                     .into_any()
                 }}
                 <span class="svc-dot" style:background=color></span>
                 <span class="svc">{field(|d| d.service.clone())}</span>
-                <span class="op">{field(|d| d.op.clone())}</span>
+                <span class="op">{field(|d| d.fold.clone().unwrap_or_else(|| d.op.clone()))}</span>
                 // Badges: rebuilt together, only when they change.
                 {move || {
-                    let (error, kind, note) = badges.get();
+                    let (error, kind, note, origin, patterns, unfolded) = badges.get();
                     view! {
-                        {error.then(|| view! { <span class="err-badge" title="Error status">"!"</span> })}
+                        {origin.then(|| view! { <span class="origin-badge" title="Error origin: the failure started here (x goes to the primary one)">"origin"</span> })}
+                        {(error && !origin).then(|| view! { <span class="err-badge" title="Error status (passed on from below, or handled)">"!"</span> })}
                         {(!kind.is_empty()).then(|| view! { <span class="kind">{kind}</span> })}
+                        {pattern_badges(patterns).into_iter().map(|(text, why)| view! { <span class="pattern-badge" title=why>{text}</span> }).collect_view()}
                         {note.map(|(text, why)| view! { <span class="note" title=why>{text}</span> })}
+                        {unfolded.then(|| view! {
+                            <button class="link fold-again" title="Fold the run of repeated calls into one row" on:click=move |e| {
+                                e.stop_propagation();
+                                if let Some(s) = item.get_untracked().map(|(_, s)| s) {
+                                    app.expanded_runs.update(|x| { x.remove(&s); });
+                                }
+                            }>"fold run"</button>
+                        })}
                     }
                 }}
                 <span class="hidden-count" hidden=move || !collapsed()>{move || format!("+{}", children())}</span>
@@ -571,15 +639,54 @@ fn Row(
     }
 }
 
+/// Short badges for the patterns a span is part of.
+fn pattern_badges(bits: u8) -> Vec<(&'static str, &'static str)> {
+    [
+        (
+            pattern_bits::N_PLUS_ONE,
+            "N+1",
+            "Part of a run of repeated calls (N+1)",
+        ),
+        (
+            pattern_bits::SEQUENTIAL,
+            "sequential",
+            "Part of sequential calls that could run in parallel",
+        ),
+        (
+            pattern_bits::SLOW_QUERY,
+            "slow query",
+            "A slow database query",
+        ),
+        (
+            pattern_bits::TIMEOUT,
+            "timeout",
+            "Part of a timeout: a caller gave up while its callee kept working",
+        ),
+    ]
+    .into_iter()
+    .filter(|(b, _, _)| bits & b != 0)
+    .map(|(_, t, w)| (t, w))
+    .collect()
+}
+
 /// Keyboard navigation in the waterfall; true if the key was used.
 pub fn handle_key(app: AppState, key: &str) -> bool {
-    let Some(t) = app.trace.get_untracked() else {
+    if app.trace.get_untracked().is_none() {
         return false;
-    };
-    let rows = app
-        .collapsed
-        .with_untracked(|c| app.store.with_value(|s| wl::rows(s, t, c)));
+    }
+    let derived = app.derived().rows.get_untracked();
+    let rows = &derived.spans;
     let sel = app.span.get_untracked();
+    // A folded run opens like a collapsed span.
+    let unfold = |s: u32| {
+        let folded = derived.folded.contains_key(&s);
+        if folded {
+            app.expanded_runs.update(|e| {
+                e.insert(s);
+            });
+        }
+        folded
+    };
     let pos = sel.and_then(|s| rows.iter().position(|&r| r == s));
     let select = |p: usize| {
         if let Some(&s) = rows.get(p) {
@@ -614,7 +721,7 @@ pub fn handle_key(app: AppState, key: &str) -> bool {
         }
         "ArrowRight" | "l" => {
             if let Some(s) = sel {
-                if app.collapsed.with_untracked(|c| c.contains(&s)) {
+                if !unfold(s) && app.collapsed.with_untracked(|c| c.contains(&s)) {
                     app.toggle_collapsed(s);
                 }
             }
@@ -622,7 +729,23 @@ pub fn handle_key(app: AppState, key: &str) -> bool {
         }
         "Enter" | " " => {
             if let Some(s) = sel {
-                app.toggle_collapsed(s);
+                if !unfold(s) {
+                    app.toggle_collapsed(s);
+                }
+            }
+            true
+        }
+        "z" => {
+            if let Some(s) = sel {
+                app.focus.set(Some(s));
+            }
+            true
+        }
+        "Backspace" => {
+            // Out of a focused subtree, one level at a time.
+            if let Some(f) = app.focus.get_untracked() {
+                let p = app.store.with_value(|st| st.spans.parent[f as usize]);
+                app.focus.set((p != crate::model::NONE).then_some(p));
             }
             true
         }

@@ -329,7 +329,8 @@ fn gather(job: Job, file: web_sys::File, peers: Vec<MessagePort>) {
 }
 
 /// Reads `share` with a byte stream reader into the read buffers, one at a
-/// time (waiting for one to come back when all are with the peer).
+/// time (waiting for one to come back when all are with the peer). The
+/// caller parses once it is done (the peers' bytes may all be in by then).
 async fn read_into_buffers(
     reader: &web_sys::ReadableStreamByobReader,
     share: std::ops::Range<usize>,
@@ -368,7 +369,6 @@ async fn read_into_buffers(
         }
         pass_on(buf, at, want, true);
         at += want;
-        try_finish();
     }
     Ok(())
 }

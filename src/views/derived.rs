@@ -1,0 +1,241 @@
+//! What the views derive from the app state, computed once for all of them:
+//! the open trace's answers (critical path, error origins, patterns), the
+//! find box's query and its matches, the folded runs and the waterfall's
+//! rows. Components read these memos and draw; the rules live in
+//! `analysis` and `layout`.
+
+use std::sync::Arc;
+
+use leptos::prelude::*;
+use rustc_hash::FxHashSet;
+
+use super::state::{AppState, FindMode};
+use crate::analysis::answers::{self, Answers, Verdict};
+use crate::analysis::patterns::{Baseline, PatternKind};
+use crate::analysis::query::{Query, QueryError};
+use crate::analysis::{services, Facts};
+use crate::layout::waterfall::{self as wl, Fold, RowSpec, Rows};
+
+/// A value shared by reference between memos: equal when it is the same
+/// allocation (comparing the contents would cost as much as computing them).
+#[derive(Debug)]
+pub struct Shared<T>(pub Arc<T>);
+
+impl<T> Clone for Shared<T> {
+    fn clone(&self) -> Self {
+        Shared(self.0.clone())
+    }
+}
+
+impl<T> PartialEq for Shared<T> {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl<T> std::ops::Deref for Shared<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T> Shared<T> {
+    pub fn new(v: T) -> Shared<T> {
+        Shared(Arc::new(v))
+    }
+}
+
+/// The find box's matches: as a set (to mark rows) and in row order (to
+/// step through them).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Matches {
+    pub set: FxHashSet<u32>,
+    pub ordered: Vec<u32>,
+}
+
+impl Matches {
+    pub fn is_empty(&self) -> bool {
+        self.ordered.is_empty()
+    }
+}
+
+#[derive(Clone, Copy)]
+pub struct Derived {
+    /// DB statement durations across every loaded trace (slow queries).
+    pub baseline: Memo<Shared<Baseline>>,
+    /// The open trace's answers.
+    pub answers: Memo<Option<Shared<Answers>>>,
+    /// The find box's text, parsed.
+    pub query: Memo<Result<Query, QueryError>>,
+    pub matches: Memo<Shared<Matches>>,
+    /// The spans a service chosen on the map keeps (with ancestors).
+    pub service_spans: Memo<Option<Shared<FxHashSet<u32>>>>,
+    /// N+1 runs folded into one row each (those not expanded).
+    pub folds: Memo<Shared<Vec<Fold>>>,
+    pub rows: Memo<Shared<Rows>>,
+    /// Every loaded trace's verdict (the trace list's column), by trace.
+    pub verdicts: Memo<Shared<Vec<Verdict>>>,
+}
+
+impl Derived {
+    pub fn new(app: AppState) -> Derived {
+        let baseline = Memo::new(move |_| app.with_store(|s| Shared::new(Baseline::build(s))));
+        let answers = Memo::new(move |_| {
+            let t = app.trace.get()?;
+            let th = app.thresholds.get();
+            baseline.with(|b| {
+                app.with_store(|s| {
+                    ((t as usize) < s.traces.len())
+                        .then(|| Shared::new(answers::analyze(s, t, &th, b)))
+                })
+            })
+        });
+        let query = Memo::new(move |_| Query::parse(&app.query.get()));
+        let matches = Memo::new(move |_| {
+            let none = || Shared::new(Matches::default());
+            let Some(t) = app.trace.get() else {
+                return none();
+            };
+            query.with(|q| {
+                let Ok(q) = q else { return none() };
+                if !q.is_filter() {
+                    return none();
+                }
+                answers.with(|a| {
+                    app.with_store(|s| {
+                        let empty;
+                        let facts: &Facts = match a {
+                            Some(a) if a.trace == t => &a.facts,
+                            _ => {
+                                empty = Facts::empty(s, t);
+                                &empty
+                            }
+                        };
+                        let found = q.find(s, facts);
+                        let set: FxHashSet<u32> = found.iter().copied().collect();
+                        let ordered = if set.is_empty() {
+                            Vec::new()
+                        } else {
+                            wl::rows(s, t, &FxHashSet::default())
+                                .into_iter()
+                                .filter(|i| set.contains(i))
+                                .collect()
+                        };
+                        Shared::new(Matches { set, ordered })
+                    })
+                })
+            })
+        });
+        let service_spans = Memo::new(move |_| {
+            let name = app.service.get()?;
+            let t = app.trace.get()?;
+            Some(Shared::new(app.with_store(|s| {
+                services::spans_of(s, t, &name)
+                    .into_iter()
+                    .collect::<FxHashSet<u32>>()
+            })))
+        });
+        let folds = Memo::new(move |_| {
+            let expanded = app.expanded_runs.get();
+            answers.with(|a| {
+                let Some(a) = a else {
+                    return Shared::new(Vec::new());
+                };
+                app.with_store(|s| {
+                    Shared::new(
+                        a.patterns
+                            .iter()
+                            .filter(|p| p.kind == PatternKind::NPlusOne && p.spans.len() > 1)
+                            .filter(|p| !expanded.contains(&p.spans[0]))
+                            .map(|p| Fold::new(s, &p.title_name(), p.spans.clone()))
+                            .collect(),
+                    )
+                })
+            })
+        });
+        let rows = Memo::new(move |_| {
+            let Some(t) = app.trace.get() else {
+                return Shared::new(Rows::default());
+            };
+            let mode = app.find_mode.get();
+            let critical_only = app.critical_only.get();
+            let focus = app.focus.get();
+            let shorter = query.with(|q| q.as_ref().ok().and_then(|q| q.collapse_below()));
+            let critical: Option<FxHashSet<u32>> = critical_only
+                .then(|| {
+                    answers.with(|a| {
+                        a.as_ref().map(|a| {
+                            a.critical
+                                .span_ns
+                                .iter()
+                                .enumerate()
+                                .filter(|(_, &ns)| ns > 0)
+                                .map(|(k, _)| a.critical.base + k as u32)
+                                .collect()
+                        })
+                    })
+                })
+                .flatten();
+            matches.with(|m| {
+                service_spans.with(|svc| {
+                    folds.with(|folds| {
+                        app.collapsed.with(|c| {
+                            app.with_store(|s| {
+                                // The service filter, the critical path and
+                                // "matches and their ancestors" each keep a
+                                // set with its ancestors: together, their
+                                // intersection.
+                                let mut keep: Option<FxHashSet<u32>> =
+                                    svc.as_ref().map(|x| (**x).clone());
+                                let mut narrow = |set: &FxHashSet<u32>| {
+                                    keep = Some(match keep.take() {
+                                        None => set.clone(),
+                                        Some(k) => k.intersection(set).copied().collect(),
+                                    });
+                                };
+                                if let Some(cp) = &critical {
+                                    narrow(cp);
+                                }
+                                let filtering = !m.set.is_empty()
+                                    || query.with(|q| q.as_ref().is_ok_and(|q| q.is_filter()));
+                                if filtering && mode == FindMode::WithAncestors {
+                                    narrow(&m.set);
+                                }
+                                let only = (filtering && mode == FindMode::Only).then_some(&m.set);
+                                let spec = RowSpec {
+                                    collapsed: Some(c),
+                                    keep: keep.as_ref(),
+                                    only,
+                                    focus,
+                                    shorter_than: shorter,
+                                    folds: &folds[..],
+                                };
+                                Shared::new(wl::layout_rows(s, t, &spec))
+                            })
+                        })
+                    })
+                })
+            })
+        });
+        let verdicts = Memo::new(move |_| {
+            app.with_store(|s| {
+                Shared::new(
+                    (0..s.traces.len() as u32)
+                        .map(|t| Verdict::quick(s, t))
+                        .collect(),
+                )
+            })
+        });
+        Derived {
+            verdicts,
+            baseline,
+            answers,
+            query,
+            matches,
+            service_spans,
+            folds,
+            rows,
+        }
+    }
+}
