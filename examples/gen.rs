@@ -3,7 +3,8 @@
 //! `cargo run --release --example gen -- --spans 100000 [--seed 1]
 //! [--format jaeger|otlp] --out FILE` prints one JSON line:
 //! `{"file", "format", "spans", "bytes", "seconds"}` (seconds: generation plus
-//! writing). Optional `--traces N` writes N traces of `--spans` spans each.
+//! writing). Optional `--traces N` writes N traces of `--spans` spans each;
+//! `--demo` writes the built-in online-shop demo instead (`--spans` ignored).
 
 use std::io::Write;
 use std::time::Instant;
@@ -12,7 +13,9 @@ use strata::demo::{big, synth};
 
 fn usage(msg: &str) -> ! {
     eprintln!("gen: {msg}");
-    eprintln!("usage: gen --spans N [--seed S] [--format jaeger|otlp] [--traces T] --out FILE");
+    eprintln!(
+        "usage: gen (--spans N | --demo) [--seed S] [--format jaeger|otlp] [--traces T] --out FILE"
+    );
     std::process::exit(2);
 }
 
@@ -22,6 +25,7 @@ fn main() {
     let mut format = String::from("jaeger");
     let mut traces: usize = 1;
     let mut out: Option<String> = None;
+    let mut demo = false;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         let (flag, inline) = match a.split_once('=') {
@@ -54,18 +58,27 @@ fn main() {
             }
             "--format" => format = value("--format"),
             "--out" => out = Some(value("--out")),
+            "--demo" => demo = true,
             "-h" | "--help" => usage("help"),
             other => usage(&format!("unknown argument {other:?}")),
         }
     }
-    let spans = spans.unwrap_or_else(|| usage("--spans is required"));
+    let spans = spans.unwrap_or_else(|| {
+        if demo {
+            0
+        } else {
+            usage("--spans is required")
+        }
+    });
     let out = out.unwrap_or_else(|| usage("--out is required"));
     if format != "jaeger" && format != "otlp" {
         usage("--format must be jaeger or otlp");
     }
 
     let t0 = Instant::now();
-    let (data, resources) = if traces == 1 {
+    let (data, resources) = if demo {
+        strata::demo::shop::generate(seed)
+    } else if traces == 1 {
         big::generate(spans, seed)
     } else {
         big::generate_many(traces, spans, seed)

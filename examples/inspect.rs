@@ -5,15 +5,32 @@
 //! `{"file", "format", "traces": [{"trace_id", "spans", "services", "roots",
 //! "max_depth", "duration_ns", "errors"}], "warnings": [...]}`, or
 //! `{"file", "error": {"message", "line"?, "column"?, "offset"?, "path"?}}`.
+//!
+//! With `--analyze` each trace says what the analyses found instead:
+//! `{"trace_id", "spans", "duration_ns", "critical_path": [{"span_id", "ns"}],
+//! "error_origins": [{"span_id", "service", "operation", "message",
+//! "reaches_root"}], "patterns": [{"kind", "parent_span_id", "span_ids",
+//! "count", "total_ns", "saved_ns", "on_critical_path"}],
+//! "self_ns_by_service": {"<service>": ns}}`. The critical path lists its spans
+//! in path order (from the root's end back), the primary error origin comes
+//! first, ids are lowercase hex, and `saved_ns` is 0 where it does not apply.
+//! The patterns' baseline (for slow queries) is built from the whole file.
+
+use std::collections::BTreeMap;
 
 use serde_json::{json, Map, Value};
+use strata::analysis::answers;
+use strata::analysis::patterns::{Baseline, Thresholds};
+use strata::analysis::services::service_name;
 use strata::import;
 use strata::model::Store;
 
 fn main() {
-    let files: Vec<String> = std::env::args().skip(1).collect();
+    let mut files: Vec<String> = std::env::args().skip(1).collect();
+    let analyze = files.iter().any(|f| f == "--analyze");
+    files.retain(|f| f != "--analyze");
     if files.is_empty() {
-        eprintln!("usage: inspect FILE...");
+        eprintln!("usage: inspect [--analyze] FILE...");
         std::process::exit(2);
     }
     let mut failed = false;
@@ -23,6 +40,7 @@ fn main() {
             Ok(bytes) => {
                 let mut store = Store::default();
                 match import::load(&mut store, &path, &bytes) {
+                    Ok(loaded) if analyze => analysis(&store, loaded.file),
                     Ok(loaded) => describe(&store, loaded.file),
                     Err(e) => {
                         failed = true;
@@ -71,4 +89,70 @@ fn describe(store: &Store, file: u32) -> Value {
         })
         .collect();
     json!({"file": f.name, "format": f.format, "traces": traces, "warnings": warnings})
+}
+
+fn analysis(store: &Store, file: u32) -> Value {
+    let f = &store.files[file as usize];
+    let baseline = Baseline::build(store);
+    let th = Thresholds::default();
+    let id = |span: u32| store.spans.id[span as usize].to_text(&store.strings);
+    let traces: Vec<Value> = f
+        .traces
+        .range()
+        .map(|t| {
+            let tr = &store.traces[t];
+            let a = answers::analyze(store, t as u32, &th, &baseline);
+            let critical_path: Vec<Value> = a
+                .critical
+                .spans_in_order()
+                .into_iter()
+                .map(|(s, ns)| json!({"span_id": id(s), "ns": ns}))
+                .collect();
+            let error_origins: Vec<Value> = a
+                .origins
+                .iter()
+                .map(|o| {
+                    json!({
+                        "span_id": id(o.span),
+                        "service": service_name(store, store.spans.service[o.span as usize]),
+                        "operation": store.str(store.spans.name[o.span as usize]),
+                        "message": strata::analysis::errors::message(store, o.span),
+                        "reaches_root": o.reaches_root,
+                    })
+                })
+                .collect();
+            let patterns: Vec<Value> = a
+                .patterns
+                .iter()
+                .map(|p| {
+                    json!({
+                        "kind": p.kind.key(),
+                        "parent_span_id": id(p.parent),
+                        "span_ids": p.spans.iter().map(|&s| id(s)).collect::<Vec<_>>(),
+                        "count": p.count,
+                        "total_ns": p.total_ns,
+                        "saved_ns": p.saved_ns,
+                        "on_critical_path": p.on_critical_path,
+                    })
+                })
+                .collect();
+            let mut by_service: BTreeMap<String, i64> = BTreeMap::new();
+            for (k, &ns) in a.facts.self_ns.iter().enumerate() {
+                let span = a.facts.base as usize + k;
+                *by_service
+                    .entry(service_name(store, store.spans.service[span]))
+                    .or_default() += ns;
+            }
+            json!({
+                "trace_id": tr.id.to_text(&store.strings),
+                "spans": tr.span_count(),
+                "duration_ns": tr.duration(),
+                "critical_path": critical_path,
+                "error_origins": error_origins,
+                "patterns": patterns,
+                "self_ns_by_service": by_service,
+            })
+        })
+        .collect();
+    json!({"file": f.name, "format": f.format, "traces": traces})
 }

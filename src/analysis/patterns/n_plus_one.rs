@@ -14,7 +14,7 @@
 //! repeats, so `for item { SELECT a; SELECT b }` makes two runs. A run is
 //! flagged with at least `n_plus_one_db_count` (5) database calls lasting
 //! `n_plus_one_db_total_ns` (50 ms) in all, or `n_plus_one_call_count` (10)
-//! HTTP or RPC calls lasting `n_plus_one_call_total_ns` (50 ms) in all.
+//! HTTP or RPC calls lasting `n_plus_one_call_total_ns` (300 ms) in all.
 //! `saved_ns` is the run's total minus its longest call: what one batched
 //! call, taking as long as the longest, would save.
 //!
@@ -26,10 +26,8 @@
 //! limited. Sentry's N+1 API detector takes only GETs, each starting < 5 ms
 //! after the previous ended, and requires differing query parameters; here
 //! any method and RPCs count and the 5 ms is idle time not covered by other
-//! calls. Sentry wants the API calls to total 300 ms; here 50 ms, as for
-//! databases: calls inside a cluster take a few milliseconds each (the
-//! demo's 32 product lookups take 110 ms in all, saving ~100 ms if batched),
-//! and a run of ten or more is worth a look once it costs that much. Sentry reports DB and HTTP separately and never says what the
+//! calls. The totals are Sentry's (50 ms for databases, 300 ms for API
+//! calls). Sentry reports DB and HTTP separately and never says what the
 //! repeats cost; here `saved_ns` estimates it.
 
 use super::{dur, Call, Ctx, Pattern, PatternKind};
