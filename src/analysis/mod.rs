@@ -62,6 +62,15 @@ impl Facts {
         }
     }
 
+    /// Self times and critical path of trace `t` (no origins or patterns):
+    /// what the statistics of a trace need.
+    pub fn timing(store: &Store, t: u32) -> Facts {
+        let mut f = Facts::empty(store, t);
+        f.self_ns = selftime::all(store, t);
+        f.critical_ns = critical_path::compute(store, t).span_ns;
+        f
+    }
+
     /// Index of store span `span` in the columns (it must be of this trace).
     pub fn at(&self, span: u32) -> usize {
         (span - self.base) as usize

@@ -7,7 +7,7 @@
 //! unary   := ("NOT" | "-") unary | primary   "-" only right before a term
 //! primary := "(" or ")" | term
 //! term    := text | flag | field op value
-//! op      := = != > >= < <= ~ !~            (also == and =~)
+//! op      := = == != > >= < <= ~ !~         (=~ is ~)
 //! ```
 //!
 //! Precedence: NOT > AND > OR, so `a OR b c` is `a OR (b AND c)`. Keywords
@@ -20,8 +20,9 @@
 //! - Fields: `service`, `name` (alias `operation`), `id`, `message` take
 //!   `=` / `!=` (equal, ignoring case, to the whole value or to one word of
 //!   it, words split at any non-alphanumeric character: `service=payment`
-//!   matches `payment-service`, `service=pay` does not) and `~` / `!~`
-//!   (substring). `id=3` also finds the span id `0000000000000003`.
+//!   matches `payment-service`, `service=pay` does not), `==` (the whole
+//!   value, ignoring case: `name=="GET"` does not match `GET /cart`) and
+//!   `~` / `!~` (substring). `id=3` also finds the span id `0000000000000003`.
 //!   `status` (ok, error, unset) and `kind` (client, server, producer,
 //!   consumer, internal, unspecified) take `=` / `!=`. `duration`, `self`
 //!   (self time) and `critical` (time on the critical path) compare times:
@@ -72,6 +73,10 @@ pub const HELP: &[(&str, &str)] = &[
     (
         "service=payment",
         "service is payment, or has the word payment (payment-service); != for not",
+    ),
+    (
+        "name==\"GET\"",
+        "the whole value, ignoring case (not GET /cart); for any field or attribute",
     ),
     (
         "name~charge",
@@ -238,6 +243,8 @@ impl Query {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Op {
     Eq,
+    /// `==`: the whole value, not one of its words.
+    Is,
     Ne,
     Gt,
     Ge,
@@ -382,7 +389,7 @@ fn op_holds(o: Option<Ordering>, op: Op) -> bool {
         return false;
     };
     match op {
-        Op::Eq => o == Ordering::Equal,
+        Op::Eq | Op::Is => o == Ordering::Equal,
         Op::Ne => o != Ordering::Equal,
         Op::Gt => o == Ordering::Greater,
         Op::Ge => o != Ordering::Less,
@@ -447,7 +454,7 @@ fn op_at(chars: &[char], i: usize) -> Option<(Op, usize)> {
         ('>', Some('=')) => (Op::Ge, 2),
         ('<', Some('=')) => (Op::Le, 2),
         ('=', Some('~')) => (Op::Contains, 2),
-        ('=', Some('=')) => (Op::Eq, 2),
+        ('=', Some('=')) => (Op::Is, 2),
         ('=', _) => (Op::Eq, 1),
         ('>', _) => (Op::Gt, 1),
         ('<', _) => (Op::Lt, 1),
@@ -840,11 +847,11 @@ impl Parser<'_> {
         };
         let bad_value = |msg: String| err(msg, value_tok.at, value_tok.len);
         let text_op = || match op {
-            Op::Eq | Op::Ne | Op::Contains | Op::NotContains => Ok(op),
+            Op::Eq | Op::Is | Op::Ne | Op::Contains | Op::NotContains => Ok(op),
             _ => Err(bad_op("=, !=, ~ or !~")),
         };
         let eq_op = || match op {
-            Op::Eq => Ok(true),
+            Op::Eq | Op::Is => Ok(true),
             Op::Ne => Ok(false),
             _ => Err(bad_op("= or !=")),
         };
@@ -1081,23 +1088,32 @@ fn contains(hay: &str, n: &Needle) -> bool {
 /// Equal ignoring case to `hay`, or to one of its words (maximal runs of
 /// alphanumeric characters).
 fn word_eq(hay: &str, n: &Needle) -> bool {
+    text_eq(hay, n, false)
+}
+
+/// Equal to the needle ignoring case: the whole of `hay`, or (unless
+/// `whole`) one of its words.
+fn text_eq(hay: &str, n: &Needle, whole: bool) -> bool {
     let is_word = |c: char| c.is_alphanumeric();
     if n.ascii && !folds_to_ascii(hay) {
         hay.eq_ignore_ascii_case(&n.lower)
-            || hay
-                .split(|c: char| !is_word(c))
-                .any(|w| !w.is_empty() && w.eq_ignore_ascii_case(&n.lower))
+            || !whole
+                && hay
+                    .split(|c: char| !is_word(c))
+                    .any(|w| !w.is_empty() && w.eq_ignore_ascii_case(&n.lower))
     } else {
         let h = hay.to_lowercase();
         h == n.lower
-            || h.split(|c: char| !is_word(c))
-                .any(|w| !w.is_empty() && w == n.lower)
+            || !whole
+                && h.split(|c: char| !is_word(c))
+                    .any(|w| !w.is_empty() && w == n.lower)
     }
 }
 
 fn text_op(hay: &str, op: Op, n: &Needle) -> bool {
     match op {
         Op::Eq => word_eq(hay, n),
+        Op::Is => text_eq(hay, n, true),
         Op::Ne => !word_eq(hay, n),
         Op::Contains => contains(hay, n),
         Op::NotContains => !contains(hay, n),
@@ -1168,11 +1184,11 @@ fn value_num(store: &Store, v: &Value) -> Option<Num> {
     }
 }
 
-fn value_eq(store: &Store, v: &Value, q: &AttrValue) -> bool {
+fn value_eq(store: &Store, v: &Value, q: &AttrValue, whole: bool) -> bool {
     match v {
         Value::Str(t) => {
             let s = store.text(*t);
-            word_eq(s, &q.needle)
+            text_eq(s, &q.needle, whole)
                 || matches!((q.num, parse_num(s.trim())), (Some(a), Some(b)) if num_cmp(b, a) == Some(Ordering::Equal))
         }
         Value::Int(_) | Value::Double(_) => match (value_num(store, v), q.num) {
@@ -1181,14 +1197,15 @@ fn value_eq(store: &Store, v: &Value, q: &AttrValue) -> bool {
         },
         Value::Bool(b) => q.boolean == Some(*b),
         Value::Empty => q.needle.lower.is_empty(),
-        other => word_eq(&store.format_value(other), &q.needle),
+        other => text_eq(&store.format_value(other), &q.needle, whole),
     }
 }
 
 fn value_cmp(store: &Store, v: &Value, op: Op, q: &AttrValue, scratch: &mut String) -> bool {
     match op {
-        Op::Eq => value_eq(store, v, q),
-        Op::Ne => !value_eq(store, v, q),
+        Op::Eq => value_eq(store, v, q, false),
+        Op::Is => value_eq(store, v, q, true),
+        Op::Ne => !value_eq(store, v, q, false),
         Op::Contains => value_contains(store, v, &q.needle, scratch),
         Op::NotContains => !value_contains(store, v, &q.needle, scratch),
         _ => match (value_num(store, v), q.num) {
@@ -1445,7 +1462,7 @@ fn eval(c: &mut C, store: &Store, facts: &Facts, span: u32) -> bool {
                 SpanId::Text(s) => contains(store.str(s), n),
             };
             match op {
-                Op::Eq => eq(n),
+                Op::Eq | Op::Is => eq(n),
                 Op::Ne => !eq(n),
                 Op::Contains => has(n),
                 Op::NotContains => !has(n),
@@ -1665,7 +1682,11 @@ mod tests {
             ("service=payment", &["stripe charge"]),
             ("service=PAYMENT-SERVICE", &["stripe charge"]),
             ("service=pay", &[]),
-            ("service==payment", &["stripe charge"]),
+            // `==` takes the whole value only.
+            ("service==payment", &[]),
+            ("service==Payment-Service", &["stripe charge"]),
+            ("name==\"GET\"", &[]),
+            ("name==\"get /cart\"", &["GET /cart"]),
             (
                 "service!=frontend",
                 &["stripe charge", "SELECT orders", "consume order"],

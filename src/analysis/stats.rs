@@ -128,6 +128,8 @@ pub struct Row {
     pub wall_share: f64,
     /// The spans in the group (to highlight them), in store order.
     pub spans: Vec<u32>,
+    /// A find-box query ([`super::query`]) that matches the group's spans.
+    pub filter: String,
 }
 
 /// The value of `by` for span `i`.
@@ -158,6 +160,33 @@ fn value_of(store: &Store, i: u32, by: &GroupBy) -> String {
     }
 }
 
+/// A query term matching spans whose `by` value is that of span `i`.
+fn filter_of(store: &Store, i: u32, by: &GroupBy) -> String {
+    let service = || {
+        format!(
+            "service=={}",
+            quote(store.str(store.spans.service[i as usize]))
+        )
+    };
+    match by {
+        GroupBy::Service => service(),
+        GroupBy::Operation => format!(
+            "{} name=={}",
+            service(),
+            quote(store.str(store.spans.name[i as usize]))
+        ),
+        GroupBy::Attribute(k) => match value_of(store, i, by) {
+            v if v == WITHOUT && store.attr(i, k).is_none() => format!("-{}~\"\"", quote(k)),
+            v => format!("{}=={}", quote(k), quote(&v)),
+        },
+    }
+}
+
+/// `s` as a quoted query word.
+fn quote(s: &str) -> String {
+    format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
 /// The table over the traces of `facts` (one entry per trace, self times and
 /// critical paths filled), grouped by `by` then `sub`. Rows by critical-path
 /// time, then total time, most first.
@@ -176,9 +205,15 @@ pub fn table(store: &Store, facts: &[&Facts], by: &GroupBy, sub: Option<&GroupBy
             let i = i as u32;
             let key = (value_of(store, i, by), sub.map(|s| value_of(store, i, s)));
             let k = *index.entry(key).or_insert_with_key(|key| {
+                let mut filter = filter_of(store, i, by);
+                if let Some(sub) = sub {
+                    filter.push(' ');
+                    filter.push_str(&filter_of(store, i, sub));
+                }
                 rows.push(Row {
                     group: key.0.clone(),
                     sub: key.1.clone(),
+                    filter,
                     min_ns: i64::MAX,
                     ..Row::default()
                 });
@@ -255,6 +290,143 @@ fn union_len(store: &Store, spans: &[u32]) -> i64 {
     total + cur.map_or(0, |(a, b)| b - a)
 }
 
+/// A column of the table, to sort by and to show.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Column {
+    Name,
+    Count,
+    Errors,
+    Total,
+    SelfTotal,
+    Avg,
+    Min,
+    Max,
+    P50,
+    P95,
+    P99,
+    Critical,
+    CriticalShare,
+    WallShare,
+}
+
+impl Column {
+    pub const ALL: [Column; 14] = [
+        Column::Name,
+        Column::Count,
+        Column::Errors,
+        Column::Total,
+        Column::SelfTotal,
+        Column::Avg,
+        Column::Min,
+        Column::Max,
+        Column::P50,
+        Column::P95,
+        Column::P99,
+        Column::Critical,
+        Column::CriticalShare,
+        Column::WallShare,
+    ];
+
+    /// Header and its tooltip.
+    pub fn label(self) -> (&'static str, &'static str) {
+        match self {
+            Column::Name => ("Name", "The group (and sub-group)"),
+            Column::Count => ("Count", "Spans in the group"),
+            Column::Errors => ("Errors", "Spans with error status"),
+            Column::Total => ("Total", "Sum of the spans' durations"),
+            Column::SelfTotal => ("Self", "Sum of the spans' self time (not spent in children)"),
+            Column::Avg => ("Avg", "Mean duration"),
+            Column::Min => ("Min", "Shortest span"),
+            Column::Max => ("Max", "Longest span"),
+            Column::P50 => ("p50", "Median duration (nearest rank)"),
+            Column::P95 => ("p95", "95th percentile duration"),
+            Column::P99 => ("p99", "99th percentile duration"),
+            Column::Critical => ("Critical path", "Time on the critical path"),
+            Column::CriticalShare => ("% of path", "Share of the critical path"),
+            Column::WallShare => (
+                "% of trace",
+                "Wall-clock share: the time the group's spans cover together, of the trace's extent (never over 100%)",
+            ),
+        }
+    }
+
+    /// The cell's value, as a sort key.
+    pub fn value(self, r: &Row) -> f64 {
+        match self {
+            Column::Name => 0.0,
+            Column::Count => r.count as f64,
+            Column::Errors => r.errors as f64,
+            Column::Total => r.total_ns as f64,
+            Column::SelfTotal => r.self_ns as f64,
+            Column::Avg => r.avg_ns as f64,
+            Column::Min => r.min_ns as f64,
+            Column::Max => r.max_ns as f64,
+            Column::P50 => r.p50_ns as f64,
+            Column::P95 => r.p95_ns as f64,
+            Column::P99 => r.p99_ns as f64,
+            Column::Critical => r.critical_ns as f64,
+            Column::CriticalShare => r.critical_share,
+            Column::WallShare => r.wall_share,
+        }
+    }
+
+    /// The cell as shown.
+    pub fn text(self, r: &Row) -> String {
+        use crate::model::time::format_duration as d;
+        let pct = |x: f64| format!("{:.1}%", x * 100.0);
+        match self {
+            Column::Name => r.sub.clone().unwrap_or_else(|| r.group.clone()),
+            Column::Count => r.count.to_string(),
+            Column::Errors => r.errors.to_string(),
+            Column::CriticalShare => pct(r.critical_share),
+            Column::WallShare => pct(r.wall_share),
+            c => d(c.value(r) as i64),
+        }
+    }
+}
+
+/// Orders rows by `col` (names A-Z when ascending), ties by name.
+pub fn sort(rows: &mut [Row], col: Column, desc: bool) {
+    rows.sort_by(|a, b| {
+        let o = match col {
+            Column::Name => a.sub.cmp(&b.sub).then_with(|| a.group.cmp(&b.group)),
+            c => c.value(a).total_cmp(&c.value(b)),
+        };
+        let o = if desc { o.reverse() } else { o };
+        o.then_with(|| a.group.cmp(&b.group))
+            .then_with(|| a.sub.cmp(&b.sub))
+    });
+}
+
+/// The table as shown: each group, sorted, followed by its sub-groups
+/// (sorted the same way) when `sub` is set.
+pub fn nested(
+    store: &Store,
+    facts: &[&Facts],
+    by: &GroupBy,
+    sub: Option<&GroupBy>,
+    col: Column,
+    desc: bool,
+) -> Vec<(Row, Vec<Row>)> {
+    let mut groups = table(store, facts, by, None);
+    sort(&mut groups, col, desc);
+    let Some(sub) = sub else {
+        return groups.into_iter().map(|g| (g, Vec::new())).collect();
+    };
+    let mut subs: FxHashMap<String, Vec<Row>> = FxHashMap::default();
+    for r in table(store, facts, by, Some(sub)) {
+        subs.entry(r.group.clone()).or_default().push(r);
+    }
+    groups
+        .into_iter()
+        .map(|g| {
+            let mut mine = subs.remove(&g.group).unwrap_or_default();
+            sort(&mut mine, col, desc);
+            (g, mine)
+        })
+        .collect()
+}
+
 /// The attribute keys spans of these traces have (span and resource), most
 /// common first: what the "group by" menu offers.
 pub fn attribute_keys(store: &Store, traces: &[u32]) -> Vec<String> {
@@ -279,14 +451,11 @@ pub fn attribute_keys(store: &Store, traces: &[u32]) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::analysis::{critical_path, selftime};
+    use crate::analysis::query::Query;
     use crate::import;
 
     fn facts(s: &Store, t: u32) -> Facts {
-        let mut f = Facts::empty(s, t);
-        f.self_ns = selftime::all(s, t);
-        f.critical_ns = critical_path::compute(s, t).span_ns;
-        f
+        Facts::timing(s, t)
     }
 
     /// Jaeger UI's own statistics fixture: overlapping children that outlive
@@ -398,5 +567,89 @@ mod tests {
             ]
         );
         assert_eq!(attribute_keys(&s, &[0])[0], "db");
+    }
+
+    /// Each row's filter finds exactly its spans, for every grouping of the
+    /// demo (attributes with values and spans without them, sub-groups).
+    #[test]
+    fn a_rows_filter_finds_its_spans() {
+        let mut s = Store::default();
+        import::load(&mut s, "demo.json", &crate::sources::demo::bytes()).unwrap();
+        let traces: Vec<u32> = (0..s.traces.len() as u32).collect();
+        let mut checked = 0;
+        for t in [0, 5, 12] {
+            let f = facts(&s, t);
+            let groupings = [
+                (GroupBy::Service, None),
+                (GroupBy::Operation, None),
+                (
+                    GroupBy::Attribute("http.route".into()),
+                    Some(GroupBy::Service),
+                ),
+                (GroupBy::Attribute("db.system".into()), None),
+                (GroupBy::Attribute("service.version".into()), None),
+            ];
+            for (by, sub) in &groupings {
+                for r in table(&s, &[&f], by, sub.as_ref()) {
+                    let q =
+                        Query::parse(&r.filter).unwrap_or_else(|e| panic!("{}: {e:?}", r.filter));
+                    assert_eq!(q.find(&s, &f), r.spans, "{}", r.filter);
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked > 60, "{checked} rows");
+        assert!(attribute_keys(&s, &traces).len() > 20);
+    }
+
+    #[test]
+    fn nested_rows_sort_within_their_group() {
+        let json = r#"[
+          {"traceId":"1","id":"1","name":"GET /","timestamp":1000,"duration":100,"localEndpoint":{"serviceName":"a"}},
+          {"traceId":"1","id":"2","parentId":"1","name":"q","timestamp":1010,"duration":50,"localEndpoint":{"serviceName":"b"},"tags":{"db":"x"}},
+          {"traceId":"1","id":"3","parentId":"1","name":"r","timestamp":1030,"duration":20,"localEndpoint":{"serviceName":"b"},"tags":{"db":"y"}},
+          {"traceId":"1","id":"4","parentId":"1","name":"r","timestamp":1060,"duration":30,"localEndpoint":{"serviceName":"c"},"tags":{"db":"x"}}
+        ]"#;
+        let mut s = Store::default();
+        import::load(&mut s, "t.json", json.as_bytes()).unwrap();
+        let f = facts(&s, 0);
+        let t = nested(
+            &s,
+            &[&f],
+            &GroupBy::Service,
+            Some(&GroupBy::Attribute("db".into())),
+            Column::Total,
+            true,
+        );
+        let shape: Vec<(String, i64, Vec<(String, i64)>)> = t
+            .iter()
+            .map(|(g, subs)| {
+                (
+                    g.group.clone(),
+                    g.total_ns,
+                    subs.iter()
+                        .map(|r| (r.sub.clone().unwrap(), r.total_ns))
+                        .collect(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            shape,
+            vec![
+                ("a".into(), 100_000, vec![("(not set)".into(), 100_000)]),
+                (
+                    "b".into(),
+                    70_000,
+                    vec![("x".into(), 50_000), ("y".into(), 20_000)]
+                ),
+                ("c".into(), 30_000, vec![("x".into(), 30_000)]),
+            ]
+        );
+        let by_name = nested(&s, &[&f], &GroupBy::Service, None, Column::Name, false);
+        let names: Vec<&str> = by_name.iter().map(|(g, _)| g.group.as_str()).collect();
+        assert_eq!(names, ["a", "b", "c"]);
+        // b: 10..60 and 30..50 overlap: 50 of the trace's 100.
+        assert_eq!(Column::WallShare.text(&t[1].0), "50.0%");
+        assert_eq!(Column::Total.text(&t[1].0), "70µs");
     }
 }

@@ -6,17 +6,18 @@
 
 use leptos::html::{Canvas, Div};
 use leptos::prelude::*;
-use rustc_hash::FxHashSet;
 
+use super::derived::Matches;
 use super::platform;
 use super::state::{AppState, Theme};
 use super::virtual_list::use_size;
-use crate::analysis::search;
+use crate::analysis::answers::Answers;
 use crate::layout::colors::service_rgb;
 use crate::layout::flame::{self, Draw, Flame, Merged, View as FlameView};
 use crate::model::time::format_duration;
 use crate::model::{Store, NONE};
-use crate::render::{canvas, text};
+use crate::render::canvas;
+use crate::render::flame::{paint_box, BoxAt, Marks};
 use crate::sources::link::{FlameMode, MapScope};
 
 const ROW_PX: f64 = 20.0;
@@ -29,6 +30,8 @@ struct Data {
     merged: Option<Merged>,
     /// ns that 100% stands for (the trace duration, or the merged root total).
     total: f64,
+    /// The trace's start: x = 0 (time order).
+    origin_ns: i64,
 }
 
 fn build(s: &Store, trace: u32, mode: FlameMode, scope: MapScope) -> Data {
@@ -40,6 +43,7 @@ fn build(s: &Store, trace: u32, mode: FlameMode, scope: MapScope) -> Data {
                 flame,
                 merged: None,
                 total,
+                origin_ns: s.traces[trace as usize].summary.start,
             }
         }
         FlameMode::Merged => {
@@ -53,9 +57,84 @@ fn build(s: &Store, trace: u32, mode: FlameMode, scope: MapScope) -> Data {
                 flame: merged.flame.clone(),
                 merged: Some(merged),
                 total,
+                origin_ns: 0,
             }
         }
     }
+}
+
+/// What decides a box's marks besides the box.
+struct Look<'a> {
+    answers: Option<&'a Answers>,
+    highlight: Option<&'a Matches>,
+    service: Option<&'a str>,
+    critical_only: bool,
+    selected: Option<u32>,
+    /// Time of x = 0, and px per ns, to place critical-path segments.
+    origin_ns: i64,
+    x0: f64,
+    scale: f64,
+}
+
+/// A box's marks: its span's error, origin, patterns and critical-path
+/// segments (time order; merged boxes only carry errors), and whether it is
+/// faded.
+fn marks_of(s: &Store, b: &flame::FlameBox, l: &Look) -> Marks {
+    let span = (b.span != NONE).then_some(b.span);
+    let facts = l
+        .answers
+        .filter(|a| span.is_some_and(|i| s.spans.trace[i as usize] == a.trace));
+    let critical: Vec<(f64, f64)> = match (span, facts) {
+        (Some(i), Some(a)) => a
+            .critical
+            .segments_of(i)
+            .map(|seg| {
+                let x = ((seg.start - l.origin_ns) as f64 - l.x0) * l.scale;
+                (x, seg.len() as f64 * l.scale)
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    let dim = match (l.highlight, l.service) {
+        (Some(m), _) => span.is_none_or(|i| !m.set.contains(&i)),
+        (None, Some(svc)) => crate::analysis::services::service_name(s, b.service) != svc,
+        _ => false,
+    } || (l.critical_only && span.is_some() && critical.is_empty());
+    Marks {
+        error: b.error,
+        origin: span.zip(facts).is_some_and(|(i, a)| a.facts.is_origin(i)),
+        pattern: span
+            .zip(facts)
+            .is_some_and(|(i, a)| a.facts.patterns_of(i) != 0),
+        selected: span.is_some() && span == l.selected,
+        critical,
+        dim,
+    }
+}
+
+/// The tooltip's lines from the trace's answers: critical path, origin,
+/// patterns.
+fn span_facts(app: AppState, span: u32) -> Vec<String> {
+    app.derived().answers.with_untracked(|a| {
+        let Some(a) = a
+            .as_ref()
+            .filter(|a| a.facts.trace == app.with_store(|s| s.spans.trace[span as usize]))
+        else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        let cp = a.facts.critical_of(span);
+        if cp > 0 {
+            out.push(format!("critical path {}", format_duration(cp)));
+        }
+        if a.facts.is_origin(span) {
+            out.push("error origin: the failure started here".to_owned());
+        }
+        for p in a.patterns.iter().filter(|p| p.spans.contains(&span)) {
+            out.push(format!("{}: {}", p.kind.label(), p.title));
+        }
+        out
+    })
 }
 
 #[derive(Clone, PartialEq)]
@@ -93,18 +172,12 @@ pub fn FlameGraph() -> impl IntoView {
         data_rev.update(|r| *r += 1);
     });
 
-    // Search matches and the selected service dim the other boxes.
+    // Find matches, the critical path (when only it is shown) and the
+    // selected service dim the other boxes.
+    let d = app.derived();
     let highlight = Memo::new(move |_| {
-        let q = app.query.get();
-        let t = app.trace.get()?;
-        if q.trim().is_empty() {
-            return None;
-        }
-        Some(app.with_store(|s| {
-            search::find(s, t, &q)
-                .into_iter()
-                .collect::<FxHashSet<u32>>()
-        }))
+        let filtering = d.query.with(|q| q.as_ref().is_ok_and(|q| q.is_filter()));
+        filtering.then(|| d.matches.get())
     });
 
     let flame_view = move || {
@@ -128,6 +201,8 @@ pub fn FlameGraph() -> impl IntoView {
         let selected = app.span.get();
         let service = app.service.get();
         let hl = highlight.get();
+        let answers = d.answers.get();
+        let critical_only = app.critical_only.get();
         let Some(el) = canvas_ref.get() else {
             return;
         };
@@ -162,42 +237,32 @@ pub fn FlameGraph() -> impl IntoView {
                                 row,
                             } => {
                                 let b = &d.flame.boxes[index as usize];
-                                let y = (row as f64 - fv.row0) * ROW_PX;
                                 let name = s.str(b.service);
-                                let rgb = service_rgb(name);
-                                let dim = match (&hl, &service) {
-                                    (Some(m), _) => b.span == NONE || !m.contains(&b.span),
-                                    (None, Some(svc)) => {
-                                        crate::analysis::services::service_name(s, b.service)
-                                            != *svc
-                                    }
-                                    _ => false,
+                                let label = format!("{}: {}", name, s.str(b.name));
+                                let at = BoxAt {
+                                    x,
+                                    y: (row as f64 - fv.row0) * ROW_PX,
+                                    w: bw,
+                                    h: ROW_PX,
+                                    rgb: service_rgb(name),
+                                    label: &label,
+                                    char_px: CHAR_PX,
                                 };
-                                ctx.set_global_alpha(if dim { 0.25 } else { 1.0 });
-                                ctx.set_fill_style_str(&canvas::css(rgb));
-                                ctx.fill_rect(x, y + 1.0, (bw - 1.0).max(1.0), ROW_PX - 2.0);
-                                if b.error {
-                                    ctx.set_fill_style_str(palette.error_mark);
-                                    ctx.fill_rect(x, y + ROW_PX - 4.0, (bw - 1.0).max(1.0), 3.0);
-                                }
-                                if bw > 24.0 {
-                                    let label = format!("{}: {}", name, s.str(b.name));
-                                    if let Some(l) = text::fit(&label, bw - 8.0, CHAR_PX) {
-                                        ctx.set_fill_style_str(canvas::text_on(rgb));
-                                        let _ = ctx.fill_text(&l, x + 4.0, y + ROW_PX / 2.0);
-                                    }
-                                }
-                                ctx.set_global_alpha(1.0);
-                                if selected.is_some_and(|sel| sel == b.span) {
-                                    ctx.set_stroke_style_str(palette.outline);
-                                    ctx.set_line_width(2.0);
-                                    ctx.stroke_rect(
-                                        x + 1.0,
-                                        y + 1.5,
-                                        (bw - 2.0).max(1.0),
-                                        ROW_PX - 3.0,
-                                    );
-                                }
+                                let marks = marks_of(
+                                    s,
+                                    b,
+                                    &Look {
+                                        answers: answers.as_deref(),
+                                        highlight: hl.as_deref(),
+                                        service: service.as_deref(),
+                                        critical_only,
+                                        selected,
+                                        origin_ns: d.origin_ns,
+                                        x0: fv.x0,
+                                        scale: fv.scale(),
+                                    },
+                                );
+                                paint_box(&ctx, &palette, &at, &marks);
                             }
                             Draw::Sliver { x, w: sw, row, .. } => {
                                 let y = (row as f64 - fv.row0) * ROW_PX;
@@ -374,6 +439,7 @@ pub fn FlameGraph() -> impl IntoView {
                             if b.span != NONE {
                                 let own = crate::analysis::selftime::self_time(s, b.span);
                                 lines.push(format!("self {}", format_duration(own)));
+                                lines.extend(span_facts(app, b.span));
                             }
                         }
                     }
@@ -448,13 +514,10 @@ pub fn FlameGraph() -> impl IntoView {
                         <button class:active=move || app.map_scope.get() == MapScope::All on:click=move |_| app.map_scope.set(MapScope::All)>"All traces"</button>
                     </div>
                 </Show>
-                <input
-                    class="flame-find"
-                    type="search"
-                    placeholder="Find spans"
-                    prop:value=move || app.query.get()
-                    on:input=move |e| app.query.set(event_target_value(&e))
-                />
+                <super::find::FindBox />
+                <Show when=move || app.flame_mode.get() == FlameMode::Time>
+                    <super::find::CriticalToggle />
+                </Show>
                 <span class="crumbs">{crumbs}</span>
                 <button class="btn small" disabled=move || !zoomed() on:click=move |_| { view.set((0.0, extent())); row0.set(0.0); }>"Reset zoom"</button>
                 <span class="muted small hint">"wheel: zoom · drag: pan · double-click: zoom to box · + − 0 ← →"</span>

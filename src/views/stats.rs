@@ -1,8 +1,249 @@
-//! The statistics table (being written).
+//! The statistics tab: `analysis::stats` as a sortable table, grouped by
+//! service, operation or any attribute (plus a sub-group), for the open trace
+//! or every loaded one. A click on a row shows its spans in the waterfall
+//! (the row's filter goes in the find box).
 
 use leptos::prelude::*;
 
+use super::derived::Shared;
+use super::state::AppState;
+use crate::analysis::stats::{self, Column, GroupBy, Row, StatsSpec};
+use crate::analysis::Facts;
+use crate::sources::link::View;
+
+/// Rows drawn at most (a high-cardinality attribute can make many more).
+const MAX_ROWS: usize = 500;
+
+type Table = Vec<(Row, Vec<Row>)>;
+
 #[component]
 pub fn StatsTable() -> impl IntoView {
-    view! { <div class="stats">"Statistics"</div> }
+    let app = expect_context::<AppState>();
+    let d = app.derived();
+    let sort = RwSignal::new((Column::Critical, true));
+    // Every loaded trace's timing, only while the "all traces" scope is on.
+    let all_facts = Memo::new(move |_| {
+        app.stats.with(|s| s.all).then(|| {
+            app.with_store(|s| {
+                Shared::new(
+                    (0..s.traces.len() as u32)
+                        .map(|t| Facts::timing(s, t))
+                        .collect::<Vec<Facts>>(),
+                )
+            })
+        })
+    });
+    let table = Memo::new(move |_| {
+        let spec = app.stats.get();
+        let (col, desc) = sort.get();
+        let rows = |facts: &[&Facts]| {
+            app.with_store(|s| stats::nested(s, facts, &spec.by, spec.sub.as_ref(), col, desc))
+        };
+        let t: Table = match all_facts.get() {
+            Some(all) => rows(&all.iter().collect::<Vec<_>>()),
+            None => d
+                .answers
+                .with(|a| a.as_ref().map(|a| rows(&[&a.facts])))
+                .unwrap_or_default(),
+        };
+        Shared::new(t)
+    });
+    view! {
+        <div class="stats">
+            <StatsToolbar table=table />
+            <div class="stats-scroll">
+                <table>
+                    <StatsHead sort=sort />
+                    <StatsBody table=table />
+                </table>
+            </div>
+        </div>
+    }
+}
+
+/// Group by, then by, scope.
+#[component]
+fn StatsToolbar(table: Memo<Shared<Table>>) -> impl IntoView {
+    let app = expect_context::<AppState>();
+    let keys = Memo::new(move |_| {
+        let all = app.stats.with(|s| s.all);
+        let trace = app.trace.get();
+        app.with_store(|s| {
+            let traces: Vec<u32> = if all {
+                (0..s.traces.len() as u32).collect()
+            } else {
+                trace.into_iter().collect()
+            };
+            let mut keys = stats::attribute_keys(s, &traces);
+            keys.truncate(200);
+            keys
+        })
+    });
+    let set = move |f: &dyn Fn(&mut StatsSpec)| app.stats.update(|s| f(s));
+    let options = move |with_none: bool, current: Option<GroupBy>| {
+        let current = current.map(|g| g.key().to_owned()).unwrap_or_default();
+        let mut all: Vec<(String, String)> = Vec::new();
+        if with_none {
+            all.push((String::new(), "nothing".into()));
+        }
+        all.push(("service".into(), "service".into()));
+        all.push(("operation".into(), "operation".into()));
+        all.extend(keys.get().into_iter().map(|k| (k.clone(), k)));
+        if !current.is_empty() && !all.iter().any(|(k, _)| *k == current) {
+            all.push((current.clone(), current.clone()));
+        }
+        all.into_iter()
+            .map(|(k, label)| {
+                let selected = k == current;
+                view! { <option value=k selected=selected>{label}</option> }
+            })
+            .collect_view()
+    };
+    let count = move || {
+        table.with(|t| {
+            let n = t.len();
+            if n > MAX_ROWS {
+                format!("{n} groups (first {MAX_ROWS} shown)")
+            } else {
+                format!("{n} groups")
+            }
+        })
+    };
+    view! {
+        <div class="stats-toolbar">
+            <label>"Group by "
+                <select id="stats-by" on:change=move |e| {
+                    let v = event_target_value(&e);
+                    set(&|s| if let Some(g) = GroupBy::parse(&v) { s.by = g });
+                }>
+                    {move || options(false, Some(app.stats.with(|s| s.by.clone())))}
+                </select>
+            </label>
+            <label>"then by "
+                <select id="stats-sub" on:change=move |e| {
+                    let v = event_target_value(&e);
+                    set(&|s| s.sub = GroupBy::parse(&v));
+                }>
+                    {move || options(true, app.stats.with(|s| s.sub.clone()))}
+                </select>
+            </label>
+            <div class="seg" role="group" aria-label="Scope">
+                <button class:active=move || !app.stats.with(|s| s.all) on:click=move |_| set(&|s| s.all = false)>"This trace"</button>
+                <button class:active=move || app.stats.with(|s| s.all) on:click=move |_| set(&|s| s.all = true)>
+                    {move || format!("All {} traces", app.with_store(|s| s.traces.len()))}
+                </button>
+            </div>
+            <span class="muted">{count}</span>
+            <span class="muted hint">"Click a row to see its spans"</span>
+        </div>
+    }
+}
+
+#[component]
+fn StatsHead(sort: RwSignal<(Column, bool)>) -> impl IntoView {
+    let click = move |c: Column| {
+        sort.update(|(col, desc)| {
+            if *col == c {
+                *desc = !*desc;
+            } else {
+                *col = c;
+                *desc = c != Column::Name;
+            }
+        })
+    };
+    view! {
+        <thead>
+            <tr>
+                {Column::ALL.into_iter().map(|c| {
+                    let (label, title) = c.label();
+                    let arrow = move || match sort.get() {
+                        (col, true) if col == c => " ↓",
+                        (col, false) if col == c => " ↑",
+                        _ => "",
+                    };
+                    view! {
+                        <th class:name=c == Column::Name class:sorted=move || sort.get().0 == c title=title
+                            aria-sort=move || match sort.get() { (col, d) if col == c => if d { "descending" } else { "ascending" }, _ => "none" }>
+                            <button on:click=move |_| click(c)>{label}{arrow}</button>
+                        </th>
+                    }
+                }).collect_view()}
+            </tr>
+        </thead>
+    }
+}
+
+#[component]
+fn StatsBody(table: Memo<Shared<Table>>) -> impl IntoView {
+    let active = RwSignal::new(String::new());
+    move || {
+        table.with(|t| {
+            let mut out = Vec::new();
+            for (g, subs) in t.iter().take(MAX_ROWS) {
+                out.push(view! { <StatsRow row=g.clone() sub=false active=active /> });
+                for r in subs.iter().take(MAX_ROWS) {
+                    out.push(view! { <StatsRow row=r.clone() sub=true active=active /> });
+                }
+            }
+            view! { <tbody>{out}</tbody> }
+        })
+    }
+}
+
+/// One row; a click shows the row's spans in the waterfall.
+#[component]
+fn StatsRow(row: Row, sub: bool, active: RwSignal<String>) -> impl IntoView {
+    let app = expect_context::<AppState>();
+    let filter = row.filter.clone();
+    let is_active = {
+        let f = filter.clone();
+        move || active.with(|a| *a == f)
+    };
+    let cells = Column::ALL
+        .into_iter()
+        .map(|c| {
+            let text = c.text(&row);
+            match c {
+                Column::Name => {
+                    view! { <td class="name" title=text.clone()>{text.clone()}</td> }.into_any()
+                }
+                Column::Errors if row.errors > 0 => {
+                    view! { <td class="bad">{text}</td> }.into_any()
+                }
+                Column::CriticalShare | Column::WallShare => {
+                    let w = format!("{:.1}%", c.value(&row) * 100.0);
+                    view! { <td class="share"><i style:width=w></i><span>{text}</span></td> }
+                        .into_any()
+                }
+                _ => view! { <td>{text}</td> }.into_any(),
+            }
+        })
+        .collect_view();
+    let open = move |_| {
+        active.set(filter.clone());
+        show_spans(app, &row.spans, &filter);
+    };
+    view! {
+        <tr class:group=!sub class:sub=sub class:active=is_active on:click=open>{cells}</tr>
+    }
+}
+
+/// Opens the waterfall with `filter` in the find box, on the open trace if
+/// it has some of the spans, else on the trace of the first.
+fn show_spans(app: AppState, spans: &[u32], filter: &str) {
+    let open = app.trace.get_untracked();
+    let here = app.with_store(|s| {
+        spans
+            .iter()
+            .copied()
+            .find(|&i| Some(s.spans.trace[i as usize]) == open)
+    });
+    match here.or(spans.first().copied()) {
+        Some(span) => {
+            app.select_span(span);
+            app.query.set(filter.to_owned());
+            app.show_view(View::Waterfall);
+        }
+        None => app.say("No spans in this group"),
+    }
 }
