@@ -130,7 +130,7 @@ bench: test-tools
 	  [ -f target/bench/jaeger-$$n.json ] || cargo run --release --example gen -- --spans $$n --format jaeger --out target/bench/jaeger-$$n.json; \
 	done
 	touch target/bench/native.stamp
-	BENCH_SIZES="$(BENCH_SIZES)" cargo bench --bench import --bench flame --bench force
+	BENCH_SIZES="$(BENCH_SIZES)" cargo bench --bench import --bench flame --bench force --bench analysis
 	trunk build --release --offline --dist dist-bench
 	RUNS=$(RUNS) RUNS_1M=$(RUNS_1M) node benches/browser.mjs dist-bench $(BENCH_SIZES)
 

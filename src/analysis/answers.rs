@@ -169,11 +169,53 @@ pub fn span_label(store: &Store, span: u32) -> String {
 
 /// "payment-service · stripe charge: card declined (402)".
 pub fn origin_label(store: &Store, o: &Origin) -> String {
-    format!(
-        "{}: {}",
-        span_label(store, o.span),
-        errors::message(store, o.span)
-    )
+    format!("{}: {}", span_label(store, o.span), why(store, o))
+}
+
+/// What went wrong at an origin, as the summary says it: the origin's own
+/// message, unless that only restates an HTTP status ("402 Payment
+/// Required", "HTTP 402"; what an HTTP client span records); then the words
+/// of the nearest error ancestor in the same service that says more (the
+/// exception the service raised about it), with the status: "card declined
+/// (402)".
+pub fn why(store: &Store, o: &Origin) -> String {
+    let own = errors::message(store, o.span);
+    let code = errors::status_code(store, o.span);
+    if !status_only(&own, code) {
+        return own;
+    }
+    let service = store.spans.service[o.span as usize];
+    for &s in &o.chain {
+        if store.spans.service[s as usize] != service {
+            break;
+        }
+        let m = errors::message(store, s);
+        if !status_only(&m, errors::status_code(store, s)) {
+            return match code {
+                Some(c) if !m.contains(&c.to_string()) => format!("{m} ({c})"),
+                _ => m,
+            };
+        }
+    }
+    own
+}
+
+/// Says no more than the status code: empty, "HTTP 402", "402" or "402
+/// Payment Required".
+fn status_only(m: &str, code: Option<i64>) -> bool {
+    let m = m.trim();
+    if m.is_empty() {
+        return true;
+    }
+    let Some(c) = code else { return false };
+    let c = c.to_string();
+    let rest = m.strip_prefix("HTTP ").unwrap_or(m);
+    rest.strip_prefix(c.as_str()).is_some_and(|phrase| {
+        phrase.len() <= 40
+            && phrase
+                .chars()
+                .all(|ch| ch.is_ascii_alphabetic() || ch == ' ' || ch == '-')
+    })
 }
 
 /// The error chain above an origin, one step per service it crossed (the
@@ -303,6 +345,39 @@ impl Verdict {
 mod tests {
     use super::*;
     use crate::import;
+
+    #[test]
+    fn the_demo_featured_checkout_says_card_declined() {
+        let mut s = Store::default();
+        import::load(&mut s, "demo", &crate::sources::demo::bytes()).unwrap();
+        let id = crate::demo::shop::featured_trace_id(crate::sources::demo::SEED);
+        let t = (0..s.traces.len() as u32)
+            .find(|&t| s.traces[t as usize].id.to_text(&s.strings) == format!("{id:032x}"))
+            .unwrap();
+        let a = analyze(&s, t, &Thresholds::default(), &Baseline::build(&s));
+        let o = a.primary().unwrap();
+        // The origin is the Stripe call (its status says only "402 Payment
+        // Required"); the words come from the exception payment-service
+        // raised about it.
+        assert_eq!(
+            origin_label(&s, o),
+            "payment-service · POST /v1/payment_intents: card declined (402)"
+        );
+        assert!(o.reaches_root);
+        let chain: Vec<String> = chain_steps(&s, o).into_iter().map(|(_, t)| t).collect();
+        assert_eq!(
+            chain,
+            [
+                "order-service POST /orders 500",
+                "api-gateway POST /api/checkout 500",
+                "web-frontend POST /api/checkout 500"
+            ]
+        );
+        assert_eq!(
+            a.top_services.first().map(|&(svc, _)| s.str(svc)),
+            Some("payment-service")
+        );
+    }
 
     #[test]
     fn a_failed_trace_names_its_origin_and_chain() {

@@ -212,7 +212,7 @@ fn StatsRow(row: Row, sub: bool, active: RwSignal<String>) -> impl IntoView {
                 }
                 Column::CriticalShare | Column::WallShare => {
                     let w = format!("{:.1}%", c.value(&row) * 100.0);
-                    view! { <td class="share"><i style:width=w></i><span>{text}</span></td> }
+                    view! { <td class="pct"><i style:width=w></i><span>{text}</span></td> }
                         .into_any()
                 }
                 _ => view! { <td>{text}</td> }.into_any(),

@@ -46,7 +46,7 @@ export const tests = {
     await page.click('.seg button:has-text("Merged")');
     await page.click('.seg button:has-text("All traces")');
     await page.waitForFunction(() => Number(document.querySelector('.flame-canvas')?.dataset.items) > 0);
-    await page.fill('.flame-find', 'payment');
+    await page.fill('#span-find', 'payment');
     await page.waitForTimeout(200);
     await screenshot(page, 'flame-merged-all');
     const box = await canvasBox(page, '.flame-canvas');
