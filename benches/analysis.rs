@@ -91,7 +91,10 @@ fn budgets() {
             if at != 0 && at != spans {
                 continue;
             }
-            let file = dir.join(name).join(spans.to_string()).join("new/estimates.json");
+            let file = dir
+                .join(name)
+                .join(spans.to_string())
+                .join("new/estimates.json");
             let median = std::fs::read_to_string(&file)
                 .ok()
                 .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())

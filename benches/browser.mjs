@@ -242,7 +242,7 @@ async function measure(page, url, file, spansHint, errors) {
       const m = performance.getEntriesByName(name, 'measure');
       return m.length ? m[m.length - 1].duration : null;
     };
-    return { ms: r - d, gap, read: measure('strata:read'), parse: measure('strata:parse'), merge: measure('strata:merge') };
+    return { ms: r - d, gap, read: measure('strata:read'), parse: measure('strata:parse'), merge: measure('strata:merge'), answers: measure('strata:answers') };
   });
   const spans = Number(await page.locator('.n-spans').textContent());
   await page.waitForTimeout(500);
@@ -347,6 +347,7 @@ async function measure(page, url, file, spansHint, errors) {
     read: load.read,
     parse: load.parse,
     merge: load.merge,
+    answers: load.answers,
     wasm: memory.wasm,
     js: memory.js,
     rss: memory.rss,
@@ -552,6 +553,7 @@ for (const n of sizes) {
     'parse, 2nd drop ms': fmt(m('again')),
     'wasm/native, 2nd drop': fmt(m('again') / nativeMs, 2),
     'merge ms': fmt(m('merge')),
+    'answers ms': fmt(m('answers')),
     'drop→painted ms': fmt(m('load')),
     'longest frame gap while loading ms': fmt(m('gap')),
     'wasm MB': fmt(m('wasm') / 1e6),
@@ -592,7 +594,7 @@ const table = (rows) => {
 };
 const legend = [
   'Medians of the runs. native import / serde Value: criterion medians on the same bytes (target/criterion);',
-  'read / parse / merge: the app\'s strata:read / strata:parse / strata:merge measures ("-": not recorded); wasm/native = parse / native import.',
+  'read / parse / merge / answers: the app\'s strata:read / strata:parse / strata:merge / strata:answers measures ("-": not recorded; answers: the trace summary\'s analyses, on the page, once the trace opens); wasm/native = parse / native import.',
   'The file is dropped 0.3 s after the page opened; parse, 2nd drop: the same file dropped again at the end of the run (files up to 64 MB).',
   'Frame cells: requestAnimationFrame delta p95 / max ms (vsync-capped: 16.7 = on time) and (share of late frames: delta > 20 ms).',
   'Long tasks: count during all scripted input (waterfall scroll, zoom, pan; flame zoom, pan).',

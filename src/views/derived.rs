@@ -86,8 +86,13 @@ impl Derived {
             let th = app.thresholds.get();
             baseline.with(|b| {
                 app.with_store(|s| {
-                    ((t as usize) < s.traces.len())
-                        .then(|| Shared::new(answers::analyze(s, t, &th, b)))
+                    ((t as usize) < s.traces.len()).then(|| {
+                        use crate::sources::worker::client::{absolute_now, measure};
+                        let t0 = absolute_now();
+                        let a = answers::analyze(s, t, &th, b);
+                        measure("strata:answers", t0, absolute_now());
+                        Shared::new(a)
+                    })
                 })
             })
         });
