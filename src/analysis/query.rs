@@ -987,7 +987,7 @@ impl Parser<'_> {
 }
 
 /// A time such as `1.5s` or `250` (ms), in ns; `field` names it in messages.
-fn parse_time(field: &str, value: &str) -> Result<i64, String> {
+pub(crate) fn parse_time(field: &str, value: &str) -> Result<i64, String> {
     let needs = || {
         format!(
             "{} needs a time such as 100ms, got {}",

@@ -115,14 +115,63 @@ fn HelpDialog() -> impl IntoView {
                 </tbody>
             </table>
             <h3>"Patterns flagged"</h3>
-            <ul class="muted pattern-help">
-                {crate::analysis::patterns::Thresholds::default()
-                    .describe()
-                    .into_iter()
-                    .map(|line| view! { <li>{line}</li> })
-                    .collect_view()}
-            </ul>
+            <ThresholdsForm />
         </Modal>
+    }
+}
+
+/// The pattern thresholds, each editable (times with a unit: 300ms, 2s);
+/// changes apply at once and are remembered in this browser.
+#[component]
+fn ThresholdsForm() -> impl IntoView {
+    use crate::analysis::patterns::Thresholds;
+    let app = expect_context::<AppState>();
+    let error = RwSignal::new(None::<String>);
+    let apply = move |key: &'static str, text: String| {
+        let mut th = app.thresholds.get_untracked();
+        match th.set(key, &text) {
+            Ok(()) => {
+                super::platform::save_text(super::state::THRESHOLDS_KEY, &th.changes());
+                app.thresholds.set(th);
+                error.set(None);
+            }
+            Err(e) => error.set(Some(e)),
+        }
+    };
+    let reset = move |_| {
+        super::platform::save_text(super::state::THRESHOLDS_KEY, "");
+        app.thresholds.set(Thresholds::default());
+        error.set(None);
+    };
+    view! {
+        <table class="shortcuts thresholds">
+            <tbody>
+                {Thresholds::DOC
+                    .iter()
+                    .map(|&(key, meaning)| {
+                        let value = move || {
+                            app.thresholds.with(|t| {
+                                t.values().into_iter().find(|(k, _)| *k == key).map(|(_, v)| v).unwrap_or_default()
+                            })
+                        };
+                        view! {
+                            <tr>
+                                <th>
+                                    <input class="threshold" data-key=key prop:value=value
+                                        on:change=move |e| apply(key, event_target_value(&e)) />
+                                </th>
+                                <td>{meaning}</td>
+                            </tr>
+                        }
+                    })
+                    .collect_view()}
+            </tbody>
+        </table>
+        {move || error.get().map(|e| view! { <p class="find-error" role="alert">{e}</p> })}
+        <p class="muted">
+            <button class="btn small" on:click=reset>"Defaults"</button>
+            " Changes apply at once and are remembered in this browser."
+        </p>
     }
 }
 

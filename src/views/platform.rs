@@ -74,8 +74,21 @@ pub fn saved_number(key: &str) -> Option<f64> {
 }
 
 pub fn save_number(key: &str, value: f64) {
+    save_text(key, &value.to_string());
+}
+
+pub fn saved_text(key: &str) -> Option<String> {
+    storage()?.get_item(key).ok().flatten()
+}
+
+/// Remembers `value` under `key` (an empty value forgets it).
+pub fn save_text(key: &str, value: &str) {
     if let Some(s) = storage() {
-        let _ = s.set_item(key, &value.to_string());
+        let _ = if value.is_empty() {
+            s.remove_item(key)
+        } else {
+            s.set_item(key, value)
+        };
     }
 }
 

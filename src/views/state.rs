@@ -143,6 +143,9 @@ pub enum SortKey {
     Verdict,
 }
 
+/// Where the pattern thresholds the user changed are remembered.
+pub const THRESHOLDS_KEY: &str = "strata.thresholds";
+
 #[derive(Clone, Copy)]
 pub struct AppState {
     pub store: StoredValue<Store, LocalStorage>,
@@ -257,7 +260,11 @@ impl AppState {
             critical_only: RwSignal::new(false),
             focus: RwSignal::new(None),
             expanded_runs: RwSignal::new(FxHashSet::default()),
-            thresholds: RwSignal::new(Default::default()),
+            thresholds: RwSignal::new(
+                super::platform::saved_text(THRESHOLDS_KEY)
+                    .map(|t| crate::analysis::patterns::Thresholds::with_changes(&t))
+                    .unwrap_or_default(),
+            ),
             stats: RwSignal::new(Default::default()),
             derived: StoredValue::new(None),
             view: RwSignal::new(View::Waterfall),

@@ -247,6 +247,75 @@ impl Thresholds {
 }
 
 impl Thresholds {
+    /// Sets threshold `key` from text as [`Thresholds::values`] shows it
+    /// (times with a unit, `300ms`; counts; ratios), or says what is wrong.
+    pub fn set(&mut self, key: &str, text: &str) -> Result<(), String> {
+        let text = text.trim();
+        let time = || {
+            crate::analysis::query::parse_time(key, text).and_then(|ns| {
+                if ns < 0 {
+                    Err(format!("{key} cannot be negative"))
+                } else {
+                    Ok(ns)
+                }
+            })
+        };
+        let count = || {
+            text.parse::<u32>()
+                .ok()
+                .filter(|&n| n >= 2)
+                .ok_or_else(|| format!("{key} needs a whole number of 2 or more, got {text:?}"))
+        };
+        let ratio = |max: f64| {
+            text.parse::<f64>()
+                .ok()
+                .filter(|x| x.is_finite() && *x >= 0.0 && *x <= max)
+                .ok_or_else(|| format!("{key} needs a number from 0 to {max}, got {text:?}"))
+        };
+        match key {
+            "n_plus_one_db_count" => self.n_plus_one_db_count = count()?,
+            "n_plus_one_db_total_ns" => self.n_plus_one_db_total_ns = time()?,
+            "n_plus_one_call_count" => self.n_plus_one_call_count = count()?,
+            "n_plus_one_call_total_ns" => self.n_plus_one_call_total_ns = time()?,
+            "n_plus_one_max_gap_ns" => self.n_plus_one_max_gap_ns = time()?,
+            "sequential_min_call_ns" => self.sequential_min_call_ns = time()?,
+            "sequential_min_saved_ns" => self.sequential_min_saved_ns = time()?,
+            "sequential_min_saved_ratio" => self.sequential_min_saved_ratio = ratio(1.0)?,
+            "slow_query_ns" => self.slow_query_ns = time()?,
+            "slow_query_baseline_samples" => self.slow_query_baseline_samples = count()?,
+            "slow_query_baseline_factor" => self.slow_query_baseline_factor = ratio(1000.0)?,
+            "timeout_min_overrun_ns" => self.timeout_min_overrun_ns = time()?,
+            "timeout_no_answer_ns" => self.timeout_no_answer_ns = time()?,
+            _ => return Err(format!("no threshold called {key:?}")),
+        }
+        Ok(())
+    }
+
+    /// The values that differ from the defaults, as `key=value;key=value`
+    /// (what the app remembers between visits).
+    pub fn changes(&self) -> String {
+        let d = Thresholds::default().values();
+        self.values()
+            .into_iter()
+            .zip(d)
+            .filter(|((_, v), (_, dv))| v != dv)
+            .map(|((k, v), _)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join(";")
+    }
+
+    /// The defaults with [`Thresholds::changes`] applied (bad entries
+    /// skipped).
+    pub fn with_changes(text: &str) -> Thresholds {
+        let mut th = Thresholds::default();
+        for item in text.split(';') {
+            if let Some((k, v)) = item.split_once('=') {
+                let _ = th.set(k, v);
+            }
+        }
+        th
+    }
+
     /// One line per threshold, "meaning: value", for the UI.
     pub fn describe(&self) -> Vec<String> {
         Thresholds::DOC
@@ -977,6 +1046,31 @@ mod tests {
             }
             assert_eq!(f.patterns, want, "trace {t}");
         }
+    }
+
+    #[test]
+    fn thresholds_are_adjustable() {
+        let mut th = Thresholds::default();
+        th.set("n_plus_one_call_total_ns", "120ms").unwrap();
+        th.set("sequential_min_saved_ratio", "0.25").unwrap();
+        th.set("n_plus_one_db_count", " 8 ").unwrap();
+        assert_eq!(th.n_plus_one_call_total_ns, 120 * MS);
+        assert_eq!(
+            th.changes(),
+            "n_plus_one_db_count=8;n_plus_one_call_total_ns=120ms;sequential_min_saved_ratio=0.25"
+        );
+        assert_eq!(Thresholds::with_changes(&th.changes()), th);
+        assert!(th
+            .set("slow_query_ns", "fast")
+            .unwrap_err()
+            .contains("slow_query_ns"));
+        assert!(th.set("n_plus_one_db_count", "1").is_err());
+        assert!(th.set("sequential_min_saved_ratio", "2").is_err());
+        assert!(th.set("nope", "1").is_err());
+        assert_eq!(
+            Thresholds::with_changes("nope=1;slow_query_ns=x"),
+            Thresholds::default()
+        );
     }
 
     #[test]
