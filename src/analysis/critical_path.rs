@@ -246,7 +246,6 @@ pub fn compute(store: &Store, t: u32) -> CriticalPath {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::import;
 
     /// Spans as (id, parent, start ms, duration ms[, kind]); one Zipkin trace,
     /// service "svc-<id>".
@@ -278,21 +277,11 @@ mod tests {
                 )
             })
             .collect();
-        let mut s = Store::default();
-        import::load(
-            &mut s,
-            "t.json",
-            format!("[{}]", items.join(",")).as_bytes(),
-        )
-        .unwrap();
-        s
+        crate::analysis::testing::zipkin_store(&items)
     }
 
     fn id(s: &Store, i: u32) -> String {
-        s.spans.id[i as usize]
-            .to_text(&s.strings)
-            .trim_start_matches('0')
-            .to_owned()
+        crate::analysis::testing::short_id(s, i)
     }
 
     /// (span id, start ms, end ms) relative to the trace's 1 s epoch offset.

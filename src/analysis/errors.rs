@@ -145,7 +145,6 @@ pub fn message(store: &Store, span: u32) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::import;
 
     /// A Zipkin span: (id, parent, start µs, error tag (None: no error), extra tags JSON).
     type Row<'a> = (&'a str, Option<&'a str>, i64, Option<&'a str>, &'a str);
@@ -171,21 +170,11 @@ mod tests {
                 )
             })
             .collect();
-        let mut s = Store::default();
-        import::load(
-            &mut s,
-            "t.json",
-            format!("[{}]", items.join(",")).as_bytes(),
-        )
-        .unwrap();
-        s
+        crate::analysis::testing::zipkin_store(&items)
     }
 
     fn id(s: &Store, i: u32) -> String {
-        s.spans.id[i as usize]
-            .to_text(&s.strings)
-            .trim_start_matches('0')
-            .to_owned()
+        crate::analysis::testing::short_id(s, i)
     }
 
     #[test]

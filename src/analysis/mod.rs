@@ -15,6 +15,8 @@ pub mod selftime;
 pub mod semconv;
 pub mod services;
 pub mod stats;
+#[cfg(test)]
+pub(crate) mod testing;
 pub mod tree;
 
 use crate::model::Store;
