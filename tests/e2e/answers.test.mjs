@@ -112,7 +112,8 @@ export const tests = {
     const shown = await page.locator('.wf-row.error').count();
     if (errors) assertEq(shown, errors, 'every error row, nothing else');
     assert(shown >= 5, `${shown} error rows`);
-    assert((await page.evaluate(() => location.hash)).includes('find='), 'the query is in the link');
+    // The query and its mode are in the link (rewritten at most every 200 ms).
+    await page.waitForFunction(() => /[#&]q=status%3Derror/.test(location.hash) && location.hash.includes('find=only'));
     await screenshot(page, 'answers-only-errors');
     await page.fill('#span-find', 'duration>(');
     await page.waitForSelector('.find-error');
