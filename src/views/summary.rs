@@ -229,7 +229,7 @@ fn LooksWrong(s: Summary) -> impl IntoView {
                 <span class="sum-tag warn">"Looks wrong"</span>
                 <ul>
                     {s.patterns.into_iter().map(|(item, detail)| view! {
-                        <li>{item_button(app, item, "pattern")}<span class="muted" title=detail.clone()>{detail}</span></li>
+                        <li>{item_button(app, item, "pattern")}<span class="muted" title=detail.clone()>{detail.clone()}</span></li>
                     }).collect_view()}
                     {s.warnings.into_iter().map(|w| view! {
                         <li><button class="link sum-item warning" on:click=move |_| app.dialog.set(Dialog::Warnings)>{w}</button></li>
