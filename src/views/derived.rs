@@ -4,14 +4,17 @@
 //! rows. Components read these memos and draw; the rules live in
 //! `analysis` and `layout`.
 
+use std::cell::RefCell;
+use std::rc::Rc;
 use std::sync::Arc;
+use std::time::Duration;
 
 use leptos::prelude::*;
 use rustc_hash::FxHashSet;
 
 use super::state::{AppState, FindMode};
 use crate::analysis::answers::{self, Answers, Verdict};
-use crate::analysis::patterns::{Baseline, PatternKind};
+use crate::analysis::patterns::{Baseline, BaselineBuilder, PatternKind, Thresholds};
 use crate::analysis::query::{Query, QueryError};
 use crate::analysis::{services, Facts};
 use crate::layout::waterfall::{self as wl, Fold, RowSpec, Rows};
@@ -60,12 +63,20 @@ impl Matches {
     }
 }
 
+/// Traces up to this many spans (in a store up to [`SYNC_STORE`]) are
+/// analysed at once when they open (at 100k: ~23 ms natively, ~50 in wasm);
+/// bigger ones in slices between frames, the summary saying so meanwhile.
+const SYNC_TRACE: u32 = 100_000;
+const SYNC_STORE: usize = 300_000;
+/// Spans a slice reads (pattern calls, the baseline): ~20 ms natively.
+const SLICE: usize = 200_000;
+
 #[derive(Clone, Copy)]
 pub struct Derived {
-    /// DB statement durations across every loaded trace (slow queries).
-    pub baseline: Memo<Shared<Baseline>>,
-    /// The open trace's answers.
-    pub answers: Memo<Option<Shared<Answers>>>,
+    /// The open trace's answers (None while a big trace is being analysed).
+    pub answers: RwSignal<Option<Shared<Answers>>>,
+    /// A big trace's analysis is under way.
+    pub analysing: RwSignal<bool>,
     /// The find box's text, parsed.
     pub query: Memo<Result<Query, QueryError>>,
     pub matches: Memo<Shared<Matches>>,
@@ -80,21 +91,14 @@ pub struct Derived {
 
 impl Derived {
     pub fn new(app: AppState) -> Derived {
-        let baseline = Memo::new(move |_| app.with_store(|s| Shared::new(Baseline::build(s))));
-        let answers = Memo::new(move |_| {
-            let t = app.trace.get()?;
+        let answers = RwSignal::new(None);
+        let analysing = RwSignal::new(false);
+        let runner = Runner::default();
+        Effect::new(move |_| {
+            let t = app.trace.get();
             let th = app.thresholds.get();
-            baseline.with(|b| {
-                app.with_store(|s| {
-                    ((t as usize) < s.traces.len()).then(|| {
-                        use crate::sources::worker::client::{absolute_now, measure};
-                        let t0 = absolute_now();
-                        let a = answers::analyze(s, t, &th, b);
-                        measure("strata:answers", t0, absolute_now());
-                        Shared::new(a)
-                    })
-                })
-            })
+            let rev = app.rev.get();
+            runner.start(app, t, th, rev, answers, analysing);
         });
         let query = Memo::new(move |_| Query::parse(&app.query.get()));
         let matches = Memo::new(move |_| {
@@ -234,8 +238,8 @@ impl Derived {
         });
         Derived {
             verdicts,
-            baseline,
             answers,
+            analysing,
             query,
             matches,
             service_spans,
@@ -243,4 +247,132 @@ impl Derived {
             rows,
         }
     }
+}
+
+/// Runs the open trace's analyses: at once for a small trace, else in
+/// slices between frames (`set_timeout(0)`), each short enough not to block
+/// the page; a newer request (another trace, thresholds, a load) stops the
+/// slices of the older one. The baseline (every loaded trace's statements)
+/// is kept until the store changes.
+#[derive(Clone, Copy, Default)]
+struct Runner {
+    state: StoredValue<Rc<RefCell<RunState>>, LocalStorage>,
+}
+
+#[derive(Default)]
+struct RunState {
+    generation: u64,
+    baseline: Option<(u64, Shared<Baseline>)>,
+}
+
+impl Runner {
+    fn start(
+        self,
+        app: AppState,
+        t: Option<u32>,
+        th: Thresholds,
+        rev: u64,
+        out: RwSignal<Option<Shared<Answers>>>,
+        analysing: RwSignal<bool>,
+    ) {
+        let state = self.state.get_value();
+        let generation = {
+            let mut st = state.borrow_mut();
+            st.generation += 1;
+            st.generation
+        };
+        let Some(t) = t else {
+            out.set(None);
+            analysing.set(false);
+            return;
+        };
+        let (spans, total) = app.store.with_value(|s| {
+            (
+                s.traces.get(t as usize).map_or(0, |tr| tr.spans.len),
+                s.spans.len(),
+            )
+        });
+        let cached = state
+            .borrow()
+            .baseline
+            .as_ref()
+            .filter(|(r, _)| *r == rev)
+            .map(|(_, b)| b.clone());
+        if spans <= SYNC_TRACE && (total <= SYNC_STORE || cached.is_some()) {
+            let a = app.store.with_value(|s| {
+                let b = cached.unwrap_or_else(|| Shared::new(Baseline::build(s)));
+                state.borrow_mut().baseline = Some((rev, b.clone()));
+                timed(|| answers::analyze(s, t, &th, &b))
+            });
+            out.set(Some(Shared::new(a)));
+            analysing.set(false);
+            return;
+        }
+        out.set(None);
+        analysing.set(true);
+        let job = app.store.with_value(|s| answers::Job::new(s, t));
+        let slices = Slices {
+            app,
+            state,
+            generation,
+            rev,
+            th,
+            baseline: match cached {
+                Some(b) => Ok(b),
+                None => Err(BaselineBuilder::default()),
+            },
+            job,
+            t0: crate::sources::worker::client::absolute_now(),
+        };
+        set_timeout(move || slices.run(out, analysing), Duration::ZERO);
+    }
+}
+
+/// The analyses of one big trace, a slice at a time.
+struct Slices {
+    app: AppState,
+    state: Rc<RefCell<RunState>>,
+    generation: u64,
+    rev: u64,
+    th: Thresholds,
+    baseline: Result<Shared<Baseline>, BaselineBuilder>,
+    job: answers::Job,
+    t0: f64,
+}
+
+impl Slices {
+    fn run(mut self, out: RwSignal<Option<Shared<Answers>>>, analysing: RwSignal<bool>) {
+        if self.state.borrow().generation != self.generation {
+            return;
+        }
+        let done = self.app.store.with_value(|s| match &mut self.baseline {
+            Err(builder) => {
+                if builder.step(s, SLICE) {
+                    let b = Shared::new(std::mem::take(builder).finish());
+                    self.state.borrow_mut().baseline = Some((self.rev, b.clone()));
+                    self.baseline = Ok(b);
+                }
+                None
+            }
+            Ok(b) => self.job.step(s, &self.th, b, SLICE),
+        });
+        match done {
+            Some(a) => {
+                use crate::sources::worker::client::{absolute_now, measure};
+                measure("strata:answers", self.t0, absolute_now());
+                out.set(Some(Shared::new(a)));
+                analysing.set(false);
+            }
+            None => set_timeout(move || self.run(out, analysing), Duration::ZERO),
+        }
+    }
+}
+
+/// Runs `f` inside a `strata:answers` measure (read by the benchmarks).
+fn timed<R>(f: impl FnOnce() -> R) -> R {
+    use crate::sources::worker::client::{absolute_now, measure};
+    let t0 = absolute_now();
+    let r = f();
+    measure("strata:answers", t0, absolute_now());
+    r
 }

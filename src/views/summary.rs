@@ -155,6 +155,19 @@ pub fn TraceSummary() -> impl IntoView {
             .with(|a| a.as_ref().map(|a| app.with_store(|s| summarize(a, s))))
     });
     move || {
+        if d.analysing.get() {
+            let spans = app
+                .trace
+                .get()
+                .map_or(0, |t| app.with_store(|s| s.traces[t as usize].span_count()));
+            return Some(view! {
+                <section class="summary" aria-label="Trace summary">
+                    <p class="sum-line sum-pending muted" role="status">
+                        {format!("Analysing {spans} spans: where it failed, where the time went, what looks wrong…")}
+                    </p>
+                </section>
+            }.into_any());
+        }
         let s = summary.get()?;
         Some(view! {
             <section class="summary" aria-label="Trace summary">
@@ -167,7 +180,7 @@ pub fn TraceSummary() -> impl IntoView {
                     }.into_any(),
                 }}
             </section>
-        })
+        }.into_any())
     }
 }
 

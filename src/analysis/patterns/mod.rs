@@ -359,6 +359,57 @@ impl Pattern {
     }
 }
 
+/// [`Baseline::build`] a slice of spans at a time (for big stores: no step
+/// blocks the page for long). The store must not change between steps.
+#[derive(Debug, Default)]
+pub struct BaselineBuilder {
+    next: usize,
+    by_key: FxHashMap<String, Vec<i64>>,
+}
+
+impl BaselineBuilder {
+    /// Reads up to `spans` more spans; true once every span is read.
+    pub fn step(&mut self, store: &Store, spans: usize) -> bool {
+        let end = self.next.saturating_add(spans).min(store.spans.len());
+        let sem = Sem::new(store);
+        let mut table = KeyTable::default();
+        let mut samples: Vec<Vec<i64>> = Vec::new();
+        for i in self.next..end {
+            if !semconv::may_call(store.spans.kind[i]) {
+                continue;
+            }
+            let s = sem.span(i as u32);
+            let Some(p) = semconv::call_parts(&s) else {
+                continue;
+            };
+            if p.kind != CallKind::Db {
+                continue;
+            }
+            let id = table.id(&p) as usize;
+            if samples.len() <= id {
+                samples.resize_with(id + 1, Vec::new);
+            }
+            samples[id].push(store.spans.duration[i]);
+        }
+        for (key, v) in table.keys.into_iter().zip(samples) {
+            if !v.is_empty() {
+                self.by_key.entry(key).or_default().extend(v);
+            }
+        }
+        self.next = end;
+        end == store.spans.len()
+    }
+
+    pub fn finish(mut self) -> Baseline {
+        for v in self.by_key.values_mut() {
+            v.sort_unstable();
+        }
+        Baseline {
+            by_key: self.by_key,
+        }
+    }
+}
+
 /// Statistics of one statement in a [`Baseline`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct StatementStats {
@@ -378,35 +429,9 @@ pub struct Baseline {
 
 impl Baseline {
     pub fn build(store: &Store) -> Baseline {
-        let sem = Sem::new(store);
-        let mut table = KeyTable::default();
-        let mut samples: Vec<Vec<i64>> = Vec::new();
-        for i in 0..store.spans.len() as u32 {
-            if !semconv::may_call(store.spans.kind[i as usize]) {
-                continue;
-            }
-            let s = sem.span(i);
-            let Some(p) = semconv::call_parts(&s) else {
-                continue;
-            };
-            if p.kind != CallKind::Db {
-                continue;
-            }
-            let id = table.id(&p) as usize;
-            if samples.len() <= id {
-                samples.resize_with(id + 1, Vec::new);
-            }
-            samples[id].push(store.spans.duration[i as usize]);
-        }
-        let mut by_key = FxHashMap::default();
-        for (key, mut v) in table.keys.into_iter().zip(samples) {
-            if v.is_empty() {
-                continue;
-            }
-            v.sort_unstable();
-            by_key.insert(key, v);
-        }
-        Baseline { by_key }
+        let mut b = BaselineBuilder::default();
+        while !b.step(store, usize::MAX) {}
+        b.finish()
     }
 
     /// Statements known.
@@ -520,19 +545,46 @@ pub(crate) struct Ctx<'a> {
     /// Its spans.
     pub n: usize,
     /// Per span of the trace: the call it is, if any.
-    pub calls: Vec<Option<Call>>,
+    pub calls: &'a [Option<Call>],
     /// Repeat keys by id.
-    pub keys: Vec<String>,
+    pub keys: &'a [String],
 }
 
-impl<'a> Ctx<'a> {
-    fn new(store: &'a Store, t: u32, th: &'a Thresholds, baseline: &'a Baseline) -> Ctx<'a> {
+/// The calls of a trace's spans ([`Ctx::calls`]), read a slice of spans at a
+/// time; repeat keys are shared across slices.
+#[derive(Debug, Default)]
+pub(crate) struct Calls {
+    base: u32,
+    n: usize,
+    calls: Vec<Option<Call>>,
+    keys: Vec<String>,
+    ids: FxHashMap<String, u32>,
+}
+
+impl Calls {
+    fn new(store: &Store, t: u32) -> Calls {
         let r = store.traces[t as usize].spans;
+        Calls {
+            base: r.start,
+            n: r.len as usize,
+            calls: Vec::with_capacity(r.len as usize),
+            ..Calls::default()
+        }
+    }
+
+    fn done(&self) -> bool {
+        self.calls.len() == self.n
+    }
+
+    /// Reads up to `spans` more spans of the trace.
+    fn step(&mut self, store: &Store, spans: usize) {
+        let from = self.calls.len();
+        let end = from.saturating_add(spans).min(self.n);
         let sem = Sem::new(store);
         let mut table = KeyTable::default();
-        let calls = r
-            .range()
-            .map(|i| {
+        let local: Vec<Option<Call>> = (from..end)
+            .map(|k| {
+                let i = self.base as usize + k;
                 if !semconv::may_call(store.spans.kind[i]) {
                     return None;
                 }
@@ -544,15 +596,43 @@ impl<'a> Ctx<'a> {
                 })
             })
             .collect();
+        // This slice's key ids -> the trace's.
+        let map: Vec<u32> = table
+            .keys
+            .into_iter()
+            .map(|key| {
+                let next = self.keys.len() as u32;
+                *self.ids.entry(key).or_insert_with_key(|key| {
+                    self.keys.push(key.clone());
+                    next
+                })
+            })
+            .collect();
+        self.calls.extend(local.into_iter().map(|c| {
+            c.map(|c| Call {
+                kind: c.kind,
+                key: map[c.key as usize],
+            })
+        }));
+    }
+}
+
+impl<'a> Ctx<'a> {
+    fn new(
+        store: &'a Store,
+        th: &'a Thresholds,
+        baseline: &'a Baseline,
+        calls: &'a Calls,
+    ) -> Ctx<'a> {
         Ctx {
             store,
-            sem,
+            sem: Sem::new(store),
             th,
             baseline,
-            base: r.start,
-            n: r.len as usize,
-            calls,
-            keys: table.keys,
+            base: calls.base,
+            n: calls.n,
+            calls: &calls.calls,
+            keys: &calls.keys,
         }
     }
 
@@ -640,44 +720,102 @@ pub fn detect(
     th: &Thresholds,
     baseline: &Baseline,
 ) -> Vec<Pattern> {
-    let t = facts.trace;
-    let ctx = Ctx::new(store, t, th, baseline);
-    let mut out = n_plus_one::detect(&ctx);
-    let mut in_run = vec![false; ctx.n];
-    for p in &out {
-        for &s in &p.spans {
-            in_run[ctx.at(s)] = true;
-        }
-    }
-    out.extend(sequential::detect(&ctx, &in_run));
-    out.extend(slow_query::detect(&ctx));
-    out.extend(timeout::detect(&ctx));
+    let mut d = Detect::new(store, facts.trace);
+    while !d.step(store, th, baseline, usize::MAX) {}
+    d.finish(store, facts)
+}
 
-    let n = ctx.n;
-    facts.base = ctx.base;
-    facts.patterns.clear();
-    facts.patterns.resize(n, 0);
-    for p in &mut out {
-        p.spans.sort_by_key(|&s| (store.spans.start[s as usize], s));
-        p.count = p.spans.len() as u32;
-        p.on_critical_path = p.spans.iter().any(|&s| {
-            facts
-                .critical_ns
-                .get((s - ctx.base) as usize)
-                .is_some_and(|&c| c > 0)
-        });
-        for &s in &p.spans {
-            facts.patterns[(s - ctx.base) as usize] |= p.kind.bit();
+/// [`detect`] in steps, for big traces: the calls of a slice of spans per
+/// step, then one rule per step. The store must not change between steps.
+#[derive(Debug)]
+pub struct Detect {
+    calls: Calls,
+    /// Rules run so far (0..=4).
+    rules: u8,
+    out: Vec<Pattern>,
+}
+
+impl Detect {
+    pub fn new(store: &Store, t: u32) -> Detect {
+        Detect {
+            calls: Calls::new(store, t),
+            rules: 0,
+            out: Vec::new(),
         }
     }
-    out.sort_by(|a, b| {
-        b.saved_ns
-            .cmp(&a.saved_ns)
-            .then(b.total_ns.cmp(&a.total_ns))
-            .then(a.kind.cmp(&b.kind))
-            .then(a.spans.first().cmp(&b.spans.first()))
-    });
-    out
+
+    /// Reads up to `spans` spans' calls, or runs the next rule; true once
+    /// every rule ran.
+    pub fn step(
+        &mut self,
+        store: &Store,
+        th: &Thresholds,
+        baseline: &Baseline,
+        spans: usize,
+    ) -> bool {
+        if !self.calls.done() {
+            self.calls.step(store, spans);
+            if spans != usize::MAX {
+                return false;
+            }
+        }
+        let ctx = Ctx::new(store, th, baseline, &self.calls);
+        loop {
+            match self.rules {
+                0 => {
+                    let found = n_plus_one::detect(&ctx);
+                    self.out.extend(found);
+                }
+                1 => {
+                    let mut in_run = vec![false; ctx.n];
+                    for p in &self.out {
+                        for &s in &p.spans {
+                            in_run[ctx.at(s)] = true;
+                        }
+                    }
+                    self.out.extend(sequential::detect(&ctx, &in_run));
+                }
+                2 => self.out.extend(slow_query::detect(&ctx)),
+                3 => self.out.extend(timeout::detect(&ctx)),
+                _ => return true,
+            }
+            self.rules += 1;
+            if spans != usize::MAX {
+                return self.rules == 4;
+            }
+        }
+    }
+
+    /// The patterns found, most costly first; marks their spans in `facts`
+    /// (whose critical path must be filled).
+    pub fn finish(self, store: &Store, facts: &mut Facts) -> Vec<Pattern> {
+        let mut out = self.out;
+        let (base, n) = (self.calls.base, self.calls.n);
+        facts.base = base;
+        facts.patterns.clear();
+        facts.patterns.resize(n, 0);
+        for p in &mut out {
+            p.spans.sort_by_key(|&s| (store.spans.start[s as usize], s));
+            p.count = p.spans.len() as u32;
+            p.on_critical_path = p.spans.iter().any(|&s| {
+                facts
+                    .critical_ns
+                    .get((s - base) as usize)
+                    .is_some_and(|&c| c > 0)
+            });
+            for &s in &p.spans {
+                facts.patterns[(s - base) as usize] |= p.kind.bit();
+            }
+        }
+        out.sort_by(|a, b| {
+            b.saved_ns
+                .cmp(&a.saved_ns)
+                .then(b.total_ns.cmp(&a.total_ns))
+                .then(a.kind.cmp(&b.kind))
+                .then(a.spans.first().cmp(&b.spans.first()))
+        });
+        out
+    }
 }
 
 /// A duration as people read it ("330ms", "2.1s").
@@ -1048,6 +1186,31 @@ mod tests {
         }
     }
 
+    /// Detection and the baseline in small slices find exactly what one
+    /// pass finds.
+    #[test]
+    fn in_slices_as_at_once() {
+        let s = demo();
+        let th = Thresholds::default();
+        let whole = Baseline::build(&s);
+        let mut b = BaselineBuilder::default();
+        let mut steps = 0;
+        while !b.step(&s, 37) {
+            steps += 1;
+        }
+        assert!(steps > 10);
+        assert_eq!(b.finish(), whole);
+        for t in 0..s.traces.len() as u32 {
+            let mut f1 = facts(&s, t);
+            let at_once = detect(&s, &mut f1, &th, &whole);
+            let mut f2 = facts(&s, t);
+            let mut d = Detect::new(&s, t);
+            while !d.step(&s, &th, &whole, 5) {}
+            assert_eq!(d.finish(&s, &mut f2), at_once, "trace {t}");
+            assert_eq!(f1, f2);
+        }
+    }
+
     #[test]
     fn thresholds_are_adjustable() {
         let mut th = Thresholds::default();
@@ -1134,7 +1297,9 @@ mod tests {
             .map(|&k| found.iter().filter(|p| p.kind == k).count())
             .collect();
         let clock = std::time::Instant::now();
-        let ctx = Ctx::new(&s, t, &th, &b);
+        let mut calls = Calls::new(&s, t);
+        calls.step(&s, usize::MAX);
+        let ctx = Ctx::new(&s, &th, &b, &calls);
         let c0 = clock.elapsed();
         let np = n_plus_one::detect(&ctx);
         let c1 = clock.elapsed();
