@@ -621,7 +621,8 @@ mod tests {
             Column::Total,
             true,
         );
-        let shape: Vec<(String, i64, Vec<(String, i64)>)> = t
+        type Shape = (String, i64, Vec<(String, i64)>);
+        let shape: Vec<Shape> = t
             .iter()
             .map(|(g, subs)| {
                 (
