@@ -3,16 +3,17 @@
 //! summary (everything computed when a trace opens) within 50 ms, the
 //! critical path within 20 ms, the statistics table within 50 ms; at any
 //! size no step may block the page for more than 100 ms: larger traces
-//! compute them in the parsing worker's idle time or in slices (README,
-//! Limits). After criterion's own report, one line per budget:
-//! `budget <name> <spans>: <median> ms (<= <limit> ms) ok|OVER`.
+//! compute them in slices between frames (`answers::Job`,
+//! `BaselineBuilder`, `stats::TableJob`). After criterion's own report, one
+//! line per budget, `budget <name> <spans>: <median> ms (<= <limit> ms)
+//! ok|OVER`, then the longest slice of each sliced computation.
 
 #[allow(dead_code)]
 mod common;
 
 use criterion::{BenchmarkId, Criterion};
-use strata::analysis::patterns::{self, Baseline, Thresholds};
-use strata::analysis::stats::{self, GroupBy};
+use strata::analysis::patterns::{self, Baseline, BaselineBuilder, Thresholds};
+use strata::analysis::stats::{self, GroupBy, TableJob};
 use strata::analysis::{answers, critical_path, errors, selftime, Facts};
 use strata::layout::waterfall::{self, RowSpec};
 
@@ -111,9 +112,62 @@ fn budgets() {
     }
 }
 
+/// Spans a slice reads on the page (`views::derived::SLICE`).
+const SLICE: usize = 200_000;
+/// The longest step allowed natively: the page's 100 ms, with wasm taking
+/// about twice the native time.
+const STEP_MS: f64 = 50.0;
+
+/// The longest step of each sliced computation, as the page runs them for a
+/// big trace (the baseline, the answers, the statistics table grouped by
+/// operation then by service), each timed once.
+fn steps() {
+    fn longest<R>(mut step: impl FnMut() -> Option<R>) -> (f64, f64, usize) {
+        let (mut max, mut total, mut n) = (0.0f64, 0.0, 0);
+        loop {
+            let t = std::time::Instant::now();
+            let done = step();
+            let ms = t.elapsed().as_secs_f64() * 1e3;
+            if std::env::var("STEPS").is_ok() {
+                eprintln!("step {n}: {ms:.1} ms");
+            }
+            max = max.max(ms);
+            total += ms;
+            n += 1;
+            if done.is_some() {
+                return (max, total, n);
+            }
+        }
+    }
+    println!("\nSliced steps (native, one run each; the page allows {STEP_MS} ms natively):");
+    for spans in common::sizes() {
+        let store = load(&common::jaeger(spans));
+        let th = Thresholds::default();
+        let mut b = BaselineBuilder::default();
+        let (m1, t1, n1) = longest(|| b.step(&store, SLICE).then_some(()));
+        let baseline = std::mem::take(&mut b).finish();
+        let mut job = answers::Job::new(&store, 0);
+        let (m2, t2, n2) = longest(|| job.step(&store, &th, &baseline, SLICE));
+        let f = Facts::timing(&store, 0);
+        let mut table = TableJob::new(GroupBy::Operation, Some(GroupBy::Service));
+        let (m3, t3, n3) = longest(|| table.step(&store, &[&f], SLICE));
+        for (name, max, total, n) in [
+            ("baseline", m1, t1, n1),
+            ("answers", m2, t2, n2),
+            ("stats_operation_by_service", m3, t3, n3),
+        ] {
+            let verdict = if max <= STEP_MS { "ok" } else { "OVER" };
+            println!(
+                "budget step {name} {spans}: longest {max:.1} ms of {n} steps ({total:.0} ms in all) (<= {STEP_MS} ms) {verdict}"
+            );
+        }
+    }
+}
+
 fn main() {
     let mut c = Criterion::default().configure_from_args();
     analysis(&mut c);
     c.final_summary();
     budgets();
+    steps();
 }

@@ -191,72 +191,166 @@ fn quote(s: &str) -> String {
 /// critical paths filled), grouped by `by` then `sub`. Rows by critical-path
 /// time, then total time, most first.
 pub fn table(store: &Store, facts: &[&Facts], by: &GroupBy, sub: Option<&GroupBy>) -> Vec<Row> {
-    let mut index: FxHashMap<(String, Option<String>), usize> = FxHashMap::default();
-    let mut rows: Vec<Row> = Vec::new();
-    let mut durations: Vec<Vec<i64>> = Vec::new();
-    let mut critical_total = 0i64;
-    let mut extent = 0i64;
-    // Cache of the group key per (service, name) for the built-in groupings.
-    for f in facts {
-        let trace = &store.traces[f.trace as usize];
-        extent += trace.duration().max(0);
-        critical_total += f.critical_ns.iter().sum::<i64>();
-        for i in trace.spans.range() {
-            let i = i as u32;
-            let key = (value_of(store, i, by), sub.map(|s| value_of(store, i, s)));
-            let k = *index.entry(key).or_insert_with_key(|key| {
-                let mut filter = filter_of(store, i, by);
-                if let Some(sub) = sub {
-                    filter.push(' ');
-                    filter.push_str(&filter_of(store, i, sub));
+    let mut job = TableJob::new(by.clone(), sub.cloned());
+    loop {
+        if let Some(rows) = job.step(store, facts, usize::MAX) {
+            return rows;
+        }
+    }
+}
+
+/// [`table`] in steps of about `spans` spans each (for big traces: no step
+/// blocks the page for long): the spans a slice at a time, then each
+/// trace's wall-clock unions and the percentiles a few groups at a time.
+/// `facts` and the store must not change between steps.
+#[derive(Debug)]
+pub struct TableJob {
+    by: GroupBy,
+    sub: Option<GroupBy>,
+    index: FxHashMap<(String, Option<String>), usize>,
+    rows: Vec<Row>,
+    durations: Vec<Vec<i64>>,
+    critical_total: i64,
+    extent: i64,
+    /// The trace being read (index into `facts`), and the next span of it.
+    trace: usize,
+    next: Option<u32>,
+    /// Rows whose wall time of the current trace is done.
+    walled: usize,
+    /// Rows finished (percentiles, shares), once every trace is read.
+    finished: usize,
+}
+
+impl TableJob {
+    pub fn new(by: GroupBy, sub: Option<GroupBy>) -> TableJob {
+        TableJob {
+            by,
+            sub,
+            index: FxHashMap::default(),
+            rows: Vec::new(),
+            durations: Vec::new(),
+            critical_total: 0,
+            extent: 0,
+            trace: 0,
+            next: None,
+            walled: 0,
+            finished: 0,
+        }
+    }
+
+    /// One step; the rows once done.
+    pub fn step(&mut self, store: &Store, facts: &[&Facts], spans: usize) -> Option<Vec<Row>> {
+        let mut budget = spans;
+        while budget > 0 {
+            let Some(f) = facts.get(self.trace) else {
+                return self.finish_some(&mut budget);
+            };
+            let range = store.traces[f.trace as usize].spans;
+            let next = match self.next {
+                Some(n) => n,
+                None => {
+                    self.extent += store.traces[f.trace as usize].duration().max(0);
+                    self.critical_total += f.critical_ns.iter().sum::<i64>();
+                    range.start
                 }
-                rows.push(Row {
-                    group: key.0.clone(),
-                    sub: key.1.clone(),
-                    filter,
-                    min_ns: i64::MAX,
-                    ..Row::default()
-                });
-                durations.push(Vec::new());
-                rows.len() - 1
+            };
+            let end = range.start + range.len;
+            if next < end {
+                let upto = (next as usize).saturating_add(budget).min(end as usize) as u32;
+                for i in next..upto {
+                    self.add(store, f, i);
+                }
+                budget -= (upto - next) as usize;
+                self.next = Some(upto);
+                continue;
+            }
+            // Wall-clock time of each group in this trace: the union of its
+            // spans' intervals (spans are added in store order, so this
+            // trace's are the tail of each row's list).
+            while self.walled < self.rows.len() && budget > 0 {
+                let r = &mut self.rows[self.walled];
+                let from = r.spans.partition_point(|&s| s < range.start);
+                budget = budget.saturating_sub(r.spans.len() - from + 1);
+                r.wall_ns += union_len(store, &r.spans[from..]);
+                self.walled += 1;
+            }
+            if self.walled == self.rows.len() {
+                self.trace += 1;
+                self.next = None;
+                self.walled = 0;
+            }
+        }
+        None
+    }
+
+    fn add(&mut self, store: &Store, f: &Facts, i: u32) {
+        let key = (
+            value_of(store, i, &self.by),
+            self.sub.as_ref().map(|s| value_of(store, i, s)),
+        );
+        let (by, sub) = (&self.by, self.sub.as_ref());
+        let rows = &mut self.rows;
+        let durations = &mut self.durations;
+        let k = *self.index.entry(key).or_insert_with_key(|key| {
+            let mut filter = filter_of(store, i, by);
+            if let Some(sub) = sub {
+                filter.push(' ');
+                filter.push_str(&filter_of(store, i, sub));
+            }
+            rows.push(Row {
+                group: key.0.clone(),
+                sub: key.1.clone(),
+                filter,
+                min_ns: i64::MAX,
+                ..Row::default()
             });
-            let d = store.spans.duration[i as usize];
-            let r = &mut rows[k];
-            r.count += 1;
-            r.errors += store.is_error(i) as u32;
-            r.total_ns += d;
-            r.self_ns += f.self_of(i);
-            r.critical_ns += f.critical_of(i);
-            r.min_ns = r.min_ns.min(d);
-            r.max_ns = r.max_ns.max(d);
-            r.spans.push(i);
-            durations[k].push(d);
-        }
-        // Wall-clock time of each group in this trace: the union of its
-        // spans' intervals (spans are added in store order, so this trace's
-        // are the tail of each row's list).
-        for r in rows.iter_mut() {
-            let from = r.spans.partition_point(|&s| s < trace.spans.start);
-            r.wall_ns += union_len(store, &r.spans[from..]);
-        }
+            durations.push(Vec::new());
+            rows.len() - 1
+        });
+        let d = store.spans.duration[i as usize];
+        let r = &mut self.rows[k];
+        r.count += 1;
+        r.errors += store.is_error(i) as u32;
+        r.total_ns += d;
+        r.self_ns += f.self_of(i);
+        r.critical_ns += f.critical_of(i);
+        r.min_ns = r.min_ns.min(d);
+        r.max_ns = r.max_ns.max(d);
+        r.spans.push(i);
+        self.durations[k].push(d);
     }
-    for (r, d) in rows.iter_mut().zip(durations.iter_mut()) {
-        d.sort_unstable();
-        r.avg_ns = r.total_ns / r.count.max(1) as i64;
-        r.p50_ns = percentile(d, 50.0);
-        r.p95_ns = percentile(d, 95.0);
-        r.p99_ns = percentile(d, 99.0);
-        r.critical_share = share(r.critical_ns, critical_total);
-        r.wall_share = share(r.wall_ns, extent);
+
+    /// Percentiles and shares of a few more rows; the sorted rows once all
+    /// are done.
+    fn finish_some(&mut self, budget: &mut usize) -> Option<Vec<Row>> {
+        while self.finished < self.rows.len() && *budget > 0 {
+            let k = self.finished;
+            let d = &mut self.durations[k];
+            *budget = budget.saturating_sub(d.len() + 1);
+            d.sort_unstable();
+            let r = &mut self.rows[k];
+            r.avg_ns = r.total_ns / r.count.max(1) as i64;
+            r.p50_ns = percentile(d, 50.0);
+            r.p95_ns = percentile(d, 95.0);
+            r.p99_ns = percentile(d, 99.0);
+            r.critical_share = share(r.critical_ns, self.critical_total);
+            r.wall_share = share(r.wall_ns, self.extent);
+            self.durations[k] = Vec::new();
+            self.finished += 1;
+        }
+        if self.finished < self.rows.len() {
+            return None;
+        }
+        let mut rows = std::mem::take(&mut self.rows);
+        rows.sort_by(|a, b| {
+            b.critical_ns
+                .cmp(&a.critical_ns)
+                .then(b.total_ns.cmp(&a.total_ns))
+                .then_with(|| a.group.cmp(&b.group))
+                .then_with(|| a.sub.cmp(&b.sub))
+        });
+        Some(rows)
     }
-    rows.sort_by(|a, b| {
-        b.critical_ns
-            .cmp(&a.critical_ns)
-            .then(b.total_ns.cmp(&a.total_ns))
-            .then_with(|| a.group.cmp(&b.group))
-            .then_with(|| a.sub.cmp(&b.sub))
-    });
-    rows
 }
 
 fn share(part: i64, whole: i64) -> f64 {
@@ -408,19 +502,31 @@ pub fn nested(
     col: Column,
     desc: bool,
 ) -> Vec<(Row, Vec<Row>)> {
-    let mut groups = table(store, facts, by, None);
+    let groups = table(store, facts, by, None);
+    let subs = sub.map(|sub| table(store, facts, by, Some(sub)));
+    nest(groups, subs, col, desc)
+}
+
+/// Groups (a table without sub-groups) and, when sub-grouped, the table by
+/// both, as [`nested`] shows them.
+pub fn nest(
+    mut groups: Vec<Row>,
+    subs: Option<Vec<Row>>,
+    col: Column,
+    desc: bool,
+) -> Vec<(Row, Vec<Row>)> {
     sort(&mut groups, col, desc);
-    let Some(sub) = sub else {
+    let Some(subs) = subs else {
         return groups.into_iter().map(|g| (g, Vec::new())).collect();
     };
-    let mut subs: FxHashMap<String, Vec<Row>> = FxHashMap::default();
-    for r in table(store, facts, by, Some(sub)) {
-        subs.entry(r.group.clone()).or_default().push(r);
+    let mut by_group: FxHashMap<String, Vec<Row>> = FxHashMap::default();
+    for r in subs {
+        by_group.entry(r.group.clone()).or_default().push(r);
     }
     groups
         .into_iter()
         .map(|g| {
-            let mut mine = subs.remove(&g.group).unwrap_or_default();
+            let mut mine = by_group.remove(&g.group).unwrap_or_default();
             sort(&mut mine, col, desc);
             (g, mine)
         })
@@ -600,6 +706,34 @@ mod tests {
         }
         assert!(checked > 60, "{checked} rows");
         assert!(attribute_keys(&s, &traces).len() > 20);
+    }
+
+    /// In slices of a few spans, over several traces, as in one go.
+    #[test]
+    fn a_table_in_steps_equals_one_pass() {
+        let mut s = Store::default();
+        import::load(&mut s, "demo.json", &crate::sources::demo::bytes()).unwrap();
+        let all: Vec<Facts> = (0..s.traces.len() as u32).map(|t| facts(&s, t)).collect();
+        let refs: Vec<&Facts> = all.iter().collect();
+        for (by, sub) in [
+            (GroupBy::Operation, None),
+            (
+                GroupBy::Service,
+                Some(GroupBy::Attribute("http.route".into())),
+            ),
+        ] {
+            let at_once = table(&s, &refs, &by, sub.as_ref());
+            let mut job = TableJob::new(by.clone(), sub.clone());
+            let mut steps = 0;
+            let rows = loop {
+                steps += 1;
+                if let Some(r) = job.step(&s, &refs, 13) {
+                    break r;
+                }
+            };
+            assert!(steps > 100, "{steps} steps");
+            assert_eq!(rows, at_once);
+        }
     }
 
     #[test]

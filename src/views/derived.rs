@@ -68,8 +68,9 @@ impl Matches {
 /// bigger ones in slices between frames, the summary saying so meanwhile.
 const SYNC_TRACE: u32 = 100_000;
 const SYNC_STORE: usize = 300_000;
-/// Spans a slice reads (pattern calls, the baseline): ~20 ms natively.
-const SLICE: usize = 200_000;
+/// Spans a slice reads (pattern calls, the baseline, statistics): ~20-40
+/// ms natively.
+pub const SLICE: usize = 200_000;
 
 #[derive(Clone, Copy)]
 pub struct Derived {
@@ -310,61 +311,32 @@ impl Runner {
         }
         out.set(None);
         analysing.set(true);
-        let job = app.store.with_value(|s| answers::Job::new(s, t));
-        let slices = Slices {
-            app,
-            state,
-            generation,
-            rev,
-            th,
-            baseline: match cached {
-                Some(b) => Ok(b),
-                None => Err(BaselineBuilder::default()),
+        let mut job = app.store.with_value(|s| answers::Job::new(s, t));
+        let mut baseline = cached.ok_or_else(BaselineBuilder::default);
+        let live = state.clone();
+        let t0 = crate::sources::worker::client::absolute_now();
+        in_slices(
+            move || live.borrow().generation == generation,
+            move || {
+                app.store.with_value(|s| match &mut baseline {
+                    Err(builder) => {
+                        if builder.step(s, SLICE) {
+                            let b = Shared::new(std::mem::take(builder).finish());
+                            state.borrow_mut().baseline = Some((rev, b.clone()));
+                            baseline = Ok(b);
+                        }
+                        None
+                    }
+                    Ok(b) => job.step(s, &th, b, SLICE),
+                })
             },
-            job,
-            t0: crate::sources::worker::client::absolute_now(),
-        };
-        set_timeout(move || slices.run(out, analysing), Duration::ZERO);
-    }
-}
-
-/// The analyses of one big trace, a slice at a time.
-struct Slices {
-    app: AppState,
-    state: Rc<RefCell<RunState>>,
-    generation: u64,
-    rev: u64,
-    th: Thresholds,
-    baseline: Result<Shared<Baseline>, BaselineBuilder>,
-    job: answers::Job,
-    t0: f64,
-}
-
-impl Slices {
-    fn run(mut self, out: RwSignal<Option<Shared<Answers>>>, analysing: RwSignal<bool>) {
-        if self.state.borrow().generation != self.generation {
-            return;
-        }
-        let done = self.app.store.with_value(|s| match &mut self.baseline {
-            Err(builder) => {
-                if builder.step(s, SLICE) {
-                    let b = Shared::new(std::mem::take(builder).finish());
-                    self.state.borrow_mut().baseline = Some((self.rev, b.clone()));
-                    self.baseline = Ok(b);
-                }
-                None
-            }
-            Ok(b) => self.job.step(s, &self.th, b, SLICE),
-        });
-        match done {
-            Some(a) => {
+            move |a| {
                 use crate::sources::worker::client::{absolute_now, measure};
-                measure("strata:answers", self.t0, absolute_now());
+                measure("strata:answers", t0, absolute_now());
                 out.set(Some(Shared::new(a)));
                 analysing.set(false);
-            }
-            None => set_timeout(move || self.run(out, analysing), Duration::ZERO),
-        }
+            },
+        );
     }
 }
 
@@ -375,4 +347,28 @@ fn timed<R>(f: impl FnOnce() -> R) -> R {
     let r = f();
     measure("strata:answers", t0, absolute_now());
     r
+}
+
+/// Calls `step` between frames (`set_timeout(0)`) until it returns a
+/// result, then `done` with it; stops as soon as `live` says the work is
+/// no longer wanted.
+pub fn in_slices<R: 'static>(
+    live: impl Fn() -> bool + 'static,
+    step: impl FnMut() -> Option<R> + 'static,
+    done: impl FnOnce(R) + 'static,
+) {
+    type Step<R> = Box<dyn FnMut() -> Option<R>>;
+    fn go<R: 'static>(live: Rc<dyn Fn() -> bool>, mut step: Step<R>, done: Box<dyn FnOnce(R)>) {
+        if !live() {
+            return;
+        }
+        match step() {
+            Some(r) => done(r),
+            None => set_timeout(move || go(live, step, done), Duration::ZERO),
+        }
+    }
+    let live: Rc<dyn Fn() -> bool> = Rc::new(live);
+    let step: Step<R> = Box::new(step);
+    let done: Box<dyn FnOnce(R)> = Box::new(done);
+    set_timeout(move || go(live, step, done), Duration::ZERO);
 }

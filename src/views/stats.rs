@@ -15,6 +15,66 @@ use crate::sources::link::View;
 const MAX_ROWS: usize = 500;
 
 type Table = Vec<(Row, Vec<Row>)>;
+/// The rows by the grouping, and by the grouping and sub-grouping.
+type Raw = (Vec<Row>, Option<Vec<Row>>);
+
+/// Scopes up to this many spans are tabled at once (~20 ms natively at
+/// 100k); bigger ones in slices.
+const SYNC_SPANS: usize = 100_000;
+
+/// The traces a table covers: the open one, or every loaded one.
+enum Scope {
+    One(Shared<crate::analysis::answers::Answers>),
+    All(Shared<Vec<Facts>>),
+}
+
+impl Scope {
+    fn facts(&self) -> Vec<&Facts> {
+        match self {
+            Scope::One(a) => vec![&a.facts],
+            Scope::All(all) => all.iter().collect(),
+        }
+    }
+
+    fn spans(&self) -> usize {
+        self.facts().iter().map(|f| f.self_ns.len()).sum()
+    }
+}
+
+/// The two tables of a [`StatsSpec`], one after the other, in steps.
+struct Job {
+    spec: StatsSpec,
+    groups: Option<Vec<Row>>,
+    job: stats::TableJob,
+}
+
+impl Job {
+    fn new(spec: StatsSpec) -> Job {
+        let job = stats::TableJob::new(spec.by.clone(), None);
+        Job {
+            spec,
+            groups: None,
+            job,
+        }
+    }
+
+    fn step(&mut self, s: &crate::model::Store, scope: &Scope, spans: usize) -> Option<Raw> {
+        loop {
+            let rows = self.job.step(s, &scope.facts(), spans)?;
+            match (self.groups.take(), &self.spec.sub) {
+                (None, Some(sub)) => {
+                    self.groups = Some(rows);
+                    self.job = stats::TableJob::new(self.spec.by.clone(), Some(sub.clone()));
+                    if spans != usize::MAX {
+                        return None;
+                    }
+                }
+                (None, None) => return Some((rows, None)),
+                (Some(groups), _) => return Some((groups, Some(rows))),
+            }
+        }
+    }
+}
 
 #[component]
 pub fn StatsTable() -> impl IntoView {
@@ -33,19 +93,48 @@ pub fn StatsTable() -> impl IntoView {
             })
         })
     });
-    let table = Memo::new(move |_| {
+    // The grouped rows (and the sub-grouped ones), computed at once or, for
+    // many spans, in slices between frames; sorting only reorders them.
+    let raw = RwSignal::new(None::<Shared<Raw>>);
+    let generation = StoredValue::new(0u64);
+    Effect::new(move |_| {
         let spec = app.stats.get();
+        let scope = match all_facts.get() {
+            Some(all) => Scope::All(all),
+            None => match d.answers.get() {
+                Some(a) => Scope::One(a),
+                None => {
+                    raw.set(None);
+                    return;
+                }
+            },
+        };
+        app.rev.track();
+        generation.update_value(|g| *g += 1);
+        let g = generation.get_value();
+        let mut job = Job::new(spec);
+        if scope.spans() <= SYNC_SPANS {
+            let r = app.store.with_value(|s| job.step(s, &scope, usize::MAX));
+            raw.set(r.map(Shared::new));
+            return;
+        }
+        raw.set(None);
+        super::derived::in_slices(
+            move || generation.get_value() == g,
+            move || {
+                app.store
+                    .with_value(|s| job.step(s, &scope, super::derived::SLICE))
+            },
+            move |r| raw.set(Some(Shared::new(r))),
+        );
+    });
+    let table = Memo::new(move |_| {
         let (col, desc) = sort.get();
-        let rows = |facts: &[&Facts]| {
-            app.with_store(|s| stats::nested(s, facts, &spec.by, spec.sub.as_ref(), col, desc))
-        };
-        let t: Table = match all_facts.get() {
-            Some(all) => rows(&all.iter().collect::<Vec<_>>()),
-            None => d
-                .answers
-                .with(|a| a.as_ref().map(|a| rows(&[&a.facts])))
-                .unwrap_or_default(),
-        };
+        let t: Table = raw.with(|r| {
+            r.as_ref()
+                .map(|r| stats::nest(r.0 .0.clone(), r.0 .1.clone(), col, desc))
+                .unwrap_or_default()
+        });
         Shared::new(t)
     });
     view! {

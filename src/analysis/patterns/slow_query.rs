@@ -30,10 +30,18 @@ pub(crate) fn detect(ctx: &Ctx) -> Vec<Pattern> {
     let mut out = Vec::new();
     // The baseline of each statement, looked up once per key.
     let need = th.slow_query_baseline_samples.max(2) as usize;
-    let samples: Vec<Option<&[i64]>> = ctx
+    // With it, the least p99 any run's *others* can have (leaving one run
+    // out moves the p99 down one rank at most): runs no slower than the
+    // factor times that are not searched for.
+    let samples: Vec<Option<(&[i64], f64)>> = ctx
         .keys
         .iter()
-        .map(|k| ctx.baseline.samples(k).filter(|v| v.len() >= need))
+        .map(|k| {
+            let v = ctx.baseline.samples(k).filter(|v| v.len() >= need)?;
+            let n = v.len() - 1;
+            let rank = ((0.99 * n as f64).ceil() as usize).clamp(1, n);
+            Some((v, th.slow_query_baseline_factor * v[rank - 1] as f64))
+        })
         .collect();
     for k in 0..ctx.n {
         let Some(call) = ctx.calls[k] else { continue };
@@ -42,8 +50,12 @@ pub(crate) fn detect(ctx: &Ctx) -> Vec<Pattern> {
         }
         let span = ctx.base + k as u32;
         let d = ctx.dur(span);
-        let others = samples[call.key as usize].and_then(|v| others_of(v, d));
         let over_limit = d >= th.slow_query_ns;
+        let base = samples[call.key as usize];
+        if !over_limit && base.is_none_or(|(_, least)| d as f64 <= least) {
+            continue;
+        }
+        let others = base.and_then(|(v, _)| others_of(v, d));
         let over_p99 =
             others.is_some_and(|o| d as f64 > th.slow_query_baseline_factor * o.p99 as f64);
         if !over_limit && !over_p99 {
