@@ -64,10 +64,12 @@ impl Matches {
 }
 
 /// Traces up to this many spans (in a store up to [`SYNC_STORE`]) are
-/// analysed at once when they open (at 100k: ~23 ms natively, ~50 in wasm);
-/// bigger ones in slices between frames, the summary saying so meanwhile.
-const SYNC_TRACE: u32 = 100_000;
-const SYNC_STORE: usize = 300_000;
+/// analysed at once when they open (20k: ~5 ms natively, ~15 in wasm);
+/// bigger ones after their first paint, in slices between frames, the
+/// summary saying so meanwhile (at 100k the analyses take ~70 ms in wasm:
+/// at once, they would delay the first paint by that much).
+const SYNC_TRACE: u32 = 20_000;
+const SYNC_STORE: usize = 100_000;
 /// Spans a slice reads (pattern calls, the baseline, statistics): ~20-40
 /// ms natively.
 pub const SLICE: usize = 200_000;
@@ -315,28 +317,32 @@ impl Runner {
         let mut baseline = cached.ok_or_else(BaselineBuilder::default);
         let live = state.clone();
         let t0 = crate::sources::worker::client::absolute_now();
-        in_slices(
-            move || live.borrow().generation == generation,
-            move || {
-                app.store.with_value(|s| match &mut baseline {
-                    Err(builder) => {
-                        if builder.step(s, SLICE) {
-                            let b = Shared::new(std::mem::take(builder).finish());
-                            state.borrow_mut().baseline = Some((rev, b.clone()));
-                            baseline = Ok(b);
+        // After the trace's first frame: the rows come first.
+        let go = move || {
+            in_slices(
+                move || live.borrow().generation == generation,
+                move || {
+                    app.store.with_value(|s| match &mut baseline {
+                        Err(builder) => {
+                            if builder.step(s, SLICE) {
+                                let b = Shared::new(std::mem::take(builder).finish());
+                                state.borrow_mut().baseline = Some((rev, b.clone()));
+                                baseline = Ok(b);
+                            }
+                            None
                         }
-                        None
-                    }
-                    Ok(b) => job.step(s, &th, b, SLICE),
-                })
-            },
-            move |a| {
-                use crate::sources::worker::client::{absolute_now, measure};
-                measure("strata:answers", t0, absolute_now());
-                out.set(Some(Shared::new(a)));
-                analysing.set(false);
-            },
-        );
+                        Ok(b) => job.step(s, &th, b, SLICE),
+                    })
+                },
+                move |a| {
+                    use crate::sources::worker::client::{absolute_now, measure};
+                    measure("strata:answers", t0, absolute_now());
+                    out.set(Some(Shared::new(a)));
+                    analysing.set(false);
+                },
+            )
+        };
+        super::platform::after_paint(go);
     }
 }
 

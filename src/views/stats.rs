@@ -139,7 +139,7 @@ pub fn StatsTable() -> impl IntoView {
     });
     view! {
         <div class="stats">
-            <StatsToolbar table=table />
+            <StatsToolbar table=table busy=Signal::derive(move || raw.with(|r| r.is_none())) />
             <div class="stats-scroll">
                 <table>
                     <StatsHead sort=sort />
@@ -152,7 +152,7 @@ pub fn StatsTable() -> impl IntoView {
 
 /// Group by, then by, scope.
 #[component]
-fn StatsToolbar(table: Memo<Shared<Table>>) -> impl IntoView {
+fn StatsToolbar(table: Memo<Shared<Table>>, busy: Signal<bool>) -> impl IntoView {
     let app = expect_context::<AppState>();
     let keys = Memo::new(move |_| {
         let all = app.stats.with(|s| s.all);
@@ -189,6 +189,9 @@ fn StatsToolbar(table: Memo<Shared<Table>>) -> impl IntoView {
             .collect_view()
     };
     let count = move || {
+        if busy.get() && app.trace.get().is_some() {
+            return "tabling the spans…".to_owned();
+        }
         table.with(|t| {
             let n = t.len();
             if n > MAX_ROWS {

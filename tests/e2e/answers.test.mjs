@@ -154,4 +154,60 @@ export const tests = {
     await waitText(page, '.find-count', '1 match');
     await screenshot(page, 'answers-flame');
   },
+
+  async 'focus: z re-roots the waterfall at a span, Backspace steps out; collapse<1ms hides short spans'(page) {
+    const all = Number(await text(page, '.n-spans'));
+    await page.keyboard.press('x');
+    await page.waitForSelector('.wf-row.selected .origin-badge');
+    // Up to the order-service server span, then focus it.
+    for (let k = 0; k < 4; k++) await page.keyboard.press('ArrowLeft');
+    await page.keyboard.press('z');
+    await page.waitForSelector('.wf-focus');
+    const crumbs = await text(page, '.wf-focus');
+    assert(crumbs.startsWith('Whole trace'), `breadcrumb: ${crumbs}`);
+    const focused = await page.locator('.wf-row').count();
+    assert(focused > 1 && focused < all, `focused rows: ${focused} of ${all}`);
+    assert((await page.evaluate(() => location.hash)).length > 0, 'hash');
+    await page.waitForFunction(() => location.hash.includes('focus='));
+    await screenshot(page, 'answers-focus');
+    await page.keyboard.press('Backspace');
+    await page.waitForFunction((n) => document.querySelectorAll('.wf-row').length > n, focused);
+    await page.click('.wf-focus button:has-text("Whole trace")');
+    await page.waitForSelector('.wf-focus', { state: 'detached' });
+    await waitText(page, '.wf-count', `${all} spans`);
+    await page.fill('#span-find', 'collapse<1ms');
+    await page.waitForFunction((n) => /^\d+ of \d+ spans shown$/.test(document.querySelector('.wf-count').textContent.trim()), all);
+    const shown = Number((await text(page, '.wf-count')).split(' ')[0]);
+    assert(shown < all && shown > 5, `collapse<1ms shows ${shown} of ${all}`);
+  },
+
+  async 'thresholds: changed in the help dialog, the patterns follow and the change is remembered'(page) {
+    await page.click('button:has-text("Traces")');
+    await page.click('.th:has-text("Spans")');
+    await page.click('.tl-row[style*="top: 0px"]');
+    await page.waitForSelector('.sum-wrong');
+    assert((await text(page, '.sum-wrong')).includes('GET /products/{id} ×32'), 'the HTTP N+1 run is flagged');
+    await page.keyboard.press('?');
+    const field = page.locator('input.threshold[data-key="n_plus_one_call_total_ns"]');
+    assertEq(await field.inputValue(), '300ms', 'the default');
+    await field.fill('2s');
+    await field.press('Enter');
+    await field.dispatchEvent('change');
+    await screenshot(page, 'answers-thresholds');
+    await page.keyboard.press('Escape');
+    await page.waitForFunction(() => !(document.querySelector('.sum-wrong')?.textContent || '').includes('GET /products/{id}'));
+    assert((await text(page, '.sum-wrong')).includes('UPDATE shop.stock ×32'), 'the database run is still flagged');
+    await page.reload();
+    await page.waitForSelector('.sum-wrong');
+    assert(!(await text(page, '.sum-wrong')).includes('GET /products/{id}'), 'remembered after a reload');
+    await page.keyboard.press('?');
+    await page.click('button:has-text("Defaults")');
+    await page.keyboard.press('Escape');
+    await page.waitForFunction(() => (document.querySelector('.sum-wrong')?.textContent || '').includes('GET /products/{id}'));
+    // A bad value says why and changes nothing.
+    await page.keyboard.press('?');
+    await page.locator('input.threshold[data-key="slow_query_ns"]').fill('fast');
+    await page.locator('input.threshold[data-key="slow_query_ns"]').dispatchEvent('change');
+    assert((await text(page, '.modal .find-error')).includes('slow_query_ns'), 'the error names the threshold');
+  },
 };
