@@ -157,10 +157,10 @@ export const tests = {
 
   async 'focus: z re-roots the waterfall at a span, Backspace steps out; collapse<1ms hides short spans'(page) {
     const all = Number(await text(page, '.n-spans'));
-    await page.keyboard.press('x');
-    await page.waitForSelector('.wf-row.selected .origin-badge');
-    // Up to the order-service server span, then focus it.
-    for (let k = 0; k < 4; k++) await page.keyboard.press('ArrowLeft');
+    // The first step of the error chain (order-service POST /orders), then focus it.
+    await page.click('.sum-item.chain >> nth=0');
+    await page.waitForFunction(() => document.querySelector('.detail h2 .svc')?.textContent === 'order-service');
+    await page.evaluate(() => document.activeElement?.blur());
     await page.keyboard.press('z');
     await page.waitForSelector('.wf-focus');
     const crumbs = await text(page, '.wf-focus');

@@ -64,6 +64,12 @@ export const tests = {
     console.log(`     generated and loaded ${N} spans in ${Math.round(ms)} ms`);
     const last = first + N - 1;
 
+    // The summary is computed in slices after the first paint: it says so,
+    // then names where the trace failed.
+    await page.waitForSelector('.sum-failed', { timeout: 60000 });
+    const failed = await text(page, '.sum-failed');
+    assert(/deadline exceeded/.test(failed), `summary of the big trace: ${failed}`);
+
     // The spacer is capped, not 36M px; the minimap and the axis are drawn.
     const spacer = await page.locator('.wf-canvas').evaluate((el) => el.getBoundingClientRect().height);
     assertEq(spacer, CAP, 'spacer height');
