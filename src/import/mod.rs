@@ -13,6 +13,7 @@ pub mod jaeger;
 pub mod json;
 pub mod otlp;
 pub mod parts;
+pub mod surrogates;
 pub mod zipkin;
 
 use rustc_hash::FxHashMap;
@@ -277,6 +278,31 @@ pub fn load_part(
 
 /// Reads `bytes` (with `blanks` blanked out of them) into the store.
 fn read(
+    store: &mut Store,
+    name: &str,
+    bytes: &[u8],
+    part: Part,
+    blanks: blank::Blanks,
+    progress: &mut dyn FnMut(usize),
+) -> Result<Loaded, ImportError> {
+    match read_once(store, name, bytes, part, blanks.clone(), progress) {
+        // A string cut inside a character: read it again with the lone
+        // halves replaced (same length: positions and blanks still hold).
+        Err(e) if surrogates::is_surrogate_error(&e.message) => {
+            let Some((patched, n)) = surrogates::patch(bytes) else {
+                return Err(e);
+            };
+            let loaded = read_once(store, name, &patched, part, blanks, progress)?;
+            store.files[loaded.file as usize]
+                .warnings
+                .push(surrogates::note(n));
+            Ok(loaded)
+        }
+        r => r,
+    }
+}
+
+fn read_once(
     store: &mut Store,
     name: &str,
     bytes: &[u8],
