@@ -149,7 +149,8 @@ pub fn parse(hash: &str) -> (LinkState, Vec<String>) {
         }
         if v.len() > MAX_VALUE {
             problems.push(format!(
-                "{k}: value longer than {MAX_VALUE} characters, ignored"
+                "{}: value longer than {MAX_VALUE} characters, ignored",
+                crate::model::units::clip(&k, 60)
             ));
             continue;
         }
@@ -217,8 +218,17 @@ pub fn parse(hash: &str) -> (LinkState, Vec<String>) {
             _ => {}
         }
     }
+    // Quoted input is cut: a link of a million characters makes a short
+    // message.
+    let problems = problems
+        .into_iter()
+        .map(|p| crate::model::units::clip(&p, MAX_MESSAGE))
+        .collect();
     (st, problems)
 }
+
+/// Longest message about a link value, in characters.
+const MAX_MESSAGE: usize = 300;
 
 /// The hash for a state (without `#`); keys in a fixed order, defaults left out.
 pub fn format(st: &LinkState) -> String {
@@ -362,5 +372,22 @@ mod tests {
         );
         let big = format!("src=data:{}", "A".repeat(200_000));
         assert!(parse(&big).0.source.is_none());
+    }
+
+    /// A million-character key or value makes a short message.
+    #[test]
+    fn messages_quote_a_little() {
+        let key = "k".repeat(1_000_000);
+        let (_, p) = parse(&format!(
+            "{key}=x&view={}&{key}={}",
+            "v".repeat(1000),
+            "z".repeat(5000)
+        ));
+        assert_eq!(p.len(), 2);
+        for m in &p {
+            assert!(m.chars().count() <= MAX_MESSAGE + 1, "{} chars", m.len());
+        }
+        assert!(p[0].starts_with("view: unknown view \"vvv") && p[0].ends_with('…'));
+        assert!(p[1].contains("value longer than") && p[1].starts_with("kkk"));
     }
 }

@@ -256,9 +256,12 @@ impl Backend {
             Kind::Tempo | Kind::Zipkin => None,
         }
         .or_else(|| {
-            let t = String::from_utf8_lossy(body).trim().to_owned();
-            (!t.is_empty() && !t.starts_with('<')).then(|| t.chars().take(500).collect())
-        });
+            let head = &body[..body.len().min(4096)];
+            let t = String::from_utf8_lossy(head).trim().to_owned();
+            (!t.is_empty() && !t.starts_with('<')).then_some(t)
+        })
+        // However long the reply, the message quotes a few lines of it.
+        .map(|m| crate::model::units::clip(&m, 300));
         let what = match status {
             400 => "rejected the query (400)".to_owned(),
             401 | 403 => format!(
@@ -664,6 +667,21 @@ mod tests {
         let m = Backend::new(Kind::Tempo, "http://h")
             .error_text(400, b"invalid TraceQL query: parse error at line 1");
         assert!(m.contains("parse error"));
+        // A megabyte of reply, as text or as Jaeger's message: a short message.
+        let huge = "x".repeat(1 << 20);
+        let m = Backend::new(Kind::Tempo, "http://h").error_text(500, huge.as_bytes());
+        assert!(
+            m.chars().count() < 400 && m.ends_with('…'),
+            "{} chars",
+            m.len()
+        );
+        let body = format!(r#"{{"error":{{"httpCode":500,"message":"{huge}"}}}}"#);
+        let m = Backend::new(Kind::JaegerV3, "http://h").error_text(500, body.as_bytes());
+        assert!(
+            m.chars().count() < 400 && m.ends_with('…'),
+            "{} chars",
+            m.len()
+        );
         assert!(Backend::new(Kind::Zipkin, "http://h")
             .cors_advice("http://127.0.0.1:8080")
             .contains("ZIPKIN_QUERY_ALLOWED_ORIGINS"));
