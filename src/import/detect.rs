@@ -21,12 +21,15 @@ use crate::model::Store;
 
 /// Reads `bytes` (a whole file) into the sink.
 pub fn read(sink: &mut Sink, name: &str, bytes: &[u8]) -> Result<(), ImportError> {
-    let bom = if bytes.starts_with(b"\xEF\xBB\xBF") {
-        3
-    } else {
-        0
-    };
+    // Byte order marks, even several (files saved twice by careful editors).
+    let mut bom = 0;
+    while bytes[bom..].starts_with(b"\xEF\xBB\xBF") {
+        bom += 3;
+    }
     let body = &bytes[bom..];
+    if let Some(what) = not_text(body) {
+        return Err(at(name, &format!("not JSON: {what}"), body, 0, bom));
+    }
     let Some(first) = body.iter().position(|b| !b.is_ascii_whitespace()) else {
         return Err(ImportError::new(name, "the file is empty"));
     };
@@ -79,6 +82,43 @@ fn at(name: &str, msg: &str, body: &[u8], pos: usize, bom: usize) -> ImportError
     e.column = Some(pos - line_start + 1);
     e.offset = Some(pos + bom);
     e
+}
+
+/// What a file that is not UTF-8 text is, by its first bytes.
+fn not_text(body: &[u8]) -> Option<&'static str> {
+    const KINDS: &[(&[u8], &str)] = &[
+        (
+            b"\x1f\x8b",
+            "the file is gzip-compressed: decompress it first (gunzip FILE)",
+        ),
+        (
+            b"PK\x03\x04",
+            "the file is a zip archive: extract the trace file from it first",
+        ),
+        (b"\x89PNG", "the file is a PNG image"),
+        (b"%PDF", "the file is a PDF document"),
+        (
+            b"\xff\xfe\x00\x00",
+            "the file is UTF-32 text: save it as UTF-8",
+        ),
+        (
+            b"\x00\x00\xfe\xff",
+            "the file is UTF-32 text: save it as UTF-8",
+        ),
+        (
+            b"\xff\xfe",
+            "the file is UTF-16 text (as Windows PowerShell writes it): save it as UTF-8",
+        ),
+        (b"\xfe\xff", "the file is UTF-16 text: save it as UTF-8"),
+        (
+            b"\x28\xb5\x2f\xfd",
+            "the file is zstd-compressed: decompress it first (zstd -d FILE)",
+        ),
+    ];
+    KINDS
+        .iter()
+        .find(|(magic, _)| body.starts_with(magic))
+        .map(|&(_, what)| what)
 }
 
 fn looks_binary(body: &[u8]) -> bool {
@@ -731,6 +771,11 @@ mod tests {
             (b"   \n ", "empty"),
             (b"<!doctype html><html>", "HTML"),
             (b"\x0a\x10\x00\x01binary", "binary"),
+            (b"\x1f\x8b\x08\x00\x00\x00", "gzip-compressed"),
+            (b"PK\x03\x04\x14\x00", "zip archive"),
+            (b"\x89PNG\r\n\x1a\n", "PNG image"),
+            (b"\xff\xfe{\x00\"\x00", "UTF-16"),
+            (b"\xef\xbb\xbf\xff\xfe\x00\x00{", "UTF-32"),
             (b"hello", "not JSON"),
             (b"[]", "empty JSON array"),
             (b"{}", "empty JSON object"),
@@ -756,6 +801,8 @@ mod tests {
     fn byte_order_mark_is_skipped() {
         let text = format!("\u{feff}{OTLP_LINE}");
         assert_eq!(load(&text).unwrap().spans.len(), 1);
+        let twice = format!("\u{feff}\u{feff}{OTLP_LINE}");
+        assert_eq!(load(&twice).unwrap().spans.len(), 1);
     }
 
     #[test]
