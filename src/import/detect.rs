@@ -798,6 +798,22 @@ mod tests {
     }
 
     #[test]
+    fn a_raw_line_break_in_a_string_is_named_where_it_is() {
+        let json = "[{\"traceId\":\"1\",\"id\":\"1\",\"name\":\"a\nb\",\"timestamp\":1000,\"duration\":10}]";
+        let mut s = Store::default();
+        let e = import::load(&mut s, "x", json.as_bytes()).unwrap_err();
+        assert_eq!(
+            e.message,
+            "malformed JSON: a line break inside a string (write it as \\n)"
+        );
+        assert_eq!((e.line, e.column, e.offset), (Some(1), Some(35), Some(34)));
+        assert_eq!(json.as_bytes()[34], b'\n');
+        let tab = json.replace('\n', "\t");
+        let e = import::load(&mut s, "x", tab.as_bytes()).unwrap_err();
+        assert!(e.message.contains("a tab inside a string"), "{}", e.message);
+    }
+
+    #[test]
     fn byte_order_mark_is_skipped() {
         let text = format!("\u{feff}{OTLP_LINE}");
         assert_eq!(load(&text).unwrap().spans.len(), 1);

@@ -42,10 +42,33 @@ impl ImportError {
         if err.is_syntax() || err.is_eof() {
             message = format!("malformed JSON: {message}");
         }
+        let mut line = err.line();
+        let mut column = err.column();
+        let mut at = offset_of(bytes, line, column);
+        if line > 1 && column == 0 && at > 0 {
+            // Column 0: the line break ending the line before (a raw line
+            // break inside a string): say so, where it is.
+            at -= 1;
+            line -= 1;
+            column = at
+                - bytes[..at]
+                    .iter()
+                    .rposition(|&b| b == b'\n')
+                    .map_or(0, |p| p + 1)
+                + 1;
+        }
+        if message.contains("control character") {
+            let what = match bytes.get(at) {
+                Some(b'\n') | Some(b'\r') => Some("a line break inside a string (write it as \\n)"),
+                Some(b'\t') => Some("a tab inside a string (write it as \\t)"),
+                _ => None,
+            };
+            if let Some(w) = what {
+                message = format!("malformed JSON: {w}");
+            }
+        }
         let mut e = ImportError::new(file, message);
         if err.line() > 0 {
-            let mut column = err.column();
-            let mut at = offset_of(bytes, err.line(), column);
             // A rejected string value is reported at its closing quote: point at
             // its opening quote instead, where a reader looks for it.
             if err.is_data() && bytes.get(at) == Some(&b'"') {
@@ -54,7 +77,7 @@ impl ImportError {
                     at = open;
                 }
             }
-            e.line = Some(err.line() + line_base);
+            e.line = Some(line + line_base);
             e.column = Some(column);
             e.offset = Some(line_offset + at);
         }
