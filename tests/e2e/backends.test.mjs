@@ -252,4 +252,20 @@ export const tests = {
     assertEq(other.problems, [], 'no page errors');
     await other.context().close();
   },
+
+  async 'a link naming a trace that is not loaded applies nothing to the trace on screen'(page, ctx) {
+    const id = 'f'.repeat(32);
+    const other = await fresh(ctx, `${ctx.url}#src=demo&trace=${id}&svc=nosuch&q=zzz&view=flame`);
+    await other.waitForSelector('.notice', { timeout: 15000 });
+    const n = await text(other, '.notice');
+    assert(n.includes(`trace ${id}`) && n.includes('not loaded'), n);
+    await other.waitForSelector('.wf-row');
+    assertEq(await other.inputValue('#span-find'), '', 'the query is not applied to another trace');
+    assertEq(await other.locator('.filter-chip').count(), 0, 'no service filter');
+    await other.waitForTimeout(400);
+    const hash = await other.evaluate(() => decodeURIComponent(location.hash));
+    assert(!hash.includes('q=zzz') && !hash.includes('svc=nosuch'), `the link is not rewritten onto the trace on screen: ${hash}`);
+    assertEq(other.problems, [], 'no page errors');
+    await other.context().close();
+  },
 };
