@@ -344,10 +344,11 @@ fn finish(sink: Sink<'_>, name: &str, bytes: usize, trees: bool) -> u32 {
         store,
         base,
         trace_ids,
-        notes,
+        mut notes,
         formats,
         ..
     } = sink;
+    notes.extend(invalid_ids(store, base, &trace_ids));
     let lines = formats.contains(&"JSON Lines");
     let named: Vec<&str> = formats
         .iter()
@@ -370,6 +371,56 @@ fn finish(sink: Sink<'_>, name: &str, bytes: usize, trees: bool) -> u32 {
         warnings: notes,
     };
     group(store, base, &trace_ids, file, trees)
+}
+
+/// Notes on ids the W3C and OTLP call invalid (all zeros) or that are
+/// empty: the spans are kept (a viewer shows what it was given), but the
+/// file says so.
+fn invalid_ids(store: &Store, base: usize, trace_ids: &[TraceId]) -> Vec<String> {
+    let empty = |sym: crate::model::Sym| store.str(sym).trim().is_empty();
+    let zero_traces = trace_ids
+        .iter()
+        .filter(|t| matches!(t, TraceId::Hex64(0) | TraceId::Hex128(0, 0)))
+        .count();
+    let empty_traces = trace_ids
+        .iter()
+        .filter(|t| matches!(t, TraceId::Text(s) if empty(*s)))
+        .count();
+    let zero_spans = store.spans.id[base..]
+        .iter()
+        .filter(|&&id| id == crate::model::SpanId::Hex(0))
+        .count();
+    let empty_spans = store.spans.id[base..]
+        .iter()
+        .filter(|id| matches!(id, crate::model::SpanId::Text(s) if empty(*s)))
+        .count();
+    let spans = |n: usize| {
+        if n == 1 {
+            "1 span has".to_owned()
+        } else {
+            format!("{n} spans have")
+        }
+    };
+    let mut out = Vec::new();
+    if zero_traces > 0 {
+        out.push(format!(
+            "{} an all-zero trace id (invalid in W3C Trace Context and OTLP)",
+            spans(zero_traces)
+        ));
+    }
+    if empty_traces > 0 {
+        out.push(format!("{} an empty trace id", spans(empty_traces)));
+    }
+    if zero_spans > 0 {
+        out.push(format!(
+            "{} an all-zero span id (invalid in W3C Trace Context and OTLP)",
+            spans(zero_spans)
+        ));
+    }
+    if empty_spans > 0 {
+        out.push(format!("{} an empty span id", spans(empty_spans)));
+    }
+    out
 }
 
 /// Groups the spans from `base` on (whose trace ids are `trace_ids`) into
@@ -445,6 +496,32 @@ fn group(
 
 #[cfg(test)]
 mod tests {
+    /// All-zero and empty ids are kept and noted.
+    #[test]
+    fn invalid_ids_are_noted() {
+        let zero = r#"[{"traceId":"00000000000000000000000000000000","id":"0000000000000000","name":"x","timestamp":1000,"duration":10},
+                       {"traceId":"00000000000000000000000000000000","id":"1","parentId":"0000000000000000","name":"y","timestamp":1000,"duration":5}]"#;
+        let mut s = Store::default();
+        let f = load(&mut s, "z.json", zero.as_bytes()).unwrap().file;
+        assert_eq!(
+            s.files[f as usize].warnings,
+            [
+                "2 spans have an all-zero trace id (invalid in W3C Trace Context and OTLP)",
+                "1 span has an all-zero span id (invalid in W3C Trace Context and OTLP)"
+            ]
+        );
+        assert_eq!(s.spans.len(), 2);
+        let empty = r#"{"data":[{"traceID":"","spans":[{"traceID":"","spanID":"","operationName":"x","startTime":1000,"duration":10,"processID":"p1"}],"processes":{"p1":{"serviceName":"s"}}}]}"#;
+        let f = load(&mut s, "e.json", empty.as_bytes()).unwrap().file;
+        assert_eq!(
+            s.files[f as usize].warnings,
+            [
+                "1 span has an empty trace id",
+                "1 span has an empty span id"
+            ]
+        );
+    }
+
     use super::*;
 
     #[test]
