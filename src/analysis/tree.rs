@@ -380,6 +380,17 @@ fn warnings(store: &Store, t: u32, tree: &Tree) -> Vec<TraceWarning> {
     );
     add(
         WarningKind::BadTimes,
+        &|i| has(i, SpanFlags::ENDS_BEFORE_START),
+        &|n| {
+            format!(
+                "{} an end time before {} start time in the file (drawn zero-length)",
+                s(n, "has", "have"),
+                if n == 1 { "its" } else { "their" }
+            )
+        },
+    );
+    add(
+        WarningKind::BadTimes,
         &|i| has(i, SpanFlags::BAD_TIME),
         &|n| {
             format!("{} a time outside any real date (an unset time written as uint64?); drawn at the parent's start", s(n, "has", "have"))

@@ -180,7 +180,7 @@ pub fn span_times(start: Option<u64>, end: Option<u64>) -> (i64, i64, SpanFlags)
     let duration = match (start, end) {
         (Some(s), Some(e)) if e >= s => e - s,
         (Some(_), Some(_)) => {
-            flags |= SpanFlags::NO_DURATION;
+            flags |= SpanFlags::ENDS_BEFORE_START;
             0
         }
         _ => 0,
@@ -537,9 +537,26 @@ mod tests {
         );
         assert_eq!(d, 0);
         assert!(f.contains(SpanFlags::BAD_TIME));
+        // An end before the start is said as such, not as a missing time.
         let (_, d, f) = span_times(Some(30), Some(20));
         assert_eq!(d, 0);
-        assert!(f.contains(SpanFlags::NO_DURATION));
+        assert_eq!(f, SpanFlags::ENDS_BEFORE_START);
+    }
+
+    #[test]
+    fn an_end_before_the_start_is_named() {
+        let json = r#"{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"0102030405060708090a0b0c0d0e0f10","spanId":"0102030405060708","name":"x","startTimeUnixNano":"2000","endTimeUnixNano":"1000"}]}]}]}"#;
+        let mut s = Store::default();
+        load(&mut s, "t.json", json.as_bytes()).unwrap();
+        let w: Vec<&str> = s.traces[0]
+            .warnings
+            .iter()
+            .map(|w| w.message.as_str())
+            .collect();
+        assert_eq!(
+            w,
+            ["1 span has an end time before its start time in the file (drawn zero-length)"]
+        );
     }
 
     #[test]

@@ -72,6 +72,8 @@ bitflags! {
         const STARTS_BEFORE_PARENT = 1 << 8;
         /// Ends after its parent ends (async work, or clock skew).
         const ENDS_AFTER_PARENT = 1 << 9;
+        /// The file's end time is before its start time (drawn zero-length).
+        const ENDS_BEFORE_START = 1 << 10;
     }
 }
 
