@@ -898,6 +898,20 @@ pub(crate) mod testing {
         f
     }
 
+    /// The patterns of `kind` that [`super::detect`] finds in trace `t`.
+    pub fn of_kind(
+        store: &Store,
+        t: u32,
+        baseline: &super::Baseline,
+        kind: super::PatternKind,
+    ) -> Vec<super::Pattern> {
+        let mut f = facts(store, t);
+        super::detect(store, &mut f, &super::Thresholds::default(), baseline)
+            .into_iter()
+            .filter(|p| p.kind == kind)
+            .collect()
+    }
+
     /// The span with Zipkin id `id`.
     pub fn idx(store: &Store, id: &str) -> u32 {
         (0..store.spans.len() as u32)

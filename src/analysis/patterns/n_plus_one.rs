@@ -190,11 +190,7 @@ mod tests {
     use crate::model::Store;
 
     fn found(s: &Store) -> Vec<Pattern> {
-        let mut f = facts(s, 0);
-        all(s, &mut f, &Thresholds::default(), &Baseline::default())
-            .into_iter()
-            .filter(|p| p.kind == PatternKind::NPlusOne)
-            .collect()
+        of_kind(s, 0, &Baseline::default(), PatternKind::NPlusOne)
     }
 
     /// `n` sequential calls of `dur` µs under span 1, `gap` µs apart, ids 10…

@@ -133,11 +133,7 @@ mod tests {
     use crate::model::Store;
 
     fn found(s: &Store) -> Vec<Pattern> {
-        let mut f = facts(s, 0);
-        all(s, &mut f, &Thresholds::default(), &Baseline::default())
-            .into_iter()
-            .filter(|p| p.kind == PatternKind::Sequential)
-            .collect()
+        of_kind(s, 0, &Baseline::default(), PatternKind::Sequential)
     }
 
     const A: &[(&str, &str)] = &[

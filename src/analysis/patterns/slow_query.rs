@@ -116,16 +116,12 @@ fn report(
 #[cfg(test)]
 mod tests {
     use super::super::testing::*;
-    use super::super::{detect as all, Baseline, Pattern, PatternKind, Thresholds};
+    use super::super::{Baseline, Pattern, PatternKind};
     use crate::import;
     use crate::model::Store;
 
     fn found(s: &Store, t: u32, b: &Baseline) -> Vec<Pattern> {
-        let mut f = facts(s, t);
-        all(s, &mut f, &Thresholds::default(), b)
-            .into_iter()
-            .filter(|p| p.kind == PatternKind::SlowQuery)
-            .collect()
+        of_kind(s, t, b, PatternKind::SlowQuery)
     }
 
     /// One trace per duration (ms): a server span and one stock query under it.

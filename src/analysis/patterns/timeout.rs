@@ -342,15 +342,11 @@ fn no_answer(ctx: &Ctx, x: u32) -> Pattern {
 #[cfg(test)]
 mod tests {
     use super::super::testing::*;
-    use super::super::{detect as all, Baseline, Pattern, PatternKind, Thresholds};
+    use super::super::{Baseline, Pattern, PatternKind};
     use crate::model::Store;
 
     fn found(s: &Store) -> Vec<Pattern> {
-        let mut f = facts(s, 0);
-        all(s, &mut f, &Thresholds::default(), &Baseline::default())
-            .into_iter()
-            .filter(|p| p.kind == PatternKind::Timeout)
-            .collect()
+        of_kind(s, 0, &Baseline::default(), PatternKind::Timeout)
     }
 
     const MS: i64 = 1000;
