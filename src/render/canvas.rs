@@ -44,6 +44,26 @@ pub fn set_font(ctx: &CanvasRenderingContext2d, font: &str) {
     }
 }
 
+/// The mark of an error origin: a filled diamond centred on (cx, cy),
+/// `rx` wide and `ry` tall each side, in the error mark's color.
+pub fn origin_diamond(
+    ctx: &CanvasRenderingContext2d,
+    p: &Palette,
+    cx: f64,
+    cy: f64,
+    rx: f64,
+    ry: f64,
+) {
+    ctx.set_fill_style_str(p.error_mark);
+    ctx.begin_path();
+    ctx.move_to(cx, cy - ry);
+    ctx.line_to(cx + rx, cy);
+    ctx.line_to(cx, cy + ry);
+    ctx.line_to(cx - rx, cy);
+    ctx.close_path();
+    ctx.fill();
+}
+
 /// The theme colors canvases draw with (the values of style/theme.css).
 pub struct Palette {
     /// The page's background.

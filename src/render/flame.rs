@@ -7,7 +7,7 @@
 
 use web_sys::CanvasRenderingContext2d;
 
-use super::canvas::{css, text_on, Palette};
+use super::canvas::{css, origin_diamond, text_on, Palette};
 use super::text;
 
 /// What a box shows besides its color and label.
@@ -50,15 +50,7 @@ pub fn paint_box(ctx: &CanvasRenderingContext2d, p: &Palette, b: &BoxAt, m: &Mar
     }
     let mut text_x = x + 4.0;
     if m.origin && b.w > 10.0 {
-        let (cx, cy) = (x + 7.0, y + h / 2.0);
-        ctx.set_fill_style_str(p.error_mark);
-        ctx.begin_path();
-        ctx.move_to(cx, cy - 5.0);
-        ctx.line_to(cx + 4.5, cy);
-        ctx.line_to(cx, cy + 5.0);
-        ctx.line_to(cx - 4.5, cy);
-        ctx.close_path();
-        ctx.fill();
+        origin_diamond(ctx, p, x + 7.0, y + h / 2.0, 4.5, 5.0);
         text_x += 10.0;
     }
     if m.pattern && b.w > 8.0 {

@@ -9,7 +9,7 @@
 
 use web_sys::CanvasRenderingContext2d;
 
-use super::canvas::{css, set_font, text_on, Palette};
+use super::canvas::{css, origin_diamond, set_font, text_on, Palette};
 use crate::layout::waterfall::{LabelSide, TimelineRow};
 
 pub const FONT: &str = "11px system-ui, -apple-system, Segoe UI, Roboto, sans-serif";
@@ -91,15 +91,7 @@ pub fn draw(
         if r.origin {
             // Where an error started: a red diamond at the bar's end.
             let cx = (x + w + 5.0).min(width - 5.0);
-            let cy = y + BAR_TOP + BAR_H / 2.0;
-            ctx.set_fill_style_str(p.error_mark);
-            ctx.begin_path();
-            ctx.move_to(cx, cy - 6.0);
-            ctx.line_to(cx + 5.0, cy);
-            ctx.line_to(cx, cy + 6.0);
-            ctx.line_to(cx - 5.0, cy);
-            ctx.close_path();
-            ctx.fill();
+            origin_diamond(ctx, p, cx, y + BAR_TOP + BAR_H / 2.0, 5.0, 6.0);
         }
         if look.selected {
             ctx.set_stroke_style_str(p.text);
