@@ -492,6 +492,48 @@ pub fn sort(rows: &mut [Row], col: Column, desc: bool) {
     });
 }
 
+/// The rows by a spec's grouping, and by its grouping and sub-grouping
+/// (what [`nest`] lays out).
+pub type Tables = (Vec<Row>, Option<Vec<Row>>);
+
+/// The tables of a [`StatsSpec`] in steps: the grouping's, then (when
+/// sub-grouped) the grouping and sub-grouping's.
+#[derive(Debug)]
+pub struct SpecJob {
+    spec: StatsSpec,
+    groups: Option<Vec<Row>>,
+    job: TableJob,
+}
+
+impl SpecJob {
+    pub fn new(spec: StatsSpec) -> SpecJob {
+        let job = TableJob::new(spec.by.clone(), None);
+        SpecJob {
+            spec,
+            groups: None,
+            job,
+        }
+    }
+
+    /// One step of about `spans` spans; the tables once done.
+    pub fn step(&mut self, store: &Store, facts: &[&Facts], spans: usize) -> Option<Tables> {
+        loop {
+            let rows = self.job.step(store, facts, spans)?;
+            match (self.groups.take(), &self.spec.sub) {
+                (None, Some(sub)) => {
+                    self.groups = Some(rows);
+                    self.job = TableJob::new(self.spec.by.clone(), Some(sub.clone()));
+                    if spans != usize::MAX {
+                        return None;
+                    }
+                }
+                (None, None) => return Some((rows, None)),
+                (Some(groups), _) => return Some((groups, Some(rows))),
+            }
+        }
+    }
+}
+
 /// The table as shown: each group, sorted, followed by its sub-groups
 /// (sorted the same way) when `sub` is set.
 pub fn nested(
@@ -734,6 +776,24 @@ mod tests {
             assert!(steps > 100, "{steps} steps");
             assert_eq!(rows, at_once);
         }
+    }
+
+    /// A spec's tables in steps are what [`nested`] lays out in one go.
+    #[test]
+    fn a_spec_in_steps_nests_as_nested() {
+        let mut s = Store::default();
+        import::load(&mut s, "demo.json", &crate::sources::demo::bytes()).unwrap();
+        let f = facts(&s, 0);
+        let spec = StatsSpec::parse("service,operation").unwrap();
+        let mut job = SpecJob::new(spec.clone());
+        let (groups, subs) = loop {
+            if let Some(t) = job.step(&s, &[&f], 5) {
+                break t;
+            }
+        };
+        let want = nested(&s, &[&f], &spec.by, spec.sub.as_ref(), Column::Total, true);
+        assert_eq!(nest(groups, subs, Column::Total, true), want);
+        assert!(want.iter().all(|(_, subs)| !subs.is_empty()));
     }
 
     #[test]

@@ -15,8 +15,7 @@ use crate::sources::link::View;
 const MAX_ROWS: usize = 500;
 
 type Table = Vec<(Row, Vec<Row>)>;
-/// The rows by the grouping, and by the grouping and sub-grouping.
-type Raw = (Vec<Row>, Option<Vec<Row>>);
+type Raw = stats::Tables;
 
 /// Scopes up to this many spans are tabled at once (~20 ms natively at
 /// 100k); bigger ones in slices.
@@ -38,41 +37,6 @@ impl Scope {
 
     fn spans(&self) -> usize {
         self.facts().iter().map(|f| f.self_ns.len()).sum()
-    }
-}
-
-/// The two tables of a [`StatsSpec`], one after the other, in steps.
-struct Job {
-    spec: StatsSpec,
-    groups: Option<Vec<Row>>,
-    job: stats::TableJob,
-}
-
-impl Job {
-    fn new(spec: StatsSpec) -> Job {
-        let job = stats::TableJob::new(spec.by.clone(), None);
-        Job {
-            spec,
-            groups: None,
-            job,
-        }
-    }
-
-    fn step(&mut self, s: &crate::model::Store, scope: &Scope, spans: usize) -> Option<Raw> {
-        loop {
-            let rows = self.job.step(s, &scope.facts(), spans)?;
-            match (self.groups.take(), &self.spec.sub) {
-                (None, Some(sub)) => {
-                    self.groups = Some(rows);
-                    self.job = stats::TableJob::new(self.spec.by.clone(), Some(sub.clone()));
-                    if spans != usize::MAX {
-                        return None;
-                    }
-                }
-                (None, None) => return Some((rows, None)),
-                (Some(groups), _) => return Some((groups, Some(rows))),
-            }
-        }
     }
 }
 
@@ -112,9 +76,11 @@ pub fn StatsTable() -> impl IntoView {
         app.rev.track();
         generation.update_value(|g| *g += 1);
         let g = generation.get_value();
-        let mut job = Job::new(spec);
+        let mut job = stats::SpecJob::new(spec);
         if scope.spans() <= SYNC_SPANS {
-            let r = app.store.with_value(|s| job.step(s, &scope, usize::MAX));
+            let r = app
+                .store
+                .with_value(|s| job.step(s, &scope.facts(), usize::MAX));
             raw.set(r.map(Shared::new));
             return;
         }
@@ -123,7 +89,7 @@ pub fn StatsTable() -> impl IntoView {
             move || generation.get_value() == g,
             move || {
                 app.store
-                    .with_value(|s| job.step(s, &scope, super::derived::SLICE))
+                    .with_value(|s| job.step(s, &scope.facts(), super::derived::SLICE))
             },
             move |r| raw.set(Some(Shared::new(r))),
         );
