@@ -36,9 +36,56 @@ pub fn clip(text: &str, max: usize) -> String {
     }
 }
 
+/// `text` with the characters that would act instead of showing made
+/// visible: C0/C1 controls become their Unicode control pictures (␀, ␛) or
+/// `[U+0085]`, and bidirectional formatting characters (U+202E RIGHT-TO-LEFT
+/// OVERRIDE shows "evil" as "live") become `[U+202E]`. Line breaks and tabs
+/// stay when `lines` is true (a value shown on several lines), otherwise
+/// they show as ␊ and ␉. Borrowed when there is nothing to replace.
+pub fn visible(text: &str, lines: bool) -> std::borrow::Cow<'_, str> {
+    let acts = |c: char| {
+        (c.is_control() && !(lines && (c == '\n' || c == '\t')))
+            || matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+    };
+    if !text.chars().any(acts) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        if !acts(c) {
+            out.push(c);
+        } else if (c as u32) < 0x20 {
+            out.push(char::from_u32(0x2400 + c as u32).unwrap_or('?'));
+        } else if c == '\u{7F}' {
+            out.push('␡');
+        } else {
+            out.push_str(&format!("[U+{:04X}]", c as u32));
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn controls_and_bidi_overrides_show_instead_of_acting() {
+        assert!(matches!(
+            visible("GET /api", false),
+            std::borrow::Cow::Borrowed(_)
+        ));
+        assert_eq!(visible("\u{202E}live", false), "[U+202E]live");
+        assert_eq!(visible("a\u{1b}[31mb\u{0}", false), "a␛[31mb␀");
+        assert_eq!(visible("one\ntwo\tx", true), "one\ntwo\tx");
+        assert_eq!(visible("one\ntwo", false), "one␊two");
+        assert_eq!(
+            visible("\u{85}\u{2066}x\u{2069}\u{7f}", false),
+            "[U+0085][U+2066]x[U+2069]␡"
+        );
+        // Right-to-left text itself is kept (the page isolates it).
+        assert_eq!(visible("שלום", false), "שלום");
+    }
 
     #[test]
     fn readable() {

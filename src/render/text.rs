@@ -9,10 +9,12 @@ pub fn fit(text: &str, max_px: f64, char_px: f64) -> Option<String> {
     if char_px <= 0.0 || max_px <= 0.0 {
         return None;
     }
+    // Canvas text obeys bidi overrides and draws controls as nothing.
+    let text = crate::model::units::visible(text, false);
     let chars = text.chars().count();
     let room = (max_px / char_px).floor() as usize;
     if chars <= room {
-        return Some(text.to_owned());
+        return Some(text.into_owned());
     }
     if room < 2 {
         return None;
@@ -31,6 +33,10 @@ mod tests {
         assert_eq!(fit("checkout", 100.0, 7.0).as_deref(), Some("checkout"));
         assert_eq!(fit("checkout", 35.0, 7.0).as_deref(), Some("chec…"));
         assert_eq!(fit("checkout", 10.0, 7.0), None);
+        assert_eq!(
+            fit("\u{202E}live", 100.0, 7.0).as_deref(),
+            Some("[U+202E]live")
+        );
         assert_eq!(fit("wörld", 21.0, 7.0).as_deref(), Some("wö…"));
         assert_eq!(fit("", 10.0, 7.0).as_deref(), Some(""));
     }

@@ -4,6 +4,15 @@
 //! with a TypeError and no response is either CORS (the server answered, the
 //! browser hid it) or an unreachable server; a second `no-cors` request tells
 //! which.
+//!
+//! A body is kept as the chunks the browser delivered (JS memory, outside
+//! the wasm heap) and counted as it arrives, against a limit the caller
+//! gives: a server that sends gigabytes, never ends, or inflates a small
+//! gzip body into a huge one is stopped at the limit with a clear message,
+//! and what was read is freed with it. Nothing is reserved ahead from a
+//! Content-Length the server may not honour. A body that is loaded as a trace
+//! goes to the parsing worker as a `File` made of those chunks, never copied
+//! into the page's own wasm memory.
 
 use std::cell::Cell;
 use std::rc::Rc;
@@ -12,12 +21,76 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub struct Fetched {
     pub url: String,
     pub status: u16,
     pub content_type: String,
-    pub bytes: Vec<u8>,
+    pub body: Body,
+}
+
+/// A fetched body: the chunks as they arrived, in JS memory.
+#[derive(Clone, Debug)]
+pub struct Body {
+    chunks: js_sys::Array,
+    len: u64,
+}
+
+impl Body {
+    fn new() -> Body {
+        Body {
+            chunks: js_sys::Array::new(),
+            len: 0,
+        }
+    }
+
+    pub fn len(&self) -> u64 {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The whole body in wasm memory (one allocation of its exact size), for
+    /// answers parsed on the page; an error when memory cannot hold it.
+    pub fn to_vec(&self) -> Result<Vec<u8>, String> {
+        self.head_checked(usize::MAX)
+    }
+
+    /// At most the first `n` bytes: enough for an error reply's message or a
+    /// quick look, whatever the server sent.
+    pub fn head(&self, n: usize) -> Vec<u8> {
+        self.head_checked(n).unwrap_or_default()
+    }
+
+    fn head_checked(&self, n: usize) -> Result<Vec<u8>, String> {
+        let want = (self.len.min(usize::MAX as u64) as usize).min(n);
+        let mut out: Vec<u8> = Vec::new();
+        out.try_reserve_exact(want).map_err(|_| {
+            format!(
+                "the browser could not give Strata memory for the answer ({})",
+                crate::model::units::format_bytes(want as u64)
+            )
+        })?;
+        for chunk in self.chunks.iter() {
+            let arr = js_sys::Uint8Array::new(&chunk);
+            let take = (arr.length() as usize).min(want - out.len());
+            let start = out.len();
+            out.resize(start + take, 0);
+            arr.subarray(0, take as u32).copy_to(&mut out[start..]);
+            if out.len() == want {
+                break;
+            }
+        }
+        Ok(out)
+    }
+
+    /// The body as a file for the parsing worker (the chunks are not copied
+    /// into the page's wasm memory).
+    pub fn to_file(&self, name: &str) -> Option<web_sys::File> {
+        web_sys::File::new_with_u8_array_sequence(&self.chunks, name).ok()
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -30,6 +103,8 @@ pub enum FetchError {
     Cancelled,
     /// The answer started but could not be read to the end.
     Read(String),
+    /// The answer passed the caller's limit (bytes) and was stopped there.
+    TooBig(u64),
 }
 
 impl FetchError {
@@ -47,6 +122,12 @@ impl FetchError {
             FetchError::Timeout(s) => format!("{url} did not answer within {s} s (cancelled). Try a narrower search or a longer timeout."),
             FetchError::Cancelled => "Cancelled.".to_owned(),
             FetchError::Read(e) => format!("The answer from {url} broke off: {e}"),
+            FetchError::TooBig(limit) => format!(
+                "The answer from {url} is larger than {}, the most Strata reads from one file or \
+                 answer (a browser tab's WebAssembly memory is 4 GB): it stopped reading there and \
+                 kept nothing. Fetch a narrower answer (one trace, a shorter time range, a lower limit).",
+                crate::model::units::format_bytes(*limit)
+            ),
         }
     }
 }
@@ -89,11 +170,13 @@ impl Default for Cancel {
 }
 
 /// GET `url`, reporting bytes received (and the total when known) as the
-/// body arrives. Any HTTP status is a success here: callers read the body of
-/// error replies for the backend's own message.
+/// body arrives, and stopping with [`FetchError::TooBig`] once more than
+/// `limit` bytes (decoded) have arrived. Any HTTP status is a success here:
+/// callers read the body of error replies for the backend's own message.
 pub async fn get(
     url: &str,
     timeout_s: u32,
+    limit: u64,
     cancel: &Cancel,
     progress: &dyn Fn(u64, Option<u64>),
 ) -> Result<Fetched, FetchError> {
@@ -156,10 +239,10 @@ pub async fn get(
     let total = headers
         .get("content-length")
         .and_then(|v| v.parse::<u64>().ok());
-    let mut bytes: Vec<u8> = Vec::with_capacity(total.unwrap_or(0).min(1 << 30) as usize);
+    let mut body = Body::new();
     progress(0, total);
-    if let Some(body) = resp.body() {
-        let reader: web_sys::ReadableStreamDefaultReader = match body.get_reader().dyn_into() {
+    if let Some(stream) = resp.body() {
+        let reader: web_sys::ReadableStreamDefaultReader = match stream.get_reader().dyn_into() {
             Ok(r) => r,
             Err(_) => {
                 clear();
@@ -185,10 +268,17 @@ pub async fn get(
             }
             if let Ok(value) = js_sys::Reflect::get(&chunk, &"value".into()) {
                 let arr = js_sys::Uint8Array::new(&value);
-                let start = bytes.len();
-                bytes.resize(start + arr.length() as usize, 0);
-                arr.copy_to(&mut bytes[start..]);
-                progress(bytes.len() as u64, total);
+                body.len += arr.length() as u64;
+                if body.len > limit {
+                    clear();
+                    let _ = reader.cancel();
+                    if let Some(c) = &cancel.controller {
+                        c.abort();
+                    }
+                    return Err(FetchError::TooBig(limit));
+                }
+                body.chunks.push(&arr);
+                progress(body.len, total);
             }
         }
     }
@@ -197,7 +287,7 @@ pub async fn get(
         url: url.to_owned(),
         status,
         content_type,
-        bytes,
+        body,
     })
 }
 

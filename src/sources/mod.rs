@@ -7,4 +7,5 @@ pub mod fetch;
 pub mod file;
 pub mod link;
 pub mod share;
+pub mod trust;
 pub mod worker;

@@ -1,6 +1,12 @@
 //! The span detail panel: every field of the selected span, its attributes
 //! (searchable, typed), resource, events and links. All trace text is
-//! rendered as text nodes, never as HTML.
+//! rendered as text nodes, never as HTML, with control and bidi-override
+//! characters shown rather than obeyed ([`visible`]).
+//!
+//! Long lists are paged: a span may carry 100,000 attributes or events (a
+//! hostile or broken exporter), and one DOM row each would freeze the page
+//! for seconds. Each list shows its first rows and a "Show more" button, and
+//! rows are formatted from the store only as they are shown.
 
 use leptos::prelude::*;
 
@@ -8,7 +14,15 @@ use super::platform;
 use super::state::AppState;
 use crate::layout::colors::service_css;
 use crate::model::time::{format_duration, format_timestamp};
+use crate::model::units::{format_count, visible};
 use crate::model::{Attr, LinkKind, SpanFlags, Store, NONE};
+
+/// Rows a list shows at first, and adds per "Show more".
+const PAGE_ATTRS: usize = 200;
+/// Events and links shown at first (each may have its own attributes).
+const PAGE_ITEMS: usize = 100;
+/// Attributes shown at first under one event or link.
+const PAGE_NESTED: usize = 20;
 
 #[derive(Clone, PartialEq)]
 struct Row {
@@ -17,20 +31,73 @@ struct Row {
     ty: &'static str,
 }
 
-#[derive(Clone, PartialEq)]
-struct EventRow {
-    offset: String,
-    name: String,
-    attrs: Vec<Row>,
+/// Which attribute list of a span a table shows.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Attrs {
+    Span,
+    /// The resource's attributes, then the scope's ("scope: " before the key).
+    Resource,
+    Event(usize),
+    Link(usize),
 }
 
-#[derive(Clone, PartialEq)]
-struct LinkRow {
-    kind: &'static str,
-    trace_id: String,
-    span_id: String,
-    target: Option<(u32, String)>,
-    attrs: Vec<Row>,
+/// The attribute slices of `which`, each with the prefix its keys get.
+fn attr_lists(s: &Store, i: u32, which: Attrs) -> Vec<(&[Attr], &'static str)> {
+    match which {
+        Attrs::Span => vec![(s.span_attrs(i), "")],
+        Attrs::Resource => {
+            let mut out = Vec::new();
+            if let Some(r) = s.resource_of(i) {
+                out.push((s.attrs_of(r.attrs), ""));
+            }
+            if let Some(sc) = s.scope_of(i) {
+                out.push((s.attrs_of(sc.attrs), "scope: "));
+            }
+            out
+        }
+        Attrs::Event(k) => s
+            .span_events(i)
+            .get(k)
+            .map(|e| vec![(s.attrs_of(e.attrs), "")])
+            .unwrap_or_default(),
+        Attrs::Link(k) => s
+            .span_links(i)
+            .get(k)
+            .map(|l| vec![(s.attrs_of(l.attrs), "")])
+            .unwrap_or_default(),
+    }
+}
+
+/// The first `limit` rows of `which` whose key or value contains `filter`
+/// (lowercase; empty: all), and how many match in all. Only shown rows are
+/// formatted when there is no filter.
+fn matching_rows(s: &Store, i: u32, which: Attrs, filter: &str, limit: usize) -> (Vec<Row>, usize) {
+    let row = |a: &Attr, prefix: &str| Row {
+        key: format!("{prefix}{}", visible(s.str(a.key), false)),
+        value: visible(&s.format_value(&a.value), true).into_owned(),
+        ty: a.value.type_name(),
+    };
+    let lists = attr_lists(s, i, which);
+    let mut rows = Vec::new();
+    let mut total = 0;
+    for (attrs, prefix) in lists {
+        if filter.is_empty() {
+            let take = limit.saturating_sub(rows.len()).min(attrs.len());
+            rows.extend(attrs[..take].iter().map(|a| row(a, prefix)));
+            total += attrs.len();
+            continue;
+        }
+        for a in attrs {
+            let r = row(a, prefix);
+            if r.key.to_lowercase().contains(filter) || r.value.to_lowercase().contains(filter) {
+                total += 1;
+                if rows.len() < limit {
+                    rows.push(r);
+                }
+            }
+        }
+    }
+    (rows, total)
 }
 
 #[derive(Clone, PartialEq)]
@@ -51,21 +118,10 @@ struct Detail {
     scope: String,
     flags: Vec<(&'static str, &'static str)>,
     dropped: Vec<String>,
-    attrs: Vec<Row>,
-    resource: Vec<Row>,
-    events: Vec<EventRow>,
-    links: Vec<LinkRow>,
-}
-
-fn rows(s: &Store, attrs: &[Attr]) -> Vec<Row> {
-    attrs
-        .iter()
-        .map(|a| Row {
-            key: s.str(a.key).to_owned(),
-            value: s.format_value(&a.value),
-            ty: a.value.type_name(),
-        })
-        .collect()
+    n_attrs: usize,
+    n_resource: usize,
+    n_events: usize,
+    n_links: usize,
 }
 
 const FLAG_TEXT: &[(SpanFlags, &str, &str)] = &[
@@ -140,16 +196,6 @@ fn detail(s: &Store, i: u32) -> Detail {
             }
         })
         .unwrap_or_default();
-    let mut resource = s
-        .resource_of(i)
-        .map(|r| rows(s, s.attrs_of(r.attrs)))
-        .unwrap_or_default();
-    if let Some(sc) = s.scope_of(i) {
-        resource.extend(rows(s, s.attrs_of(sc.attrs)).into_iter().map(|mut r| {
-            r.key = format!("scope: {}", r.key);
-            r
-        }));
-    }
     let d = s.spans.dropped[iu];
     let mut dropped = Vec::new();
     for (n, what) in [
@@ -161,22 +207,16 @@ fn detail(s: &Store, i: u32) -> Detail {
             dropped.push(format!("{n} {what}"));
         }
     }
-    let span_name = |j: u32| {
-        format!(
-            "{}: {}",
-            s.str(s.spans.service[j as usize]),
-            s.str(s.spans.name[j as usize])
-        )
-    };
+    let text = |t: &str| visible(t, false).into_owned();
     Detail {
-        service: s.str(s.spans.service[iu]).to_owned(),
-        op: s.str(s.spans.name[iu]).to_owned(),
+        service: text(s.str(s.spans.service[iu])),
+        op: text(s.str(s.spans.name[iu])),
         kind: match s.spans.kind[iu].label() {
             "" => "unspecified",
             k => k,
         },
         status: s.spans.status[iu].label(),
-        status_message: s.text(s.spans.status_message[iu]).to_owned(),
+        status_message: visible(s.text(s.spans.status_message[iu]), true).into_owned(),
         error: s.is_error(i),
         offset: format!("+{}", format_duration(start - trace_start)),
         start: format_timestamp(start, platform::tz_offset_minutes()),
@@ -189,193 +229,268 @@ fn detail(s: &Store, i: u32) -> Detail {
             None
         },
         trace_id: tr.id.to_text(&s.strings),
-        scope,
+        scope: text(&scope),
         flags: FLAG_TEXT
             .iter()
             .filter(|(f, _, _)| flags.contains(*f))
             .map(|(_, t, why)| (*t, *why))
             .collect(),
         dropped,
-        attrs: rows(s, s.span_attrs(i)),
-        resource,
-        events: s
-            .span_events(i)
+        n_attrs: s.span_attrs(i).len(),
+        n_resource: attr_lists(s, i, Attrs::Resource)
             .iter()
-            .map(|e| EventRow {
-                offset: format!("+{}", format_duration(e.time - start)),
-                name: s.str(e.name).to_owned(),
-                attrs: rows(s, s.attrs_of(e.attrs)),
-            })
-            .collect(),
-        links: s
-            .span_links(i)
-            .iter()
-            .map(|l| LinkRow {
-                kind: match l.kind {
-                    LinkKind::Link => "link",
-                    LinkKind::FollowsFrom => "follows from",
-                    LinkKind::ChildOf => "child of",
-                },
-                trace_id: l.trace_id.to_text(&s.strings),
-                span_id: l.span_id.to_text(&s.strings),
-                target: s
-                    .find_span(l.trace_id, l.span_id)
-                    .map(|j| (j, span_name(j))),
-                attrs: rows(s, s.attrs_of(l.attrs)),
-            })
-            .collect(),
+            .map(|(a, _)| a.len())
+            .sum(),
+        n_events: s.span_events(i).len(),
+        n_links: s.span_links(i).len(),
     }
 }
 
 #[component]
 pub fn DetailPanel() -> impl IntoView {
     let app = expect_context::<AppState>();
-    let filter = RwSignal::new(String::new());
     let data = Memo::new(move |_| {
         let i = app.span.get()?;
-        Some(app.with_store(|s| detail(s, i)))
+        Some((i, app.with_store(|s| detail(s, i))))
     });
     move || {
-        let span = app.span.get();
-        data.get().map(|d| {
-            let Detail {
-                service,
-                op,
-                kind,
-                status,
-                status_message,
-                error,
-                offset,
-                start,
-                duration,
-                span_id,
-                parent,
-                parent_id_missing,
-                trace_id,
-                scope,
-                flags,
-                dropped,
-                attrs,
-                resource,
-                events,
-                links,
-            } = d;
-            let n_attrs = attrs.len();
-            let filtered = move || {
-                let f = filter.get().to_lowercase();
-                attrs
-                    .iter()
-                    .filter(|r| f.is_empty() || r.key.to_lowercase().contains(&f) || r.value.to_lowercase().contains(&f))
-                    .cloned()
-                    .collect::<Vec<_>>()
-            };
-            let copy_id = span_id.clone();
+        data.get().map(|(span, d)| {
+            let (service, op) = (d.service.clone(), d.op.clone());
+            let (n_attrs, n_events, n_links, n_resource) = (d.n_attrs, d.n_events, d.n_links, d.n_resource);
             view! {
                 <aside class="detail" aria-label="Span details">
                     <header>
                         <span class="svc-dot" style:background=service_css(&service)></span>
                         <h2>
-                            <span class="svc">{service.clone()}</span>
-                            <span class="op">{op.clone()}</span>
+                            <span class="svc">{service}</span>
+                            <span class="op">{op}</span>
                         </h2>
                         <button class="icon" title="Close (Esc)" on:click=move |_| app.span.set(None)>"×"</button>
                     </header>
                     <div class="detail-scroll">
-                        <dl class="facts">
-                            <dt>"Service"</dt><dd>{service}</dd>
-                            <dt>"Operation"</dt><dd>{op}</dd>
-                            <dt>"Kind"</dt><dd>{kind}</dd>
-                            <dt>"Status"</dt>
-                            <dd class:bad=error>
-                                {status}
-                                {(!status_message.is_empty()).then(|| view! { <span class="status-msg">{format!(" — {status_message}")}</span> })}
-                            </dd>
-                            <dt>"Start"</dt><dd>{offset}<span class="muted">{format!("  ({start})")}</span></dd>
-                            <dt>"Duration"</dt><dd class="dur">{duration}</dd>
-                            <dt>"Span ID"</dt>
-                            <dd>
-                                <code>{span_id}</code>
-                                <button class="btn tiny" on:click=move |_| platform::copy_text(&copy_id)>"Copy"</button>
-                            </dd>
-                            <dt>"Parent"</dt>
-                            <dd>
-                                {match (parent, parent_id_missing) {
-                                    (Some((p, id)), _) => view! {
-                                        <button class="link mono" on:click=move |_| app.select_span(p)>{id}</button>
-                                    }.into_any(),
-                                    (None, Some(id)) => view! {
-                                        <code>{id}</code><span class="muted">" (not in this trace)"</span>
-                                    }.into_any(),
-                                    (None, None) => view! { <span class="muted">"none (root)"</span> }.into_any(),
-                                }}
-                            </dd>
-                            <dt>"Trace ID"</dt><dd><code>{trace_id}</code></dd>
-                            {(!scope.is_empty()).then(|| view! { <dt>"Scope"</dt><dd>{scope}</dd> })}
-                            {(!dropped.is_empty()).then(|| view! { <dt>"Dropped"</dt><dd class="warn-text">{dropped.join(", ")}</dd> })}
-                        </dl>
-                        {span.map(|sp| view! { <super::span_answers::SpanAnswers span=sp /> })}
-                        {(!flags.is_empty()).then(|| view! {
+                        <Facts d=d.clone() />
+                        <super::span_answers::SpanAnswers span=span />
+                        {(!d.flags.is_empty()).then(|| view! {
                             <div class="flags">
-                                {flags.into_iter().map(|(t, why)| view! { <span class="flag" title=why>{t}</span> }).collect_view()}
+                                {d.flags.into_iter().map(|(t, why)| view! { <span class="flag" title=why>{t}</span> }).collect_view()}
                             </div>
                         })}
                         <section>
                             <h3>"Latency of this operation (all loaded traces)"</h3>
-                            {span.map(|sp| view! { <super::charts::LatencyHistogram span=sp /> })}
+                            <super::charts::LatencyHistogram span=span />
                         </section>
-                        <section class="attributes">
-                            <h3>{format!("Attributes ({n_attrs})")}</h3>
-                            <input
-                                class="filter"
-                                type="search"
-                                placeholder="Filter attributes"
-                                prop:value=move || filter.get()
-                                on:input=move |e| filter.set(event_target_value(&e))
-                            />
-                            <AttrTable rows=Signal::derive(filtered) />
-                        </section>
-                        {(!events.is_empty()).then(|| view! {
+                        <AttributesSection span=span count=n_attrs />
+                        {(n_events > 0).then(|| view! { <EventsSection span=span count=n_events /> })}
+                        {(n_links > 0).then(|| view! { <LinksSection span=span count=n_links /> })}
+                        {(n_resource > 0).then(|| view! {
                             <section>
-                                <h3>{format!("Events ({})", events.len())}</h3>
-                                <ol class="events">
-                                    {events.into_iter().map(|e| view! {
-                                        <li>
-                                            <span class="ev-time">{e.offset}</span>
-                                            <span class="ev-name">{if e.name.is_empty() { "(unnamed)".to_owned() } else { e.name }}</span>
-                                            {(!e.attrs.is_empty()).then(|| view! { <AttrTable rows=Signal::stored(e.attrs) /> })}
-                                        </li>
-                                    }).collect_view()}
-                                </ol>
-                            </section>
-                        })}
-                        {(!links.is_empty()).then(|| view! {
-                            <section>
-                                <h3>{format!("Links ({})", links.len())}</h3>
-                                <ul class="links">
-                                    {links.into_iter().map(|l| view! {
-                                        <li>
-                                            <span class="link-kind">{l.kind}</span>
-                                            {match l.target {
-                                                Some((j, name)) => view! {
-                                                    <button class="link" title="Jump to the linked span" on:click=move |_| app.select_span(j)>{name}</button>
-                                                }.into_any(),
-                                                None => view! { <span class="muted">"not loaded"</span> }.into_any(),
-                                            }}
-                                            <div class="mono small">{format!("trace {} · span {}", l.trace_id, l.span_id)}</div>
-                                            {(!l.attrs.is_empty()).then(|| view! { <AttrTable rows=Signal::stored(l.attrs) /> })}
-                                        </li>
-                                    }).collect_view()}
-                                </ul>
-                            </section>
-                        })}
-                        {(!resource.is_empty()).then(|| view! {
-                            <section>
-                                <h3>{format!("Resource ({})", resource.len())}</h3>
-                                <AttrTable rows=Signal::stored(resource) />
+                                <h3>{format!("Resource ({})", format_count(n_resource as u64))}</h3>
+                                <AttrList span=span which=Attrs::Resource page=PAGE_ATTRS />
                             </section>
                         })}
                     </div>
                 </aside>
+            }
+        })
+    }
+}
+
+/// Service, operation, kind, status, times and ids.
+#[component]
+fn Facts(d: Detail) -> impl IntoView {
+    let app = expect_context::<AppState>();
+    let copy_id = d.span_id.clone();
+    view! {
+        <dl class="facts">
+            <dt>"Service"</dt><dd>{d.service}</dd>
+            <dt>"Operation"</dt><dd>{d.op}</dd>
+            <dt>"Kind"</dt><dd>{d.kind}</dd>
+            <dt>"Status"</dt>
+            <dd class:bad=d.error>
+                {d.status}
+                {(!d.status_message.is_empty()).then(|| view! { <span class="status-msg">{format!(" — {}", d.status_message)}</span> })}
+            </dd>
+            <dt>"Start"</dt><dd>{d.offset}<span class="muted">{format!("  ({})", d.start)}</span></dd>
+            <dt>"Duration"</dt><dd class="dur">{d.duration}</dd>
+            <dt>"Span ID"</dt>
+            <dd>
+                <code>{d.span_id}</code>
+                <button class="btn tiny" on:click=move |_| platform::copy_text(&copy_id)>"Copy"</button>
+            </dd>
+            <dt>"Parent"</dt>
+            <dd>
+                {match (d.parent, d.parent_id_missing) {
+                    (Some((p, id)), _) => view! {
+                        <button class="link mono" on:click=move |_| app.select_span(p)>{id}</button>
+                    }.into_any(),
+                    (None, Some(id)) => view! {
+                        <code>{id}</code><span class="muted">" (not in this trace)"</span>
+                    }.into_any(),
+                    (None, None) => view! { <span class="muted">"none (root)"</span> }.into_any(),
+                }}
+            </dd>
+            <dt>"Trace ID"</dt><dd><code>{d.trace_id}</code></dd>
+            {(!d.scope.is_empty()).then(|| view! { <dt>"Scope"</dt><dd>{d.scope}</dd> })}
+            {(!d.dropped.is_empty()).then(|| view! { <dt>"Dropped"</dt><dd class="warn-text">{d.dropped.join(", ")}</dd> })}
+        </dl>
+    }
+}
+
+/// The span's own attributes, with a filter over all of them.
+#[component]
+fn AttributesSection(span: u32, count: usize) -> impl IntoView {
+    let filter = RwSignal::new(String::new());
+    view! {
+        <section class="attributes">
+            <h3>{format!("Attributes ({})", format_count(count as u64))}</h3>
+            <input
+                class="filter"
+                type="search"
+                placeholder="Filter attributes"
+                prop:value=move || filter.get()
+                on:input=move |e| filter.set(event_target_value(&e))
+            />
+            <AttrList span=span which=Attrs::Span page=PAGE_ATTRS filter=filter />
+        </section>
+    }
+}
+
+/// The span's events, a page at a time, each with its attributes.
+#[component]
+fn EventsSection(span: u32, count: usize) -> impl IntoView {
+    let app = expect_context::<AppState>();
+    let shown = RwSignal::new(PAGE_ITEMS);
+    let events = Memo::new(move |_| {
+        app.with_store(|s| {
+            let start = s.spans.start[span as usize];
+            s.span_events(span)
+                .iter()
+                .take(shown.get())
+                .map(|e| {
+                    let name = visible(s.str(e.name), false).into_owned();
+                    (
+                        format!("+{}", format_duration(e.time - start)),
+                        if name.is_empty() {
+                            "(unnamed)".to_owned()
+                        } else {
+                            name
+                        },
+                        e.attrs.range().len(),
+                    )
+                })
+                .collect::<Vec<_>>()
+        })
+    });
+    view! {
+        <section>
+            <h3>{format!("Events ({})", format_count(count as u64))}</h3>
+            <ol class="events">
+                {move || events.get().into_iter().enumerate().map(|(k, (offset, name, n))| view! {
+                    <li>
+                        <span class="ev-time">{offset}</span>
+                        <span class="ev-name">{name}</span>
+                        {(n > 0).then(|| view! { <AttrList span=span which=Attrs::Event(k) page=PAGE_NESTED /> })}
+                    </li>
+                }).collect_view()}
+            </ol>
+            <ShowMore shown=shown total=Signal::stored(count) page=PAGE_ITEMS what="events" />
+        </section>
+    }
+}
+
+/// The span's links, a page at a time: where each points, and a jump to it
+/// when that span is loaded.
+#[component]
+fn LinksSection(span: u32, count: usize) -> impl IntoView {
+    let app = expect_context::<AppState>();
+    let shown = RwSignal::new(PAGE_ITEMS);
+    let links = Memo::new(move |_| {
+        app.with_store(|s| {
+            s.span_links(span)
+                .iter()
+                .take(shown.get())
+                .map(|l| {
+                    let kind = match l.kind {
+                        LinkKind::Link => "link",
+                        LinkKind::FollowsFrom => "follows from",
+                        LinkKind::ChildOf => "child of",
+                    };
+                    let target = s.find_span(l.trace_id, l.span_id).map(|j| {
+                        let (svc, op) = (s.spans.service[j as usize], s.spans.name[j as usize]);
+                        (
+                            j,
+                            visible(&format!("{}: {}", s.str(svc), s.str(op)), false).into_owned(),
+                        )
+                    });
+                    let ids = format!(
+                        "trace {} · span {}",
+                        l.trace_id.to_text(&s.strings),
+                        l.span_id.to_text(&s.strings)
+                    );
+                    (kind, target, ids, l.attrs.range().len())
+                })
+                .collect::<Vec<_>>()
+        })
+    });
+    view! {
+        <section>
+            <h3>{format!("Links ({})", format_count(count as u64))}</h3>
+            <ul class="links">
+                {move || links.get().into_iter().enumerate().map(|(k, (kind, target, ids, n))| view! {
+                    <li>
+                        <span class="link-kind">{kind}</span>
+                        {match target {
+                            Some((j, name)) => view! {
+                                <button class="link" title="Jump to the linked span" on:click=move |_| app.select_span(j)>{name}</button>
+                            }.into_any(),
+                            None => view! { <span class="muted">"not loaded"</span> }.into_any(),
+                        }}
+                        <div class="mono small">{ids}</div>
+                        {(n > 0).then(|| view! { <AttrList span=span which=Attrs::Link(k) page=PAGE_NESTED /> })}
+                    </li>
+                }).collect_view()}
+            </ul>
+            <ShowMore shown=shown total=Signal::stored(count) page=PAGE_ITEMS what="links" />
+        </section>
+    }
+}
+
+/// One attribute list, its first `page` rows (matching `filter`), more on demand.
+#[component]
+fn AttrList(
+    span: u32,
+    which: Attrs,
+    page: usize,
+    #[prop(optional)] filter: Option<RwSignal<String>>,
+) -> impl IntoView {
+    let app = expect_context::<AppState>();
+    let shown = RwSignal::new(page);
+    let data = Memo::new(move |_| {
+        let f = filter.map(|f| f.get().to_lowercase()).unwrap_or_default();
+        app.with_store(|s| matching_rows(s, span, which, &f, shown.get()))
+    });
+    view! {
+        <AttrTable rows=Signal::derive(move || data.get().0) />
+        <ShowMore shown=shown total=Signal::derive(move || data.get().1) page=page what="attributes" />
+    }
+}
+
+/// "Show 200 more (of 100,000)", while some are not shown.
+#[component]
+fn ShowMore(
+    shown: RwSignal<usize>,
+    total: Signal<usize>,
+    page: usize,
+    what: &'static str,
+) -> impl IntoView {
+    move || {
+        let (n, total) = (shown.get(), total.get());
+        (total > n).then(|| {
+            let more = page.min(total - n);
+            view! {
+                <button class="btn small show-more" on:click=move |_| shown.update(|s| *s += page)>
+                    {format!("Show {} more {what} ({} of {} shown)", format_count(more as u64), format_count(n as u64), format_count(total as u64))}
+                </button>
             }
         })
     }

@@ -1,4 +1,5 @@
-//! Modal dialogs: paste JSON, keyboard shortcuts, a trace's warnings.
+//! Modal dialogs: paste JSON, keyboard shortcuts, a trace's warnings, and
+//! the question before a link fetches from a server.
 
 use leptos::html::Textarea;
 use leptos::prelude::*;
@@ -46,6 +47,7 @@ pub fn Dialogs() -> impl IntoView {
         Dialog::Paste => Some(view! { <PasteDialog /> }.into_any()),
         Dialog::Help => Some(view! { <HelpDialog /> }.into_any()),
         Dialog::Warnings => Some(view! { <WarningsDialog /> }.into_any()),
+        Dialog::ConfirmFetch => Some(view! { <ConfirmFetchDialog /> }.into_any()),
     }
 }
 
@@ -90,6 +92,50 @@ fn PasteDialog() -> impl IntoView {
             </div>
         </Modal>
     }
+}
+
+/// Shows the exact URL a link wants fetched and waits for a yes; a yes
+/// remembers the origin (see [`crate::sources::trust`]).
+#[component]
+fn ConfirmFetchDialog() -> impl IntoView {
+    let app = expect_context::<AppState>();
+    let c = app.confirm.get_untracked()?;
+    let url = c.url.clone();
+    let hash = c.hash.clone();
+    let fetch = move |_| {
+        app.confirm.set(None);
+        app.dialog.set(Dialog::None);
+        super::platform::trust_origin_of(&url);
+        super::hash::apply(app, &hash, super::hash::Arrival::Confirmed);
+    };
+    let skip = {
+        let url = c.url.clone();
+        move |_| {
+            app.confirm.set(None);
+            app.dialog.set(Dialog::None);
+            app.notice.set(Some(format!(
+                "Not fetched: {}",
+                crate::model::units::clip(&url, 300)
+            )));
+        }
+    };
+    let why = if c.known {
+        "The link in the address bar changed and now asks for a fetch."
+    } else {
+        "You have not fetched from this server in Strata in this browser. A link can point at any server your browser can reach, including ones on your own network: fetch only if you expected this link to open a trace from there."
+    };
+    Some(view! {
+        <Modal title="Fetch a trace from another server?">
+            <p>"This link asks Strata to fetch"</p>
+            <p class="confirm-url"><code>{c.url.clone()}</code></p>
+            <p>"from " <strong>{c.origin.clone()}</strong> "."</p>
+            <p class="muted">{why}</p>
+            <div class="modal-actions">
+                <button class="btn" on:click=skip>"Don't fetch"</button>
+                <button class="btn primary" on:click=fetch>{format!("Fetch from {}", c.origin)}</button>
+            </div>
+        </Modal>
+    })
 }
 
 #[component]

@@ -405,7 +405,8 @@ pub fn FlameGraph() -> impl IntoView {
             let ticket = pending.get_value();
             set_timeout(
                 move || {
-                    if pending.get_value() == ticket {
+                    // The view may be gone by now (its values disposed).
+                    if pending.try_get_value() == Some(ticket) {
                         app.span.set(Some(span));
                     }
                 },

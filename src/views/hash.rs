@@ -7,7 +7,7 @@
 use leptos::prelude::*;
 
 use super::remote;
-use super::state::{AppState, FindMode, Origin, Page};
+use super::state::{AppState, ConfirmFetch, Dialog, FindMode, Origin, Page};
 use crate::analysis::stats::StatsSpec;
 use crate::layout::waterfall::Window;
 use crate::model::ids::{parse_span_id_text, parse_trace_id_text};
@@ -101,10 +101,50 @@ fn loaded_trace(app: AppState, id: &str) -> Option<u32> {
         .with_value(|s| parse_trace_id_text(id, &s.strings).and_then(|tid| s.find_trace(tid)))
 }
 
+/// How a link came to be applied, which decides whether its fetch asks first
+/// (see [`crate::sources::trust`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Arrival {
+    /// The page opened with it.
+    Opening,
+    /// The address bar's link changed (typed, pasted, back/forward).
+    Changed,
+    /// The user agreed to its fetch.
+    Confirmed,
+}
+
+/// Whether the fetch of `url` may start now; if not, asks the user (or says
+/// why it never will) and returns false.
+fn may_fetch(app: AppState, url: &str, hash: &str, arrival: Arrival) -> bool {
+    let origin = match crate::sources::trust::origin(url) {
+        Ok(o) => o,
+        Err(e) => {
+            app.notice
+                .set(Some(format!("The link's source was not fetched: {e}")));
+            return false;
+        }
+    };
+    let trusted = super::platform::trusted_origins();
+    let opening = arrival == Arrival::Opening;
+    if arrival == Arrival::Confirmed
+        || crate::sources::trust::may_fetch(url, opening, &super::platform::page_origin(), &trusted)
+    {
+        return true;
+    }
+    app.confirm.set(Some(ConfirmFetch {
+        url: url.to_owned(),
+        known: trusted.contains(&origin),
+        origin,
+        hash: hash.to_owned(),
+    }));
+    app.dialog.set(Dialog::ConfirmFetch);
+    false
+}
+
 /// Applies a link: loads its source when the trace is not here yet (a
 /// backend or URL is fetched, embedded data inflated), then opens the trace,
 /// its view and its selection.
-pub fn apply(app: AppState, hash: &str) {
+pub fn apply(app: AppState, hash: &str, arrival: Arrival) {
     let (st, problems) = link::parse(hash);
     let mut notes: Vec<String> = problems
         .into_iter()
@@ -119,6 +159,14 @@ pub fn apply(app: AppState, hash: &str) {
         match st.source.clone() {
             Some(Source::Backend(b)) => match (Backend::from_link(&b), st.trace.clone()) {
                 (Some(backend), Some(id)) => {
+                    let url = backend
+                        .trace_urls(&id)
+                        .into_iter()
+                        .next()
+                        .unwrap_or_default();
+                    if !may_fetch(app, &url, hash, arrival) {
+                        return;
+                    }
                     app.backend.set(Some(backend.clone()));
                     let rest = st.clone();
                     remote::open_remote(
@@ -135,6 +183,9 @@ pub fn apply(app: AppState, hash: &str) {
                 (Some(_), None) => {}
             },
             Some(Source::Url(u)) => {
+                if !may_fetch(app, &u, hash, arrival) {
+                    return;
+                }
                 let rest = st.clone();
                 remote::open_url(
                     app,
@@ -258,7 +309,7 @@ const REPLACE_EVERY: std::time::Duration = std::time::Duration::from_millis(200)
 pub fn install(app: AppState) {
     let initial = location_hash();
     if !initial.trim_start_matches('#').is_empty() {
-        apply(app, &initial);
+        apply(app, &initial, Arrival::Opening);
     }
     let scheduled = StoredValue::new(false);
     Effect::new(move |prev: Option<(Option<String>, Option<View>)>| {
@@ -278,7 +329,9 @@ pub fn install(app: AppState) {
         }
         key
     });
-    let pop = window_event_listener(leptos::ev::popstate, move |_| apply(app, &location_hash()));
+    let pop = window_event_listener(leptos::ev::popstate, move |_| {
+        apply(app, &location_hash(), Arrival::Changed)
+    });
     on_cleanup(move || pop.remove());
 }
 

@@ -62,6 +62,31 @@ pub fn save_theme(t: Theme) {
     }
 }
 
+/// The origins the user has fetched from or accepted (see [`crate::sources::trust`]).
+pub fn trusted_origins() -> crate::sources::trust::Trusted {
+    crate::sources::trust::Trusted::parse(
+        &saved_text(crate::sources::trust::STORAGE_KEY).unwrap_or_default(),
+    )
+}
+
+/// Remembers `url`'s origin as one the user fetches from.
+pub fn trust_origin_of(url: &str) {
+    if let Ok(o) = crate::sources::trust::origin(url) {
+        let mut t = trusted_origins();
+        if !t.contains(&o) {
+            t.add(&o);
+            save_text(crate::sources::trust::STORAGE_KEY, &t.format());
+        }
+    }
+}
+
+/// The page's own origin (`http://127.0.0.1:8080`).
+pub fn page_origin() -> String {
+    web_sys::window()
+        .and_then(|w| w.location().origin().ok())
+        .unwrap_or_default()
+}
+
 /// A number the user chose before (a column's width), from local storage.
 pub fn saved_number(key: &str) -> Option<f64> {
     storage()?

@@ -13,9 +13,19 @@ use crate::sources::fetch::{self, Cancel, FetchError, Fetched};
 
 const TIMEOUT_S: u32 = 60;
 
+/// The most read from an answer parsed on the page (service and operation
+/// lists, probes, Tempo's search summaries).
+const LIST_LIMIT: u64 = 64 << 20;
+
+/// Answers loaded as traces: the same limit as a file.
+const TRACE_LIMIT: u64 = crate::sources::worker::MAX_FILE_BYTES;
+
+/// Enough of an answer for its error message or an "empty" check.
+const HEAD: usize = 64 << 10;
+
 fn page_origin() -> String {
-    web_sys::window()
-        .and_then(|w| w.location().origin().ok())
+    Some(super::platform::page_origin())
+        .filter(|o| !o.is_empty())
         .unwrap_or_else(|| "this page's origin".into())
 }
 
@@ -25,6 +35,7 @@ async fn fetch_ui(
     url: &str,
     label: &str,
     backend: Option<&Backend>,
+    limit: u64,
 ) -> Result<Fetched, String> {
     let cancel = Cancel::new();
     app.cancel.set_value(Some(cancel.clone()));
@@ -41,9 +52,14 @@ async fn fetch_ui(
             }
         })
     };
-    let r = fetch::get(url, TIMEOUT_S, &cancel, &progress).await;
+    let r = fetch::get(url, TIMEOUT_S, limit, &cancel, &progress).await;
     app.busy.set(None);
     app.cancel.set_value(None);
+    if r.is_ok() {
+        // Fetches start from what the user typed or accepted: a link may
+        // fetch from here again without asking (see sources::trust).
+        super::platform::trust_origin_of(url);
+    }
     r.map_err(|e| {
         let advice = match (&e, backend) {
             (FetchError::Cors, Some(b)) => b.cors_advice(&page_origin()),
@@ -87,10 +103,11 @@ pub fn connect(app: AppState, input: String, kind: Option<Kind>) {
                         &url,
                         &format!("Probing {} at {base}", k.label()),
                         Some(&Backend::new(k, &base)),
+                        LIST_LIMIT,
                     )
                     .await
                     {
-                        Ok(f) if backend::recognise(k, f.status, &f.bytes) => {
+                        Ok(f) if backend::recognise(k, f.status, &f.body.head(HEAD)) => {
                             found = Some(Backend::new(k, &base));
                             break;
                         }
@@ -130,8 +147,16 @@ pub fn connect(app: AppState, input: String, kind: Option<Kind>) {
 }
 
 async fn load_services(app: AppState, b: Backend) -> bool {
-    match fetch_ui(app, &b.services_url(), "Listing services", Some(&b)).await {
-        Ok(f) if f.status == 200 => match b.parse_services(&f.bytes) {
+    match fetch_ui(
+        app,
+        &b.services_url(),
+        "Listing services",
+        Some(&b),
+        LIST_LIMIT,
+    )
+    .await
+    {
+        Ok(f) if f.status == 200 => match f.body.to_vec().and_then(|v| b.parse_services(&v)) {
             Ok(s) => {
                 app.services.set(s);
                 app.operations.set(Vec::new());
@@ -149,7 +174,7 @@ async fn load_services(app: AppState, b: Backend) -> bool {
             }
         },
         Ok(f) => {
-            fail(app, b.error_text(f.status, &f.bytes));
+            fail(app, b.error_text(f.status, &f.body.head(HEAD)));
             false
         }
         Err(e) => {
@@ -173,11 +198,12 @@ pub fn load_operations(app: AppState, service: String) {
             &b.operations_url(&service),
             "Listing operations",
             Some(&b),
+            LIST_LIMIT,
         )
         .await
         {
             Ok(f) if f.status == 200 => {
-                if let Ok(ops) = b.parse_operations(&f.bytes) {
+                if let Ok(ops) = f.body.to_vec().and_then(|v| b.parse_operations(&v)) {
                     app.operations.set(ops);
                 }
             }
@@ -198,11 +224,12 @@ pub fn search(app: AppState, q: Query) {
         Err(e) => return fail(app, e),
     };
     spawn_local(async move {
-        let f = match fetch_ui(app, &url, "Searching", Some(&b)).await {
+        let f = match fetch_ui(app, &url, "Searching", Some(&b), TRACE_LIMIT).await {
             Ok(f) => f,
             Err(e) => return fail(app, e),
         };
-        if b.is_empty_search(f.status, &f.bytes) {
+        let head = f.body.head(HEAD);
+        if b.is_empty_search(f.status, &head) {
             app.remote.set(Vec::new());
             return fail(
                 app,
@@ -210,13 +237,18 @@ pub fn search(app: AppState, q: Query) {
             );
         }
         if f.status != 200 {
-            return fail(app, b.error_text(f.status, &f.bytes));
+            return fail(app, b.error_text(f.status, &head));
         }
-        match b.parse_search(&f.bytes) {
+        let listing = match b.kind {
+            // Summaries are parsed here; whole traces go to the loader as they are.
+            Kind::Tempo => f.body.to_vec().and_then(|v| b.parse_search(&v)),
+            _ => Ok(Listing::Traces),
+        };
+        match listing {
             Ok(Listing::Traces) => {
                 let name = search_name(&b, &q);
                 let what = name.clone();
-                app.load_bytes_then(&name, f.bytes, Origin::Search(b.clone()), move |file| {
+                app.load_fetched_then(&name, &f.body, Origin::Search(b.clone()), move |file| {
                     if file.is_some() {
                         app.show(Page::Traces);
                     } else {
@@ -278,22 +310,23 @@ pub fn open_remote(app: AppState, b: Backend, trace_id: String, then: Option<Box
     spawn_local(async move {
         let mut last = None;
         for url in b.trace_urls(&trace_id) {
-            match fetch_ui(app, &url, &format!("Fetching trace {trace_id}"), Some(&b)).await {
-                Ok(f) if b.is_missing_trace(f.status, &f.bytes) => {
+            let label = format!("Fetching trace {trace_id}");
+            match fetch_ui(app, &url, &label, Some(&b), TRACE_LIMIT).await {
+                Ok(f) if b.is_missing_trace(f.status, &f.body.head(HEAD)) => {
                     last = Some(format!("{} has no trace {trace_id} (it may have expired from storage, or lives in another backend)", b.kind.label()));
                 }
                 Ok(f) if f.status == 200 => {
                     let name = format!("{} trace {trace_id}", b.kind.label());
-                    app.load_bytes_then(
+                    app.load_fetched_then(
                         &name,
-                        f.bytes,
+                        &f.body,
                         Origin::Backend(b.clone()),
                         after_load(then),
                     );
                     return;
                 }
                 // Tempo: v2 first, then v1.
-                Ok(f) => last = Some(b.error_text(f.status, &f.bytes)),
+                Ok(f) => last = Some(b.error_text(f.status, &f.body.head(HEAD))),
                 Err(e) => return fail(app, e),
             }
         }
@@ -322,7 +355,7 @@ pub fn open_url(app: AppState, url: String, then: Option<Box<dyn FnOnce()>>) {
         return fail(app, format!("{url:?} is not an http(s) URL"));
     }
     spawn_local(async move {
-        match fetch_ui(app, &url, &format!("Fetching {url}"), None).await {
+        match fetch_ui(app, &url, &format!("Fetching {url}"), None, TRACE_LIMIT).await {
             Ok(f) if f.status == 200 => {
                 let name = url
                     .rsplit('/')
@@ -330,17 +363,14 @@ pub fn open_url(app: AppState, url: String, then: Option<Box<dyn FnOnce()>>) {
                     .filter(|s| !s.is_empty())
                     .unwrap_or(&url)
                     .to_owned();
-                app.load_bytes_then(&name, f.bytes, Origin::Url(url.clone()), after_load(then));
+                app.load_fetched_then(&name, &f.body, Origin::Url(url.clone()), after_load(then));
             }
             Ok(f) => fail(
                 app,
                 format!(
                     "{url} answered {} {}",
                     f.status,
-                    String::from_utf8_lossy(&f.bytes)
-                        .chars()
-                        .take(200)
-                        .collect::<String>()
+                    crate::model::units::clip(&String::from_utf8_lossy(&f.body.head(HEAD)), 200)
                 ),
             ),
             Err(e) => fail(app, e),

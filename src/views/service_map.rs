@@ -116,6 +116,8 @@ pub fn ServiceMap() -> impl IntoView {
     };
 
     // Animation: a few simulation steps per frame until the layout settles.
+    // A frame already requested may run after the map is gone (its values
+    // disposed): it then finds `alive` unreadable and stops.
     let alive = StoredValue::new(true);
     on_cleanup(move || alive.set_value(false));
     fn animate(
@@ -125,7 +127,7 @@ pub fn ServiceMap() -> impl IntoView {
         fit: impl Fn() + Copy + 'static,
         alive: StoredValue<bool>,
     ) {
-        if !alive.get_value() {
+        if alive.try_get_value() != Some(true) {
             return;
         }
         // As many ticks as fit in a few milliseconds (at most 30): a small map

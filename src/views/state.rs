@@ -87,6 +87,19 @@ pub enum Dialog {
     Paste,
     Help,
     Warnings,
+    /// Asks before a link fetches from a server ([`AppState::confirm`]).
+    ConfirmFetch,
+}
+
+/// A fetch a link asks for: the exact URL, its origin, and the link to apply
+/// once the user agrees.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ConfirmFetch {
+    pub url: String,
+    pub origin: String,
+    pub hash: String,
+    /// Whether the user has fetched from this origin here before.
+    pub known: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -189,6 +202,8 @@ pub struct AppState {
     pub map_scope: RwSignal<MapScope>,
     /// A message about the page's link (a trace it names is not loaded...).
     pub notice: RwSignal<Option<String>>,
+    /// A link's fetch waiting for the user's yes (see [`crate::sources::trust`]).
+    pub confirm: RwSignal<Option<ConfirmFetch>>,
     /// Open traces, as tabs.
     pub tabs: RwSignal<Vec<u32>>,
     pub side: RwSignal<Side>,
@@ -272,6 +287,7 @@ impl AppState {
             flame_mode: RwSignal::new(FlameMode::Time),
             map_scope: RwSignal::new(MapScope::Trace),
             notice: RwSignal::new(None),
+            confirm: RwSignal::new(None),
             tabs: RwSignal::new(Vec::new()),
             side: RwSignal::new(Side::Sources),
             backend: RwSignal::new(None),
@@ -560,6 +576,42 @@ impl AppState {
             id,
             name: name.to_owned(),
             input: worker::Input::Bytes(bytes),
+        });
+    }
+
+    /// Loads a fetched answer: a small one here (as bytes), a bigger one in
+    /// the parsing worker as a file made of the chunks as they arrived, never
+    /// copied into the page's memory.
+    pub fn load_fetched_then(
+        &self,
+        name: &str,
+        body: &crate::sources::fetch::Body,
+        origin: Origin,
+        then: impl FnOnce(Option<u32>) + 'static,
+    ) {
+        let file = (body.len() >= WORKER_FROM_BYTES as u64)
+            .then(|| body.to_file(name))
+            .flatten();
+        let Some(file) = file else {
+            return match body.to_vec() {
+                Ok(bytes) => self.load_bytes_then(name, bytes, origin, then),
+                Err(msg) => {
+                    let id = self.begin_load(name, body.len() as usize);
+                    self.fail_load(id, ImportError::new(name, msg));
+                    then(None)
+                }
+            };
+        };
+        super::platform::mark("strata:file-dropped");
+        self.mark_pending.set(true);
+        let id = self.begin_load(name, body.len() as usize);
+        let then: Then = Box::new(then);
+        self.pending
+            .update_value(|p| p.push((id, Pending { origin, then })));
+        self.run_job(Job {
+            id,
+            name: name.to_owned(),
+            input: worker::Input::File(file),
         });
     }
 

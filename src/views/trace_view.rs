@@ -23,13 +23,14 @@ pub fn trace_name(s: &Store, t: u32) -> (String, String) {
     }
     let svc = s.str(s.spans.service[root as usize]);
     let op = s.str(s.spans.name[root as usize]);
+    let shown = |t: &str| crate::model::units::visible(t, false).into_owned();
     (
         if svc.is_empty() {
             "(no service)".to_owned()
         } else {
-            svc.to_owned()
+            shown(svc)
         },
-        op.to_owned(),
+        shown(op),
     )
 }
 

@@ -314,6 +314,18 @@ pub fn normalize_base(input: &str) -> Result<String, String> {
     if t.chars().any(|c| c.is_whitespace()) {
         return Err(format!("{t:?} is not a URL: it contains spaces"));
     }
+    // "host:port" has no scheme; "javascript:…", "data:…" name one, and are
+    // refused rather than read as a host called "javascript".
+    if let Some((scheme, rest)) = t.split_once(':') {
+        let port = rest.split('/').next().unwrap_or("");
+        let is_port = !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit());
+        if !rest.starts_with("//") && !is_port && !t.starts_with('[') {
+            return Err(format!(
+                "{:?}: a {scheme}: address; only http:// and https:// addresses can be queried from a browser",
+                crate::model::units::clip(t, 200)
+            ));
+        }
+    }
     let with_scheme = if t.contains("://") {
         t.to_owned()
     } else {
@@ -522,6 +534,17 @@ mod tests {
         );
         assert!(normalize_base("").is_err());
         assert!(normalize_base("ftp://x").is_err());
+        // A scheme without "//" is refused, not read as a host name.
+        for bad in [
+            "javascript:alert(1)",
+            "data:text/html,x",
+            "jaVaScript:void(0)//x",
+        ] {
+            let e = normalize_base(bad).unwrap_err();
+            assert!(e.contains("only http:// and https://"), "{bad}: {e}");
+        }
+        assert_eq!(Backend::from_link("jaeger:javascript:alert(1)"), None);
+        assert_eq!(normalize_base("[::1]:16686").unwrap(), "http://[::1]:16686");
         assert!(normalize_base("a b").is_err());
     }
 

@@ -58,9 +58,9 @@ pub(super) fn row_data(s: &Store, i: u32, a: Option<&Answers>, fold: Option<&Fol
         service: if service.is_empty() {
             "(no service)".into()
         } else {
-            service
+            crate::model::units::visible(&service, false).into_owned()
         },
-        op: s.str(s.spans.name[iu]).to_owned(),
+        op: crate::model::units::visible(s.str(s.spans.name[iu]), false).into_owned(),
         kind: s.spans.kind[iu],
         error: s.is_error(i),
         depth: s.spans.depth[iu],
