@@ -105,6 +105,8 @@ pub enum FetchError {
     Read(String),
     /// The answer passed the caller's limit (bytes) and was stopped there.
     TooBig(u64),
+    /// The server answered with a redirect the browser would not follow.
+    Redirect,
 }
 
 impl FetchError {
@@ -122,6 +124,11 @@ impl FetchError {
             FetchError::Timeout(s) => format!("{url} did not answer within {s} s (cancelled). Try a narrower search or a longer timeout."),
             FetchError::Cancelled => "Cancelled.".to_owned(),
             FetchError::Read(e) => format!("The answer from {url} broke off: {e}"),
+            FetchError::Redirect => format!(
+                "{url} answered with a redirect the browser will not follow from a page: it leads to an \
+                 address that is not http(s) (ftp:, file:, javascript:…), or the redirect itself has no \
+                 CORS headers. Open the address it redirects to instead."
+            ),
             FetchError::TooBig(limit) => format!(
                 "The answer from {url} is larger than {}, the most Strata reads from one file or \
                  answer (a browser tab's WebAssembly memory is 4 GB): it stopped reading there and \
@@ -225,6 +232,9 @@ pub async fn get(
             clear();
             let err = why(e.to_string());
             if let FetchError::Unreachable(detail) = &err {
+                if redirects(url).await {
+                    return Err(FetchError::Redirect);
+                }
                 if reachable_without_cors(url).await {
                     return Err(FetchError::Cors);
                 }
@@ -289,6 +299,22 @@ pub async fn get(
         content_type,
         body,
     })
+}
+
+/// Whether the server answers `url` with a redirect (asked without following
+/// it: the browser reports an opaque redirect, whatever its target).
+async fn redirects(url: &str) -> bool {
+    let Some(w) = web_sys::window() else {
+        return false;
+    };
+    let init = web_sys::RequestInit::new();
+    init.set_redirect(web_sys::RequestRedirect::Manual);
+    match JsFuture::from(w.fetch_with_str_and_init(url, &init)).await {
+        Ok(r) => r
+            .dyn_into::<web_sys::Response>()
+            .is_ok_and(|r| r.type_() == web_sys::ResponseType::Opaqueredirect),
+        Err(_) => false,
+    }
 }
 
 /// Whether the server answers at all, ignoring CORS (an opaque `no-cors`

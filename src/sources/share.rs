@@ -28,13 +28,29 @@ pub fn unembed(data: &str) -> Result<Vec<u8>, String> {
         .decode(data.trim_end_matches('='))
         .map_err(|e| format!("the link's embedded trace is damaged or truncated (not base64url: {e}); copy the whole link again"))?;
     miniz_oxide::inflate::decompress_to_vec_zlib_with_limit(&packed, MAX_INFLATED).map_err(|e| {
-        format!("the link's embedded trace is damaged or truncated (it does not inflate: {:?}); copy the whole link again", e.status)
+        if e.status == miniz_oxide::inflate::TINFLStatus::HasMoreOutput {
+            format!(
+                "the link's embedded trace is too big: it inflates to more than {} (the most a link may carry); open the trace from its file instead",
+                crate::model::units::format_bytes(MAX_INFLATED as u64)
+            )
+        } else {
+            format!("the link's embedded trace is damaged or truncated (it does not inflate: {:?}); copy the whole link again", e.status)
+        }
     })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_link_that_inflates_past_the_limit_is_called_too_big() {
+        // 65 MB of spaces compress to a few tens of KB.
+        let packed = miniz_oxide::deflate::compress_to_vec_zlib(&vec![b' '; MAX_INFLATED + 1], 9);
+        let e = unembed(&URL_SAFE_NO_PAD.encode(packed)).unwrap_err();
+        assert!(e.contains("too big") && e.contains("67 MB"), "{e}");
+        assert!(!e.contains("HasMoreOutput"), "{e}");
+    }
 
     #[test]
     fn round_trip_and_budget() {

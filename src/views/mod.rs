@@ -38,6 +38,7 @@ pub fn App() -> impl IntoView {
     let app = AppState::new();
     provide_context(app);
     app.start_worker();
+    probe::install_panic_trigger(app);
 
     // The theme lives on <html> so the page background follows it too.
     Effect::new(move |_| {

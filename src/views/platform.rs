@@ -206,3 +206,20 @@ pub fn page_url() -> String {
         })
         .unwrap_or_default()
 }
+
+/// The page's panic hook: logs the panic (with its stack) and tells the page
+/// (`strata-panic` event, its detail the message), whose start script
+/// (src/start.js) covers the dead app with the message and a Reload button.
+/// The app cannot go on after a panic (wasm stops), so the screen is drawn
+/// by script that does not depend on it.
+pub fn report_panic(info: &std::panic::PanicHookInfo) {
+    console_error_panic_hook::hook(info);
+    let Some(w) = web_sys::window() else {
+        return;
+    };
+    let init = web_sys::CustomEventInit::new();
+    init.set_detail(&wasm_bindgen::JsValue::from(info.to_string()));
+    if let Ok(e) = web_sys::CustomEvent::new_with_event_init_dict("strata-panic", &init) {
+        let _ = w.dispatch_event(&e);
+    }
+}

@@ -75,6 +75,24 @@ pub fn install_synthetic_loader(app: super::state::AppState) {
     });
 }
 
+/// Sets `window.__strataPanic(where)`: `"page"` panics on the main thread
+/// now, `"worker"` makes the parsing worker panic in its next load. The
+/// end-to-end tests check what a user sees then (see `platform::report_panic`).
+pub fn install_panic_trigger(app: super::state::AppState) {
+    let Some(w) = web_sys::window() else {
+        return;
+    };
+    let cb = Closure::<dyn Fn(JsValue)>::new(move |at: JsValue| {
+        if at.as_string().as_deref() == Some("worker") {
+            app.panic_worker_for_test();
+        } else {
+            panic!("a panic the tests asked for");
+        }
+    });
+    let _ = js_sys::Reflect::set(&w, &"__strataPanic".into(), cb.as_ref());
+    cb.forget();
+}
+
 /// Services of the synthetic trace, by depth (cycling).
 const SYNTH_SERVICES: [&str; 8] = [
     "api-gateway",

@@ -312,6 +312,16 @@ impl AppState {
             .set_value(Some(Loader::new(move |e| app.on_worker(e))));
     }
 
+    /// The next load in the parsing worker panics (the end-to-end tests'
+    /// `window.__strataPanic("worker")`).
+    pub fn panic_worker_for_test(&self) {
+        self.loader.with_value(|l| {
+            if let Some(l) = l {
+                l.panic_for_test();
+            }
+        });
+    }
+
     /// A file is on its way (dragged over the page, the picker opened): have
     /// the parsing workers ready for it (see `Loader::prepare`).
     pub fn prepare_workers(&self) {

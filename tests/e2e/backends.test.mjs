@@ -47,6 +47,12 @@ async function fresh(ctx, url, options = {}) {
   return page;
 }
 
+/** Says yes to the question a link asks before fetching from a server this
+ *  fresh browser has not used. */
+async function acceptFetch(page) {
+  await page.click('.modal button:has-text("Fetch from")', { timeout: 15000 });
+}
+
 async function header(page) {
   return { id: await text(page, '.tv-id .trace-id'), spans: await text(page, '.n-spans') };
 }
@@ -68,6 +74,7 @@ export const tests = {
     const link = await copiedLink(page);
     assert(link.includes('src=jaeger-v3%3A') && link.includes('view=flame'), link);
     const other = await fresh(ctx, link);
+    await acceptFetch(other);
     await other.waitForSelector('.view-tab.active[data-view="flame"]', { timeout: 15000 });
     assertEq(await header(other), before, 'same trace in the fresh page');
     assertEq(await other.locator('.source.loaded').count(), 1, 'only the linked trace (no demo)');
@@ -103,6 +110,7 @@ export const tests = {
     const link = await copiedLink(page);
     assert(link.includes('src=tempo%3A'), link);
     const other = await fresh(ctx, link);
+    await acceptFetch(other);
     await other.waitForSelector('.trace-view', { timeout: 15000 });
     assertEq(await header(other), before, 'same trace');
     await other.context().close();
@@ -183,6 +191,7 @@ export const tests = {
 
   async '#url= opens a URL directly; progress shows and cancel stops a slow fetch'(page, ctx) {
     const other = await fresh(ctx, `${ctx.url}#url=${encodeURIComponent(`${ctx.backends}/files/zipkin/zipkin-lens__yelp.json`)}`);
+    await acceptFetch(other);
     await other.waitForSelector('.n-spans', { timeout: 15000 });
     await waitText(other, '.n-spans', 16);
     assert((await other.evaluate(() => location.hash)).includes('src=url%3A'), 'the link keeps the URL');

@@ -100,6 +100,8 @@ struct Slot {
     /// It failed to start: not used again (slot 0: no workers at all).
     dead: bool,
     handlers: Vec<Closure<dyn FnMut(JsValue)>>,
+    /// What the worker said when it panicked (it stops right after).
+    panic: Option<String>,
 }
 
 /// What one worker made of its part of the running job.
@@ -417,6 +419,10 @@ impl Loader {
         let id = num("id") as u32;
         let part = num("part") as usize;
         let kind = get("type").as_string().unwrap_or_default();
+        if kind == "panic" {
+            self.0.borrow_mut().slots[slot].panic = get("text").as_string();
+            return;
+        }
         if kind == "ready" {
             self.0.borrow_mut().slots[slot].ready = true;
             self.pump();
@@ -590,30 +596,51 @@ impl Loader {
         }
     }
 
-    /// Worker `k` died (out of memory, or its script failed to load).
+    /// Makes the first worker panic in its next job (what
+    /// `window.__strataPanic("worker")` asks for in the end-to-end tests).
+    pub fn panic_for_test(&self) {
+        let inner = self.0.borrow();
+        if let Some(w) = inner.slots.first().and_then(|s| s.worker.as_ref()) {
+            let msg = Object::new();
+            let _ = Reflect::set(&msg, &"type".into(), &"panic-for-test".into());
+            let _ = w.post_message(&msg);
+        }
+    }
+
+    /// Worker `k` died (out of memory, a panic, or its script failed to load).
     fn on_crash(&self, k: usize, e: &JsValue) {
         let detail = Reflect::get(e, &"message".into())
             .ok()
             .and_then(|m| m.as_string())
             .unwrap_or_default();
-        let (job, ready) = {
-            let inner = self.0.borrow();
+        let (job, ready, panic) = {
+            let mut inner = self.0.borrow_mut();
             let job = inner
                 .current
                 .as_ref()
                 .filter(|c| k < c.parts.len())
                 .map(|c| (c.id, c.name.clone(), c.size));
-            (job, inner.slots[k].ready)
+            (job, inner.slots[k].ready, inner.slots[k].panic.take())
         };
+        if let Some(text) = &panic {
+            web_sys::console::error_1(&format!("Strata's parsing worker panicked: {text}").into());
+        }
         match job {
             Some((id, name, size)) => {
                 self.end_job(true);
-                let msg = format!(
-                    "the parser stopped while loading this {} file ({}), most likely out of \
-                     memory; traces loaded before are kept. Close other tabs or load a smaller file",
-                    format_bytes(size),
-                    if detail.is_empty() { "no detail" } else { &detail },
-                );
+                let msg = match panic {
+                    Some(text) => format!(
+                        "Strata's parser failed on this file (a bug in Strata: {}); traces loaded \
+                         before are kept. Please report it, with the file if you can",
+                        crate::model::units::clip(&text, 300)
+                    ),
+                    None => format!(
+                        "the parser stopped while loading this {} file ({}), most likely out of \
+                         memory; traces loaded before are kept. Close other tabs or load a smaller file",
+                        format_bytes(size),
+                        if detail.is_empty() { "no detail" } else { &detail },
+                    ),
+                };
                 self.emit(Event::Failed {
                     id,
                     error: ImportError::new(&name, msg),

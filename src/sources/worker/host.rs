@@ -14,9 +14,23 @@ use crate::model::Store;
 /// Files up to this size get their store's columns reserved before parsing.
 const RESERVE_UP_TO: usize = 400 << 20;
 
+thread_local! {
+    /// Set by the tests (see [`run`]): the next job panics.
+    static PANIC_NEXT: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
 /// The worker's entry point (called by the `worker` binary's `main`).
 pub fn start() {
-    console_error_panic_hook::set_once();
+    // A panic is logged here and told to the page (which names it in the
+    // failed load's message) before the worker stops.
+    std::panic::set_hook(Box::new(|info| {
+        console_error_panic_hook::hook(info);
+        let text = JsValue::from(info.to_string());
+        post(
+            &message("panic", Reply { id: 0.0, part: 0.0 }, &[("text", text)]),
+            None,
+        );
+    }));
     let warm = warm_up();
     let scope = scope();
     let onmessage = Closure::<dyn FnMut(MessageEvent)>::new(|e: MessageEvent| run(e.data()));
@@ -128,6 +142,14 @@ fn fail(to: Reply, e: &ImportError) {
 /// as messages afterwards.
 fn run(data: JsValue) {
     let get = |k: &str| Reflect::get(&data, &k.into()).unwrap_or(JsValue::UNDEFINED);
+    if get("type").as_string().as_deref() == Some("panic-for-test") {
+        // The end-to-end tests' way to check what a panic in a load does.
+        PANIC_NEXT.set(true);
+        return;
+    }
+    if PANIC_NEXT.get() {
+        panic!("a panic the tests asked for");
+    }
     let id = get("id").as_f64().unwrap_or(0.0);
     let name = get("name").as_string().unwrap_or_default();
     let (index, count) = (get("part").as_f64(), get("parts").as_f64());
