@@ -576,16 +576,29 @@ impl AppState {
             let file = self.load_bytes_from(name, &bytes, origin);
             return then(file);
         }
+        let size = bytes.len();
+        self.run_in_worker_then(name, size, worker::Input::Bytes(bytes), origin, then);
+    }
+
+    /// Hands `input` to the parsing worker; `then` runs once it is loaded.
+    fn run_in_worker_then(
+        &self,
+        name: &str,
+        size: usize,
+        input: worker::Input,
+        origin: Origin,
+        then: impl FnOnce(Option<u32>) + 'static,
+    ) {
         super::platform::mark("strata:file-dropped");
         self.mark_pending.set(true);
-        let id = self.begin_load(name, bytes.len());
+        let id = self.begin_load(name, size);
         let then: Then = Box::new(then);
         self.pending
             .update_value(|p| p.push((id, Pending { origin, then })));
         self.run_job(Job {
             id,
             name: name.to_owned(),
-            input: worker::Input::Bytes(bytes),
+            input,
         });
     }
 
@@ -612,17 +625,8 @@ impl AppState {
                 }
             };
         };
-        super::platform::mark("strata:file-dropped");
-        self.mark_pending.set(true);
-        let id = self.begin_load(name, body.len() as usize);
-        let then: Then = Box::new(then);
-        self.pending
-            .update_value(|p| p.push((id, Pending { origin, then })));
-        self.run_job(Job {
-            id,
-            name: name.to_owned(),
-            input: worker::Input::File(file),
-        });
+        let size = body.len() as usize;
+        self.run_in_worker_then(name, size, worker::Input::File(file), origin, then);
     }
 
     /// Hands a load to the parsing worker, or loads it here when there is none.

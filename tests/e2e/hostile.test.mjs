@@ -114,8 +114,8 @@ export const tests = {
     console.log(`     endless body stopped after ${Date.now() - t0} ms; wasm memory ${before} -> ${after} bytes`);
     assert(after - before < 64 << 20, `the page's wasm memory grew by ${after - before} bytes`);
     await page.waitForSelector('.fetch-status', { state: 'detached' });
-    await page.click('.tab >> text=Traces');
-    assert((await page.locator('.tl-row').count()) >= 40, 'the demo traces are still loaded');
+    await page.click('.side-tabs button:has-text("Sources")');
+    assert((await page.locator('.source.loaded .src-name').allTextContents()).some((n) => n.includes('demo: online shop')), 'the demo is still loaded');
   },
 
   async 'a Content-Length that lies reserves nothing and the broken answer is named'(page) {
@@ -206,17 +206,25 @@ export const tests = {
     ]);
     await dropFiles(page, [file('huge-spans.json', doc)]);
     await page.waitForFunction(() => document.querySelector('.n-spans')?.textContent === '3');
+    // Click to the next painted frame, measured in the page.
+    const open = (name) => page.evaluate(async (name) => {
+      const row = [...document.querySelectorAll('.wf-row')].find((r) => r.textContent.includes(name));
+      const t0 = performance.now();
+      row.click();
+      await new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
+      return performance.now() - t0;
+    }, name);
+    const baseline = [];
     for (const [name, selector] of [['many-attributes', '.attributes .attrs tr'], ['many-events', '.events > li']]) {
-      const t0 = Date.now();
-      await page.locator(`.wf-row:has-text("${name}")`).first().click();
+      baseline.push(await open('root'));
+      const ms = await open(name);
       await page.waitForSelector(selector);
-      const ms = Date.now() - t0;
       const rows = await page.locator(selector).count();
-      console.log(`     ${name}: details shown in ${ms} ms with ${rows} rows; ${await page.evaluate(() => document.querySelectorAll('*').length)} DOM nodes`);
+      console.log(`     ${name}: details painted ${ms.toFixed(0)} ms after the click (a 3-attribute span: ${baseline.at(-1).toFixed(0)} ms), ${rows} rows, ${await page.evaluate(() => document.querySelectorAll('*').length)} DOM nodes`);
       assert(rows <= 200, `${rows} rows`);
-      assert(ms < 1500, `${ms} ms to open`);
+      assert(ms < 250, `${ms} ms to open`);
     }
-    const more = page.locator('.events .show-more');
+    const more = page.locator('section:has(> .events) > .show-more');
     assert((await more.textContent()).includes('100 of 100,000 shown'), await more.textContent());
     await more.click();
     await page.waitForFunction(() => document.querySelectorAll('.events > li').length === 200);
@@ -257,7 +265,7 @@ export const tests = {
   async 'the app runs under its Content-Security-Policy; injected script does not run'(page) {
     const csp = await page.evaluate(() => document.querySelector('meta[http-equiv="Content-Security-Policy"]')?.content || '');
     for (const part of ["script-src 'self' 'wasm-unsafe-eval'", "object-src 'none'", "base-uri 'none'"]) assert(csp.includes(part), `${part} in ${csp}`);
-    assert(!csp.includes("'unsafe-eval'") && !csp.includes("'unsafe-inline'; ") && !/script-src[^;]*unsafe-inline/.test(csp), csp);
+    assert(!csp.includes("'unsafe-eval'") && !/script-src[^;]*unsafe-inline/.test(csp), csp);
     const ran = await page.evaluate(async () => {
       const s = document.createElement('script');
       s.textContent = 'window.__injected = 1';
@@ -277,8 +285,8 @@ export const tests = {
     await page.waitForSelector('.source.failed .src-error');
     const msg = await text(page, '.source.failed .src-error');
     assert(msg.includes('a bug in Strata') && msg.includes('a panic the tests asked for'), msg);
-    await page.click('.tab >> text=Traces');
-    assert((await page.locator('.tl-row').count()) >= 40, 'the demo traces are still loaded');
+    await page.click('.side-tabs button:has-text("Sources")');
+    assert((await page.locator('.source.loaded .src-name').allTextContents()).some((n) => n.includes('demo: online shop')), 'the demo is still loaded');
     page.problems = page.problems.filter((p) => !p.includes('panicked'));
   },
 
