@@ -70,6 +70,18 @@ impl Trusted {
     }
 }
 
+/// An attribute value that may be shown as a link: a whole http(s) URL with
+/// a host (`http.url`, `url.full`), normalised by the URL parser. Anything
+/// else (`javascript:`, `data:`, relative paths, text around a URL) stays text.
+pub fn http_link(value: &str) -> Option<String> {
+    if value.len() > 4096 || value.trim() != value || value.contains(char::is_whitespace) {
+        return None;
+    }
+    let u = Url::parse(value).ok()?;
+    (matches!(u.scheme(), "http" | "https") && u.host_str().is_some_and(|h| !h.is_empty()))
+        .then(|| u.to_string())
+}
+
 /// Whether a link's fetch of `url` may go ahead without asking: the page is
 /// opening (not a later change of the link), and the origin is the page's
 /// own or one the user accepted.
@@ -104,6 +116,27 @@ mod tests {
         assert!(origin("javascript:alert(1)")
             .unwrap_err()
             .contains("javascript: address"));
+    }
+
+    #[test]
+    fn only_whole_http_urls_become_links() {
+        assert_eq!(
+            http_link("https://shop.example/api/checkout?id=1").as_deref(),
+            Some("https://shop.example/api/checkout?id=1")
+        );
+        for text in [
+            "javascript:alert(1)",
+            "JavaScript:alert(1)",
+            "data:text/html,<b>x</b>",
+            "/api/checkout",
+            "see https://x.example",
+            " https://x.example",
+            "http://",
+            "file:///etc/passwd",
+            "vbscript:msgbox(1)",
+        ] {
+            assert_eq!(http_link(text), None, "{text}");
+        }
     }
 
     #[test]

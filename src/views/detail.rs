@@ -508,7 +508,14 @@ fn AttrTable(rows: Signal<Vec<Row>>) -> impl IntoView {
                             view! {
                                 <tr>
                                     <th>{r.key}</th>
-                                    <td class=format!("v-{}", r.ty)>{r.value}</td>
+                                    <td class=format!("v-{}", r.ty)>
+                                        {match crate::sources::trust::http_link(&r.value) {
+                                            Some(href) => view! {
+                                                <a href=href target="_blank" rel="noopener noreferrer">{r.value}</a>
+                                            }.into_any(),
+                                            None => r.value.into_any(),
+                                        }}
+                                    </td>
                                     <td class="ty">{r.ty}</td>
                                 </tr>
                             }

@@ -242,7 +242,7 @@ export const tests = {
 
   async 'bidi overrides and controls show as marks; an endless word does not widen the page'(page) {
     const long = 'x'.repeat(20000);
-    const doc = otlp([span({ name: '\u202Eevil', attrs: [{ key: 'long', value: { stringValue: long } }, { key: 'esc', value: { stringValue: 'a\u001b[31mb' } }] })]);
+    const doc = otlp([span({ name: '\u202Eevil', attrs: [{ key: 'long', value: { stringValue: long } }, { key: 'esc', value: { stringValue: 'a\u001b[31mb' } }, { key: 'http.url', value: { stringValue: 'https://shop.example/api?x=1' } }, { key: 'next', value: { stringValue: 'javascript:alert(1)' } }] })]);
     await dropFiles(page, [file('bidi.json', doc)]);
     await page.waitForFunction(() => document.querySelector('.n-spans')?.textContent === '1');
     await page.locator('.wf-row').first().click();
@@ -250,6 +250,8 @@ export const tests = {
     assertEq(await text(page, '.detail .op'), '[U+202E]evil', 'the override shows instead of reversing');
     const esc = await page.locator('.attrs tr:has(th:text("esc")) td').first().textContent();
     assertEq(esc, 'a␛[31mb', 'the escape character shows');
+    const links = await page.evaluate(() => [...document.querySelectorAll('.attrs a')].map((a) => `${a.getAttribute('href')} ${a.rel} ${a.target}`));
+    assertEq(links, ['https://shop.example/api?x=1 noopener noreferrer _blank'], 'only the http(s) URL is a link');
     const wide = await page.evaluate(() => {
       const out = [];
       if (document.documentElement.scrollWidth > innerWidth) out.push(`page ${document.documentElement.scrollWidth}`);
