@@ -424,6 +424,17 @@ impl AppState {
         });
         let (bytes, traces) = self.store.with_value(|s| {
             let f = &s.files[file as usize];
+            if f.traces.len > 0 {
+                let first = s.traces[f.traces.start as usize].spans.start;
+                let spans = s.spans.service.len() as u32 - first;
+                crate::layout::colors::register(
+                    s,
+                    crate::model::Range32 {
+                        start: first,
+                        len: spans,
+                    },
+                );
+            }
             (f.bytes, f.traces)
         });
         self.loads.update(|l| {

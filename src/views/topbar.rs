@@ -10,6 +10,27 @@ use super::trace_view::trace_name;
 pub fn TopBar() -> impl IntoView {
     let app = expect_context::<AppState>();
     let trace_count = move || app.with_store(|s| s.traces.len());
+    let labels = Memo::new(move |_| {
+        let tabs = app.tabs.get();
+        app.with_store(|s| tab_labels(s, &tabs))
+    });
+    // The open trace's tab scrolls into the strip's view when tabs overflow it.
+    Effect::new(move |_| {
+        app.trace.track();
+        app.tabs.track();
+        request_animation_frame(|| {
+            if let Some(el) = document()
+                .query_selector(".trace-tab.active")
+                .ok()
+                .flatten()
+            {
+                let o = web_sys::ScrollIntoViewOptions::new();
+                o.set_block(web_sys::ScrollLogicalPosition::Nearest);
+                o.set_inline(web_sys::ScrollLogicalPosition::Nearest);
+                el.scroll_into_view_with_scroll_into_view_options(&o);
+            }
+        });
+    });
     let on_pick = move |e: web_sys::Event| {
         let Some(input) = e
             .target()
@@ -44,15 +65,13 @@ pub fn TopBar() -> impl IntoView {
                     each=move || app.tabs.get()
                     key=|t| *t
                     children=move |t| {
-                        let label = move || {
-                            let (svc, op) = app.with_store(|s| trace_name(s, t));
-                            format!("{svc}: {op}")
-                        };
+                        let label = move || labels.with(|l| l.iter().find(|x| x.0 == t).map(|x| x.1.clone()).unwrap_or_default());
+                        let title = move || labels.with(|l| l.iter().find(|x| x.0 == t).map(|x| x.2.clone()).unwrap_or_default());
                         view! {
                             <span
                                 class="tab trace-tab"
                                 class:active=move || app.page.get() == Page::Trace && app.trace.get() == Some(t)
-                                title=label
+                                title=title
                                 data-trace=t
                             >
                                 <button class="tab-open" on:click=move |_| app.open_trace(t)>{label}</button>
@@ -86,4 +105,38 @@ pub fn TopBar() -> impl IntoView {
             </div>
         </header>
     }
+}
+
+/// Each tab's label ("service: operation") and tooltip; tabs whose labels
+/// would be the same get the trace's start time and short id after them.
+fn tab_labels(s: &crate::model::Store, tabs: &[u32]) -> Vec<(u32, String, String)> {
+    let names: Vec<String> = tabs
+        .iter()
+        .map(|&t| {
+            let (svc, op) = trace_name(s, t);
+            format!("{svc}: {op}")
+        })
+        .collect();
+    tabs.iter()
+        .zip(&names)
+        .map(|(&t, name)| {
+            let tr = &s.traces[t as usize];
+            let id = tr.id.to_text(&s.strings);
+            let started = crate::model::time::format_timestamp(
+                tr.summary.start,
+                super::platform::tz_offset_minutes(),
+            );
+            // Jaeger's short id: the first 7 digits (a 64-bit id written in
+            // 32 digits starts with 16 zeros, which tell nothing apart).
+            let short: String = id.trim_start_matches('0').chars().take(7).collect();
+            let label = if names.iter().filter(|n| *n == name).count() > 1 {
+                // "2026-11-21 14:13:37.069" -> "14:13:37"
+                let time = started.get(11..19).unwrap_or(&started);
+                format!("{name} · {time} · {short}")
+            } else {
+                name.clone()
+            };
+            (t, label, format!("{name}\nstarted {started}\ntrace {id}"))
+        })
+        .collect()
 }
