@@ -37,6 +37,16 @@
 //! - Flags: `critical` (on the critical path), `origin` (an error origin),
 //!   `pattern` (part of any pattern), and `pattern=n_plus_one` (also `n+1`),
 //!   `sequential`, `slow_query`, `timeout`.
+//! - Trace terms, for the trace list (inside one trace they hold for every
+//!   span or none): `response` (the root span's duration: what the caller
+//!   waited) and `extent` (first start to last end, async work included)
+//!   compare times; `failed` is a flag (the root span is an error: the
+//!   request failed), `source` (alias `file`) the name of the file or search
+//!   the trace came from, with the text operators. In the trace list a trace
+//!   matches when one of its spans matches the whole query, as Jaeger's tag
+//!   search asks one span to carry all the tags: `service=cart failed` is a
+//!   failed trace with a cart span; `status=error -failed` an error inside a
+//!   request that succeeded.
 //! - The directive `collapse<5ms` (or `<=`) is not a filter: it tells the
 //!   view to collapse spans shorter than that ([`Query::collapse_below`]).
 //!
@@ -110,6 +120,14 @@ pub const HELP: &[(&str, &str)] = &[
     (
         "pattern",
         "part of a pattern; pattern=n_plus_one, sequential, slow_query or timeout",
+    ),
+    (
+        "response>500ms   extent>2s",
+        "trace list: the root span's duration (what the caller waited) / first start to last end",
+    ),
+    (
+        "failed   source~zipkin",
+        "trace list: the request failed (its root is an error) / the file it came from",
     ),
     (
         "http.status_code>=500",
@@ -217,6 +235,33 @@ impl Query {
             .collect()
     }
 
+    /// The traces (of `traces`, in their order) one of whose spans matches:
+    /// the trace list's filter. Self time, critical path, origins and
+    /// patterns are not known there (they read as zero); all traces pass
+    /// when the query does not filter.
+    pub fn traces(&self, store: &Store, traces: impl IntoIterator<Item = u32>) -> Vec<u32> {
+        let Some(expr) = &self.expr else {
+            return traces.into_iter().collect();
+        };
+        let mut c = compile(expr, store, true);
+        traces
+            .into_iter()
+            .filter(|&t| {
+                let Some(tr) = store.traces.get(t as usize) else {
+                    return false;
+                };
+                let facts = Facts {
+                    trace: t,
+                    base: tr.spans.start,
+                    ..Facts::default()
+                };
+                let r = tr.spans.range();
+                r.end <= store.spans.len()
+                    && r.map(|i| i as u32).any(|i| eval(&mut c, store, &facts, i))
+            })
+            .collect()
+    }
+
     /// Whether span `span` matches. Facts about spans outside `facts.trace`
     /// read as zero (not critical, no self time, no origin, no pattern).
     pub fn matches(&self, store: &Store, facts: &Facts, span: u32) -> bool {
@@ -279,6 +324,10 @@ enum TimeField {
     Duration,
     SelfTime,
     Critical,
+    /// The duration of the span's trace's root.
+    Response,
+    /// The span's trace, first start to last end.
+    Extent,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -321,6 +370,13 @@ enum Term {
     Pattern {
         mask: u8,
         eq: bool,
+    },
+    /// The span's trace's root is an error.
+    Failed,
+    /// The name of the file the span's trace came from.
+    Source {
+        op: Op,
+        needle: Needle,
     },
 }
 
@@ -809,6 +865,7 @@ impl Parser<'_> {
                 let term = match text.to_ascii_lowercase().as_str() {
                     "critical" => Term::Critical,
                     "origin" => Term::Origin,
+                    "failed" => Term::Failed,
                     "pattern" => Term::Pattern {
                         mask: u8::MAX,
                         eq: true,
@@ -882,6 +939,10 @@ impl Parser<'_> {
                 op: text_op()?,
                 needle: Needle::new(value),
             },
+            "source" | "file" => Term::Source {
+                op: text_op()?,
+                needle: Needle::new(value),
+            },
             "status" => {
                 let eq = eq_op()?;
                 let code = match value.to_ascii_lowercase().as_str() {
@@ -909,13 +970,15 @@ impl Parser<'_> {
                 };
                 Term::Kind { eq, kind }
             }
-            "duration" | "self" | "critical" => {
+            "duration" | "self" | "critical" | "response" | "extent" => {
                 if matches!(op, Op::Contains | Op::NotContains) {
                     return Err(bad_op("=, !=, >, >=, < or <="));
                 }
                 let field = match field_key {
                     "duration" => TimeField::Duration,
                     "self" => TimeField::SelfTime,
+                    "response" => TimeField::Response,
+                    "extent" => TimeField::Extent,
                     _ => TimeField::Critical,
                 };
                 let ns = parse_time(&name, value).map_err(bad_value)?;
@@ -1293,6 +1356,11 @@ enum C<'q> {
         mask: u8,
         eq: bool,
     },
+    Failed,
+    Source {
+        op: Op,
+        n: &'q Needle,
+    },
 }
 
 impl C<'_> {
@@ -1307,9 +1375,10 @@ impl C<'_> {
             | C::Time { .. }
             | C::Critical
             | C::Origin
+            | C::Failed
             | C::Pattern { .. } => 1,
             C::Sym { .. } => 2,
-            C::Id { .. } | C::Message { .. } => 4,
+            C::Id { .. } | C::Message { .. } | C::Source { .. } => 4,
             C::Attr { .. } => 8,
             C::Text { .. } => 30,
         }
@@ -1376,6 +1445,8 @@ fn compile<'q>(node: &'q Node, store: &Store, keep: bool) -> C<'q> {
                 mask: *mask,
                 eq: *eq,
             },
+            Term::Failed => C::Failed,
+            Term::Source { op, needle } => C::Source { op: *op, n: needle },
         },
     }
 }
@@ -1477,6 +1548,8 @@ fn eval(c: &mut C, store: &Store, facts: &Facts, span: u32) -> bool {
                 TimeField::Duration => store.spans.duration[i],
                 TimeField::SelfTime => fact(&facts.self_ns, facts, span),
                 TimeField::Critical => fact(&facts.critical_ns, facts, span),
+                TimeField::Response => store.response_time(store.spans.trace[i]),
+                TimeField::Extent => store.trace_of(span).duration(),
             };
             op_holds(Some(t.cmp(ns)), *op)
         }
@@ -1504,6 +1577,14 @@ fn eval(c: &mut C, store: &Store, facts: &Facts, span: u32) -> bool {
         C::Critical => fact(&facts.critical_ns, facts, span) > 0,
         C::Origin => fact(&facts.origin, facts, span),
         C::Pattern { mask, eq } => (fact(&facts.patterns, facts, span) & *mask != 0) == *eq,
+        C::Failed => {
+            let root = store.trace_of(span).summary.root;
+            root != crate::model::NONE && store.is_error(root)
+        }
+        C::Source { op, n } => store
+            .files
+            .get(store.trace_of(span).file as usize)
+            .is_some_and(|f| text_op(&f.name, *op, n)),
     }
 }
 
@@ -1551,6 +1632,59 @@ mod tests {
         let mut s = Store::default();
         import::load(&mut s, "t.json", json.as_bytes()).unwrap();
         s
+    }
+
+    #[test]
+    fn trace_terms_filter_the_trace_list() {
+        let mut s = Store::default();
+        let demo = crate::sources::demo::bytes();
+        import::load(&mut s, "demo.json", &demo).unwrap();
+        let all: Vec<u32> = (0..s.traces.len() as u32).collect();
+        let pick = |q: &str| Query::parse(q).unwrap().traces(&s, all.iter().copied());
+        assert_eq!(pick("").len(), 40);
+        let failed = pick("failed");
+        let with_errors = pick("status=error");
+        let inside = pick("status=error -failed");
+        assert!(
+            !failed.is_empty() && !inside.is_empty(),
+            "{failed:?} {inside:?}"
+        );
+        // Every failed request has an error span; the rest split exactly.
+        assert!(failed.iter().all(|t| with_errors.contains(t)));
+        assert_eq!(failed.len() + inside.len(), with_errors.len());
+        for &t in &failed {
+            let root = s.traces[t as usize].summary.root;
+            assert!(s.is_error(root));
+        }
+        // Response time is the root's duration; extent covers async work after it.
+        let slow = pick("response>1s");
+        for t in 0..s.traces.len() as u32 {
+            let tr = &s.traces[t as usize];
+            let response = s.spans.duration[tr.summary.root as usize];
+            assert_eq!(slow.contains(&t), response > 1_000_000_000, "trace {t}");
+            assert!(tr.duration() >= response);
+        }
+        assert!(
+            pick("extent>1s").len() > slow.len(),
+            "async work outlives some responses"
+        );
+        assert_eq!(pick("source~demo").len(), 40);
+        assert_eq!(pick("file=nosuch").len(), 0);
+        assert_eq!(
+            pick("service=payment failed response>100ms"),
+            failed
+                .iter()
+                .copied()
+                .filter(|&t| {
+                    let tr = &s.traces[t as usize];
+                    s.spans.duration[tr.summary.root as usize] > 100_000_000
+                        && tr
+                            .spans
+                            .range()
+                            .any(|i| s.str(s.spans.service[i]).contains("payment"))
+                })
+                .collect::<Vec<_>>()
+        );
     }
 
     /// The Jaeger trace with facts: self time, critical path, the error
@@ -2348,6 +2482,10 @@ mod tests {
             "origin",
             "pattern",
             "collapse",
+            "failed",
+            "response",
+            "extent",
+            "source",
             "error",
             "ok",
             "5ms",

@@ -1,4 +1,4 @@
-//! Data for the charts: the trace scatter (start vs duration) and latency
+//! Data for the charts: the trace scatter (start vs response time) and latency
 //! histograms with percentiles. Pure; the views draw them with plotters.
 
 use crate::analysis::services::percentile;
@@ -17,26 +17,27 @@ pub struct Dot {
     pub error: bool,
 }
 
-/// One dot per loaded trace, and per remote one (start, duration ns); the x
-/// origin (Unix ns) is returned too.
-pub fn scatter(store: &Store, remote: &[(i64, i64)]) -> (Vec<Dot>, i64) {
-    let origin = store
-        .traces
+/// One dot per trace of `traces` (start vs response time: the root span's
+/// duration), and per remote one (start, duration ns); the x origin (Unix ns)
+/// is returned too.
+pub fn scatter(store: &Store, traces: &[u32], remote: &[(i64, i64)]) -> (Vec<Dot>, i64) {
+    let origin = traces
         .iter()
-        .map(|t| t.summary.start)
+        .map(|&t| store.traces[t as usize].summary.start)
         .chain(remote.iter().map(|r| r.0))
         .min()
         .unwrap_or(0);
-    let mut dots: Vec<Dot> = store
-        .traces
+    let mut dots: Vec<Dot> = traces
         .iter()
-        .enumerate()
-        .map(|(i, t)| Dot {
-            trace: i as u32,
-            remote: None,
-            x: (t.summary.start - origin) as f64 / 1e9,
-            y: t.duration() as f64 / 1e6,
-            error: t.summary.errors > 0,
+        .map(|&t| {
+            let tr = &store.traces[t as usize];
+            Dot {
+                trace: t,
+                remote: None,
+                x: (tr.summary.start - origin) as f64 / 1e9,
+                y: store.response_time(t) as f64 / 1e6,
+                error: tr.summary.errors > 0,
+            }
         })
         .collect();
     dots.extend(remote.iter().enumerate().map(|(i, &(start, dur))| Dot {
@@ -171,13 +172,29 @@ mod tests {
         let bytes = crate::sources::demo::bytes();
         let mut s = Store::default();
         crate::import::load(&mut s, "demo", &bytes).unwrap();
-        let (dots, origin) = scatter(&s, &[]);
+        let all: Vec<u32> = (0..s.traces.len() as u32).collect();
+        let (dots, origin) = scatter(&s, &all, &[]);
         assert_eq!(dots.len(), 40);
+        // Response time, not extent: a checkout answers before its consumers run.
+        for d in &dots {
+            assert_eq!(d.y, s.response_time(d.trace) as f64 / 1e6);
+        }
+        assert!(all
+            .iter()
+            .any(|&t| s.traces[t as usize].duration() > s.response_time(t)));
+        assert_eq!(
+            scatter(&s, &all[..5], &[]).0.len(),
+            5,
+            "only the traces asked for"
+        );
         assert!(dots.iter().any(|d| d.x == 0.0) && origin > 0);
         assert!(dots.iter().any(|d| d.error) && dots.iter().any(|d| !d.error));
+        // The payment outage: the gateway answers after its 10 s timeout,
+        // while the 30 s wait behind it goes on (extent, not response).
+        assert!(dots.iter().any(|d| d.y > 10_000.0), "the gateway timeout");
         assert!(
-            dots.iter().any(|d| d.y > 29_000.0),
-            "the 30 s payment outage"
+            dots.iter().all(|d| d.y < 29_000.0),
+            "the 30 s wait is not the response"
         );
         let lat = op_latencies(&s, s.traces[0].tree.roots[0]);
         assert!(!lat.is_empty());

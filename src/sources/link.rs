@@ -120,6 +120,8 @@ pub struct LinkState {
     pub unfolded: Vec<String>,
     /// The statistics table: `group[,sub][;all]`.
     pub stats: Option<String>,
+    /// The trace list's filter.
+    pub list_query: Option<String>,
 }
 
 const MAX_VALUE: usize = 2048;
@@ -196,6 +198,7 @@ pub fn parse(hash: &str) -> (LinkState, Vec<String>) {
                     .collect()
             }
             "stats" => st.stats = Some(v.into_owned()),
+            "tq" => st.list_query = Some(v.into_owned()),
             "zoom" => match v
                 .split_once('-')
                 .and_then(|(a, b)| Some((a.parse::<f64>().ok()?, b.parse::<f64>().ok()?)))
@@ -263,6 +266,9 @@ pub fn format(st: &LinkState) -> String {
     if let Some(x) = &st.stats {
         out.append_pair("stats", x);
     }
+    if let Some(q) = st.list_query.as_deref().filter(|q| !q.is_empty()) {
+        out.append_pair("tq", q);
+    }
     if let Some((a, b)) = st.window {
         out.append_pair("zoom", &format!("{}-{}", a.round(), b.round()));
     }
@@ -315,6 +321,7 @@ mod tests {
             focus: Some("00000000000000a1".into()),
             unfolded: vec!["00000000000000b2".into()],
             stats: Some("operation,http.route;all".into()),
+            list_query: Some("service=cart failed response>500ms".into()),
         };
         let h = format(&st);
         assert_eq!(parse(&h), (st.clone(), vec![]));

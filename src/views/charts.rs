@@ -129,7 +129,8 @@ pub fn TraceScatter() -> impl IntoView {
                 .map(|x| (x.summary.start_ns, x.summary.duration_ns))
                 .collect()
         });
-        app.with_store(|s| charts::scatter(s, &remote))
+        let listed = app.derived().listed.get();
+        app.with_store(|s| charts::scatter(s, &listed, &remote))
     });
 
     Effect::new(move |_| {

@@ -90,6 +90,10 @@ pub struct Derived {
     pub rows: Memo<Shared<Rows>>,
     /// Every loaded trace's verdict (the trace list's column), by trace.
     pub verdicts: Memo<Shared<Vec<Verdict>>>,
+    /// The trace list's filter, parsed.
+    pub list_query: Memo<Result<Query, QueryError>>,
+    /// The loaded traces the trace list's filter keeps (list and scatter).
+    pub listed: Memo<Shared<Vec<u32>>>,
 }
 
 impl Derived {
@@ -239,8 +243,23 @@ impl Derived {
                 )
             })
         });
+        let list_query = Memo::new(move |_| Query::parse(&app.list_query.get()));
+        let listed = Memo::new(move |_| {
+            list_query.with(|q| {
+                app.with_store(|s| {
+                    let all = 0..s.traces.len() as u32;
+                    Shared::new(match q {
+                        Ok(q) => q.traces(s, all),
+                        // A query being typed that does not parse yet keeps the list.
+                        Err(_) => all.collect(),
+                    })
+                })
+            })
+        });
         Derived {
             verdicts,
+            list_query,
+            listed,
             answers,
             analysing,
             query,

@@ -38,9 +38,11 @@ fn source_of(origin: Origin) -> Option<Source> {
 
 /// The state on screen, as a link.
 pub fn on_screen(app: AppState) -> LinkState {
+    let list_query = Some(app.list_query.get()).filter(|q| !q.is_empty());
     let Some(t) = app.trace.get() else {
         return LinkState {
             view: (app.page.get() == Page::Traces).then_some(View::Traces),
+            list_query,
             ..LinkState::default()
         };
     };
@@ -92,6 +94,7 @@ pub fn on_screen(app: AppState) -> LinkState {
             stats: Some(app.stats.get())
                 .filter(|x| *x != StatsSpec::default())
                 .map(|x| x.format()),
+            list_query,
         }
     })
 }
@@ -224,6 +227,9 @@ fn apply_view(app: AppState, st: &LinkState, mut notes: Vec<String>) {
     }
     if let Some(f) = st.flame {
         app.flame_mode.set(f);
+    }
+    if let Some(q) = &st.list_query {
+        app.list_query.set(q.clone());
     }
     if let Some(m) = st.map {
         app.map_scope.set(m);

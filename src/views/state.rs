@@ -147,7 +147,10 @@ impl FindMode {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SortKey {
     Start,
-    Duration,
+    /// The root span's duration: what the caller waited.
+    Response,
+    /// First start to last end, async work included.
+    Extent,
     Spans,
     Errors,
     Services,
@@ -181,6 +184,8 @@ pub struct AppState {
     /// Text of the span search (waterfall and flame graph): the filter
     /// language of `analysis::query`.
     pub query: RwSignal<String>,
+    /// The trace list's filter (the same language, see `Query::traces`).
+    pub list_query: RwSignal<String>,
     pub find_mode: RwSignal<FindMode>,
     /// Show only the critical path (waterfall) or dim the rest (flame graph).
     pub critical_only: RwSignal<bool>,
@@ -271,6 +276,7 @@ impl AppState {
             mark_pending: RwSignal::new(false),
             reveal: RwSignal::new(0),
             query: RwSignal::new(String::new()),
+            list_query: RwSignal::new(String::new()),
             find_mode: RwSignal::new(FindMode::Highlight),
             critical_only: RwSignal::new(false),
             focus: RwSignal::new(None),

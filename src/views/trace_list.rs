@@ -1,6 +1,10 @@
 //! The trace list: every loaded trace with its root service and operation,
-//! start, duration, span and error counts, services and source; sortable by
-//! column; a click opens the trace. Virtualized like the waterfall.
+//! start, response time (the root span's duration: what the caller waited)
+//! and extent (first start to last end, async work included), span and
+//! error counts, verdict, services and source; filtered with the find box's
+//! language (`Query::traces`: `service=cart failed response>500ms`), sortable
+//! by column; a click or Enter opens the trace. An ARIA grid, virtualized
+//! like the waterfall.
 
 use leptos::prelude::*;
 
@@ -25,7 +29,10 @@ struct TraceRow {
     id: String,
     start: i64,
     started: String,
-    duration: i64,
+    /// The root span's duration.
+    response: i64,
+    /// First start to last end.
+    extent: i64,
     spans: usize,
     errors: u32,
     services: Vec<String>,
@@ -34,45 +41,49 @@ struct TraceRow {
     verdict: crate::analysis::answers::Verdict,
 }
 
-#[component]
-pub fn TraceList() -> impl IntoView {
-    let app = expect_context::<AppState>();
-    let vp = Viewport::new();
-    let verdicts = app.derived().verdicts;
-    let all = Memo::new(move |_| {
-        let tz = platform::tz_offset_minutes();
-        let verdicts = verdicts.get();
-        let (key, desc) = app.sort.get();
-        let mut rows: Vec<TraceRow> = app.with_store(|s| {
-            (0..s.traces.len() as u32)
-                .map(|t| {
-                    let tr = &s.traces[t as usize];
-                    let (service, op) = trace_name(s, t);
-                    TraceRow {
-                        t,
-                        remote: None,
-                        service,
-                        op,
-                        id: tr.id.to_text(&s.strings),
-                        start: tr.summary.start,
-                        started: format_timestamp(tr.summary.start, tz),
-                        duration: tr.duration(),
-                        spans: tr.span_count(),
-                        errors: tr.summary.errors,
-                        services: tr
-                            .summary
-                            .services
-                            .iter()
-                            .map(|x| s.str(*x).to_owned())
-                            .collect(),
-                        file: s.files[tr.file as usize].name.clone(),
-                        warnings: tr.problems(),
-                        verdict: verdicts.get(t as usize).cloned().unwrap_or_default(),
-                    }
-                })
-                .collect()
-        });
-        // Traces a backend search listed (Tempo) but that are not loaded yet.
+/// The rows of `traces` (and the remote ones), sorted by `key`.
+fn rows(
+    app: AppState,
+    traces: &[u32],
+    with_remote: bool,
+    key: SortKey,
+    desc: bool,
+) -> Vec<TraceRow> {
+    let tz = platform::tz_offset_minutes();
+    let verdicts = app.derived().verdicts.get();
+    let mut rows: Vec<TraceRow> = app.with_store(|s| {
+        traces
+            .iter()
+            .map(|&t| {
+                let tr = &s.traces[t as usize];
+                let (service, op) = trace_name(s, t);
+                TraceRow {
+                    t,
+                    remote: None,
+                    service,
+                    op,
+                    id: tr.id.to_text(&s.strings),
+                    start: tr.summary.start,
+                    started: format_timestamp(tr.summary.start, tz),
+                    response: s.response_time(t),
+                    extent: tr.duration(),
+                    spans: tr.span_count(),
+                    errors: tr.summary.errors,
+                    services: tr
+                        .summary
+                        .services
+                        .iter()
+                        .map(|x| s.str(*x).to_owned())
+                        .collect(),
+                    file: s.files[tr.file as usize].name.clone(),
+                    warnings: tr.problems(),
+                    verdict: verdicts.get(t as usize).cloned().unwrap_or_default(),
+                }
+            })
+            .collect()
+    });
+    // Traces a backend search listed (Tempo) but that are not loaded yet.
+    if with_remote {
         app.remote.with(|remote| {
             for (i, r) in remote.iter().enumerate() {
                 let s = &r.summary;
@@ -84,7 +95,8 @@ pub fn TraceList() -> impl IntoView {
                     id: s.trace_id.clone(),
                     start: s.start_ns,
                     started: format_timestamp(s.start_ns, tz),
-                    duration: s.duration_ns,
+                    response: s.duration_ns,
+                    extent: s.duration_ns,
                     spans: s.matched as usize,
                     errors: 0,
                     services: Vec::new(),
@@ -94,61 +106,39 @@ pub fn TraceList() -> impl IntoView {
                 });
             }
         });
-        rows.sort_by(|a, b| {
-            let o = match key {
-                SortKey::Start => a.start.cmp(&b.start),
-                SortKey::Duration => a.duration.cmp(&b.duration),
-                SortKey::Spans => a.spans.cmp(&b.spans),
-                SortKey::Errors => a.errors.cmp(&b.errors),
-                SortKey::Services => a.services.len().cmp(&b.services.len()),
-                SortKey::Name => (&a.service, &a.op).cmp(&(&b.service, &b.op)),
-                // Failed requests first, then errors inside requests that
-                // succeeded, then by where the time went.
-                SortKey::Verdict => verdict_key(&b.verdict).cmp(&verdict_key(&a.verdict)),
-            };
-            let o = o.then(a.t.cmp(&b.t)).then(a.remote.cmp(&b.remote));
-            if desc {
-                o.reverse()
-            } else {
-                o
-            }
-        });
-        rows
-    });
-    let longest =
-        Memo::new(move |_| all.with(|r| r.iter().map(|x| x.duration).max().unwrap_or(1).max(1)));
-    let visible = Memo::new(move |_| {
-        all.with(|r| {
-            let range = visible_range(vp.top.get(), vp.height.get() - ROW_H, ROW_H, r.len(), 6);
-            range.map(|p| (p, r[p].clone())).collect::<Vec<_>>()
-        })
-    });
-    let header = move |label: &'static str, key: SortKey, class: &'static str| {
-        view! {
-            <button
-                class=format!("th {class}")
-                class:sorted=move || app.sort.get().0 == key
-                on:click=move |_| app.sort.update(|(k, d)| {
-                    if *k == key {
-                        *d = !*d;
-                    } else {
-                        *k = key;
-                        *d = key != SortKey::Name;
-                    }
-                })
-            >
-                {label}
-                {move || {
-                    let (k, d) = app.sort.get();
-                    if k == key { if d { " ▼" } else { " ▲" } } else { "" }
-                }}
-            </button>
+    }
+    rows.sort_by(|a, b| {
+        let o = match key {
+            SortKey::Start => a.start.cmp(&b.start),
+            SortKey::Response => a.response.cmp(&b.response),
+            SortKey::Extent => a.extent.cmp(&b.extent),
+            SortKey::Spans => a.spans.cmp(&b.spans),
+            SortKey::Errors => a.errors.cmp(&b.errors),
+            SortKey::Services => a.services.len().cmp(&b.services.len()),
+            SortKey::Name => (&a.service, &a.op).cmp(&(&b.service, &b.op)),
+            // Failed requests first, then errors inside requests that
+            // succeeded, then by where the time went.
+            SortKey::Verdict => verdict_key(&b.verdict).cmp(&verdict_key(&a.verdict)),
+        };
+        let o = o.then(a.t.cmp(&b.t)).then(a.remote.cmp(&b.remote));
+        if desc {
+            o.reverse()
+        } else {
+            o
         }
-    };
+    });
+    rows
+}
+
+#[component]
+pub fn TraceList() -> impl IntoView {
+    let app = expect_context::<AppState>();
+    let any =
+        move || app.with_store(|s| !s.traces.is_empty()) || app.remote.with(|r| !r.is_empty());
     view! {
         <div class="trace-list">
             <Show
-                when=move || all.with(|r| !r.is_empty())
+                when=any
                 fallback=|| view! {
                     <div class="empty">
                         <h2>"No traces loaded"</h2>
@@ -158,80 +148,229 @@ pub fn TraceList() -> impl IntoView {
                 }
             >
                 <super::charts::TraceScatter />
-                <div class="tl-scroll" node_ref=vp.el on:scroll=move |_| vp.measure()>
-                    <div class="tl-head">
-                        {header("Trace", SortKey::Name, "c-name")}
-                        {header("Started", SortKey::Start, "c-start")}
-                        {header("Duration", SortKey::Duration, "c-dur")}
-                        {header("Spans", SortKey::Spans, "c-num")}
-                        {header("Errors", SortKey::Errors, "c-num")}
-                        {header("Verdict", SortKey::Verdict, "c-verdict")}
-                        {header("Services", SortKey::Services, "c-svcs")}
-                        <span class="th c-file">"Source"</span>
-                    </div>
-                    <div class="tl-body" style:height=move || format!("{}px", all.with(|r| r.len()) as f64 * ROW_H)>
-                        <For
-                            each=move || visible.get()
-                            key=|(p, r)| (*p, r.t, r.remote)
-                            children=move |(p, r)| {
-                                let t = r.t;
-                                let remote = r.remote;
-                                let open = move |_| match remote {
-                                    None => app.open_trace(t),
-                                    Some(i) => {
-                                        if let Some(rt) = app.remote.with_untracked(|l| l.get(i).cloned()) {
-                                            super::remote::open_remote(app, rt.backend, rt.summary.trace_id, None);
-                                        }
-                                    }
-                                };
-                                let frac = r.duration as f64 / longest.get_untracked() as f64;
-                                let more = r.services.len().saturating_sub(4);
-                                view! {
-                                    <div
-                                        class="tl-row"
-                                        class:current=move || remote.is_none() && app.trace.get() == Some(t)
-                                        class:remote=remote.is_some()
-                                        class:has-errors={r.errors > 0}
-                                        style:top=format!("{}px", p as f64 * ROW_H)
-                                        on:click=open
-                                        data-trace=t
-                                    >
-                                        <div class="c-name">
-                                            <div class="tl-title">
-                                                <span class="svc-dot" style:background=service_css(&r.service)></span>
-                                                <span class="svc">{format!("{}:", r.service)}</span>
-                                                <span class="op">{r.op.clone()}</span>
-                                            </div>
-                                            <code class="tl-id">{r.id.clone()}</code>
-                                            {(r.warnings > 0).then(|| view! { <span class="note" title="This trace has data warnings: open it and see its header">"warnings"</span> })}
-                                            {remote.is_some().then(|| view! { <span class="note remote-note" title="Listed by the search; click to fetch it">"remote"</span> })}
-                                        </div>
-                                        <div class="c-start">{r.started.clone()}</div>
-                                        <div class="c-dur">
-                                            <span class="dur-bar" style:width=format!("{:.1}%", frac * 100.0)></span>
-                                            <span>{format_duration(r.duration)}</span>
-                                        </div>
-                                        <div class="c-num">{r.spans}</div>
-                                        <div class="c-num" class:bad={r.errors > 0}>{r.errors}</div>
-                                        <Verdict v=r.verdict.clone() />
-                                        <div class="c-svcs">
-                                            {r.services.iter().take(4).map(|sv| view! {
-                                                <span class="chip" title=sv.clone()>
-                                                    <span class="svc-dot" style:background=service_css(sv)></span>
-                                                    {sv.clone()}
-                                                </span>
-                                            }).collect_view()}
-                                            {(more > 0).then(|| view! { <span class="chip more">{format!("+{more}")}</span> })}
-                                        </div>
-                                        <div class="c-file" title=r.file.clone()>{r.file.clone()}</div>
-                                    </div>
-                                }
-                            }
-                        />
-                    </div>
-                </div>
+                <ListFilter />
+                <ListTable />
             </Show>
         </div>
+    }
+}
+
+/// The trace list's filter: the find box's language, with trace terms.
+#[component]
+fn ListFilter() -> impl IntoView {
+    let app = expect_context::<AppState>();
+    let d = app.derived();
+    let count = move || {
+        let (shown, all) = (
+            d.listed.with(|l| l.len()),
+            app.with_store(|s| s.traces.len()),
+        );
+        if app.list_query.with(|q| q.trim().is_empty()) {
+            format!("{all} traces")
+        } else {
+            format!("{shown} of {all} traces")
+        }
+    };
+    view! {
+        <div class="tl-filter">
+            <input
+                type="search"
+                class="filter"
+                aria-label="Filter traces"
+                placeholder="Filter traces: service=cart failed response>500ms status=error -failed source~zipkin http.route=/cart"
+                prop:value=move || app.list_query.get()
+                on:input=move |e| app.list_query.set(event_target_value(&e))
+            />
+            <span class="tl-count" role="status">{count}</span>
+            {move || d.list_query.with(|q| q.as_ref().err().map(|e| view! {
+                <span class="query-error" role="alert">{e.message.clone()}</span>
+            }))}
+        </div>
+    }
+}
+
+/// The sortable, virtualized table.
+#[component]
+fn ListTable() -> impl IntoView {
+    let app = expect_context::<AppState>();
+    let vp = Viewport::new();
+    let listed = app.derived().listed;
+    let all = Memo::new(move |_| {
+        let (key, desc) = app.sort.get();
+        let traces = listed.get();
+        let unfiltered = app.list_query.with(|q| q.trim().is_empty());
+        rows(app, &traces, unfiltered, key, desc)
+    });
+    let longest =
+        Memo::new(move |_| all.with(|r| r.iter().map(|x| x.response).max().unwrap_or(1).max(1)));
+    let visible = Memo::new(move |_| {
+        all.with(|r| {
+            let range = visible_range(vp.top.get(), vp.height.get() - ROW_H, ROW_H, r.len(), 6);
+            range.map(|p| (p, r[p].clone())).collect::<Vec<_>>()
+        })
+    });
+    let n = move || all.with(|r| r.len());
+    view! {
+        <div class="tl-scroll" node_ref=vp.el on:scroll=move |_| vp.measure() role="grid" aria-label="Traces" aria-rowcount=move || n() + 1>
+            <div class="tl-head" role="row" aria-rowindex="1">
+                <Header label="Trace" key=SortKey::Name class="c-name" />
+                <Header label="Started" key=SortKey::Start class="c-start" />
+                <Header label="Response" key=SortKey::Response class="c-dur" title="The root span's duration: how long the caller waited" />
+                <Header label="Extent" key=SortKey::Extent class="c-ext" title="First start to last end, including async work after the response" />
+                <Header label="Spans" key=SortKey::Spans class="c-num" />
+                <Header label="Errors" key=SortKey::Errors class="c-num" />
+                <Header label="Verdict" key=SortKey::Verdict class="c-verdict" />
+                <Header label="Services" key=SortKey::Services class="c-svcs" />
+                <span class="th c-file" role="columnheader">"Source"</span>
+            </div>
+            <div class="tl-body" role="rowgroup" style:height=move || format!("{}px", n() as f64 * ROW_H)>
+                <For
+                    each=move || visible.get()
+                    key=|(p, r)| (*p, r.t, r.remote)
+                    children=move |(p, r)| view! { <ListRow pos=p row=r longest=longest.get_untracked() /> }
+                />
+            </div>
+        </div>
+    }
+}
+
+/// A column header that sorts by `key` (again: the other way).
+#[component]
+fn Header(
+    label: &'static str,
+    key: SortKey,
+    class: &'static str,
+    #[prop(optional)] title: &'static str,
+) -> impl IntoView {
+    let app = expect_context::<AppState>();
+    let sort = move || match app.sort.get() {
+        (k, true) if k == key => "descending",
+        (k, false) if k == key => "ascending",
+        _ => "none",
+    };
+    view! {
+        <button
+            class=format!("th {class}")
+            class:sorted=move || app.sort.get().0 == key
+            role="columnheader"
+            aria-sort=sort
+            title=title
+            on:click=move |_| app.sort.update(|(k, d)| {
+                if *k == key {
+                    *d = !*d;
+                } else {
+                    *k = key;
+                    *d = key != SortKey::Name;
+                }
+            })
+        >
+            {label}
+            {move || match sort() {
+                "descending" => " ▼",
+                "ascending" => " ▲",
+                _ => "",
+            }}
+        </button>
+    }
+}
+
+/// One trace: a click (or Enter) opens it, or fetches it when a search only
+/// listed it.
+#[component]
+fn ListRow(pos: usize, row: TraceRow, longest: i64) -> impl IntoView {
+    let app = expect_context::<AppState>();
+    let r = row;
+    let (t, remote) = (r.t, r.remote);
+    let open = move || match remote {
+        None => app.open_trace(t),
+        Some(i) => {
+            if let Some(rt) = app.remote.with_untracked(|l| l.get(i).cloned()) {
+                super::remote::open_remote(app, rt.backend, rt.summary.trace_id, None);
+            }
+        }
+    };
+    let frac = r.response as f64 / longest as f64;
+    let more = r.services.len().saturating_sub(4);
+    view! {
+        <div
+            class="tl-row"
+            class:current=move || remote.is_none() && app.trace.get() == Some(t)
+            class:remote=remote.is_some()
+            class:has-errors={r.errors > 0}
+            style:top=format!("{}px", pos as f64 * ROW_H)
+            role="row"
+            aria-rowindex=pos + 2
+            tabindex="-1"
+            on:click=move |_| open()
+            on:keydown=move |e| row_key(&e, open)
+            data-trace=t
+        >
+            <div class="c-name" role="gridcell">
+                <div class="tl-title">
+                    <span class="svc-dot" style:background=service_css(&r.service)></span>
+                    <span class="svc">{format!("{}:", r.service)}</span>
+                    <span class="op">{r.op.clone()}</span>
+                </div>
+                <code class="tl-id">{r.id.clone()}</code>
+                {(r.warnings > 0).then(|| view! { <span class="note" title="This trace has data warnings: open it and see its header">"warnings"</span> })}
+                {remote.is_some().then(|| view! { <span class="note remote-note" title="Listed by the search; click to fetch it">"remote"</span> })}
+            </div>
+            <div class="c-start" role="gridcell">{r.started.clone()}</div>
+            <div class="c-dur" role="gridcell">
+                <span class="dur-bar" style:width=format!("{:.1}%", frac.min(1.0) * 100.0)></span>
+                <span>{format_duration(r.response)}</span>
+            </div>
+            <div class="c-ext" role="gridcell" class:longer={r.extent > r.response}>{format_duration(r.extent)}</div>
+            <div class="c-num" role="gridcell">{r.spans}</div>
+            <div class="c-num" role="gridcell" class:bad={r.errors > 0}>{r.errors}</div>
+            <Verdict v=r.verdict.clone() />
+            <div class="c-svcs" role="gridcell">
+                {r.services.iter().take(4).map(|sv| view! {
+                    <span class="chip" title=sv.clone()>
+                        <span class="svc-dot" style:background=service_css(sv)></span>
+                        {sv.clone()}
+                    </span>
+                }).collect_view()}
+                {(more > 0).then(|| view! { <span class="chip more">{format!("+{more}")}</span> })}
+            </div>
+            <div class="c-file" role="gridcell" title=r.file.clone()>{r.file.clone()}</div>
+        </div>
+    }
+}
+
+/// Grid keys on a row: ↑/↓ move to the neighbour row, Enter opens.
+fn row_key(e: &web_sys::KeyboardEvent, open: impl Fn()) {
+    use wasm_bindgen::JsCast;
+    let Some(row) = e
+        .current_target()
+        .and_then(|t| t.dyn_into::<web_sys::HtmlElement>().ok())
+    else {
+        return;
+    };
+    let step = match e.key().as_str() {
+        "Enter" => {
+            e.prevent_default();
+            return open();
+        }
+        "ArrowDown" => 1,
+        "ArrowUp" => -1,
+        _ => return,
+    };
+    e.prevent_default();
+    e.stop_propagation();
+    let want = row
+        .get_attribute("aria-rowindex")
+        .and_then(|v| v.parse::<i64>().ok())
+        .unwrap_or(2)
+        + step;
+    let Some(parent) = row.parent_element() else {
+        return;
+    };
+    if let Ok(Some(next)) = parent.query_selector(&format!(".tl-row[aria-rowindex=\"{want}\"]")) {
+        if let Ok(next) = next.dyn_into::<web_sys::HtmlElement>() {
+            let _ = next.focus();
+            next.scroll_into_view_with_bool(false);
+        }
     }
 }
 
@@ -254,7 +393,7 @@ fn verdict_key(v: &crate::analysis::answers::Verdict) -> (u8, String, String) {
 #[component]
 fn Verdict(v: crate::analysis::answers::Verdict) -> impl IntoView {
     view! {
-        <div class="c-verdict" title=v.text()>
+        <div class="c-verdict" role="gridcell" title=v.text()>
             {v.failed_in.clone().map(|s| view! {
                 <span class="verdict-failed" class:soft=!v.request_failed title=if v.request_failed { "The request failed: its error started here" } else { "An error inside a request that succeeded" }>
                     {format!("✗ {s}")}
