@@ -145,6 +145,32 @@ pub fn op_latencies(store: &Store, span: u32) -> Vec<i64> {
         .collect()
 }
 
+/// Places labels over marks on a chart: each label (its mark's x and its
+/// width, px) gets a left x and a row, the first row that has room, so that
+/// no two labels overlap ("this" over "p95" before); a label that would pass
+/// `right` (the plot's right edge) ends there instead of being cut.
+pub fn place_labels(marks: &[(f64, f64)], right: f64) -> Vec<(f64, usize)> {
+    let mut order: Vec<usize> = (0..marks.len()).collect();
+    order.sort_by(|&a, &b| marks[a].0.total_cmp(&marks[b].0));
+    // Each row's rightmost used x.
+    let mut rows: Vec<f64> = Vec::new();
+    let mut out = vec![(0.0, 0); marks.len()];
+    for k in order {
+        let (x, w) = marks[k];
+        let left = (x - w / 2.0).min(right - w).max(0.0);
+        let row = match rows.iter().position(|&end| end + 3.0 <= left) {
+            Some(r) => r,
+            None => {
+                rows.push(f64::NEG_INFINITY);
+                rows.len() - 1
+            }
+        };
+        rows[row] = left + w;
+        out[k] = (left, row);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -165,6 +191,26 @@ mod tests {
         let h = histogram(&[7_000_000; 3], 5);
         assert_eq!(h.bins.iter().map(|b| b.count).sum::<u32>(), 3);
         assert!(histogram(&[], 5).bins.is_empty());
+    }
+
+    #[test]
+    fn labels_never_overlap_or_pass_the_edge() {
+        // p50, p95, p99 and "this" close together near the right edge.
+        let marks = [(100.0, 20.0), (104.0, 20.0), (190.0, 20.0), (106.0, 24.0)];
+        let placed = place_labels(&marks, 200.0);
+        for i in 0..marks.len() {
+            let (li, ri) = (placed[i].0, placed[i].0 + marks[i].1);
+            assert!(ri <= 200.0 && li >= 0.0, "{placed:?}");
+            for j in i + 1..marks.len() {
+                let (lj, rj) = (placed[j].0, placed[j].0 + marks[j].1);
+                assert!(
+                    placed[i].1 != placed[j].1 || ri <= lj || rj <= li,
+                    "{i} and {j} overlap: {placed:?}"
+                );
+            }
+        }
+        assert_eq!(placed[2], (180.0, 0), "p99 ends at the edge, first row");
+        assert_eq!(place_labels(&[], 10.0), vec![]);
     }
 
     #[test]

@@ -27,6 +27,15 @@ pub fn format_count(n: u64) -> String {
     out
 }
 
+/// "1 span", "2 spans", "1,234 spans": a count with its noun (plural by "s").
+pub fn counted(n: u64, noun: &str) -> String {
+    format!(
+        "{} {noun}{}",
+        format_count(n),
+        if n == 1 { "" } else { "s" }
+    )
+}
+
 /// `text` cut to at most `max` characters, with "…" where it was cut: what
 /// messages quote of input they did not write.
 pub fn clip(text: &str, max: usize) -> String {
@@ -97,6 +106,9 @@ mod tests {
         assert_eq!(format_count(999), "999");
         assert_eq!(format_count(1000), "1,000");
         assert_eq!(format_count(1234567), "1,234,567");
+        assert_eq!(counted(1, "span"), "1 span");
+        assert_eq!(counted(0, "trace"), "0 traces");
+        assert_eq!(counted(12345, "span"), "12,345 spans");
         assert_eq!(clip("abcdef", 3), "abc…");
         assert_eq!(clip("aéb", 3), "aéb");
         assert_eq!(clip("ééééé", 2), "éé…");

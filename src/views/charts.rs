@@ -265,8 +265,8 @@ pub fn LatencyHistogram(span: u32) -> impl IntoView {
         )
     });
     let summary = format!(
-        "{} spans · p50 {} · p95 {} · p99 {}",
-        hist.count,
+        "{} · p50 {} · p95 {} · p99 {}",
+        crate::model::units::counted(hist.count as u64, "span"),
         format_duration((hist.p50 * 1e6) as i64),
         format_duration((hist.p95 * 1e6) as i64),
         format_duration((hist.p99 * 1e6) as i64)
@@ -291,11 +291,14 @@ pub fn LatencyHistogram(span: u32) -> impl IntoView {
                 return;
             };
             let (lo, hi) = (first.lo, last.hi);
-            let top = h.bins.iter().map(|b| b.count).max().unwrap_or(1) as f64 * 1.2;
+            // Headroom above the bars for up to four rows of mark labels.
+            let top = h.bins.iter().map(|b| b.count).max().unwrap_or(1) as f64 * 1.6;
             let font = ("sans-serif", 10.0 * dpr).into_font().color(&pal.text);
             let mut builder = ChartBuilder::on(&root);
             builder
                 .margin((6.0 * dpr) as i32)
+                // Room for the last axis label, which plotters centres on its tick.
+                .margin_right((24.0 * dpr) as i32)
                 .x_label_area_size((20.0 * dpr) as i32)
                 .y_label_area_size((30.0 * dpr) as i32);
             let marks = [
@@ -324,17 +327,30 @@ pub fn LatencyHistogram(span: u32) -> impl IntoView {
                             pal.dot.mix(0.75).filled(),
                         )
                     }));
-                    for (x, label, color) in marks {
+                    let char_px = 6.0 * dpr;
+                    let right = chart.backend_coord(&(hi, 0.0)).0 as f64;
+                    let at: Vec<(f64, f64)> = marks
+                        .iter()
+                        .map(|(x, label, _)| {
+                            let px = chart.backend_coord(&(x.clamp(lo, hi), 0.0)).0 as f64;
+                            (px, label.len() as f64 * char_px)
+                        })
+                        .collect();
+                    let placed = charts::place_labels(&at, right);
+                    let y0 = chart.backend_coord(&(lo, top)).1;
+                    for (k, (x, label, color)) in marks.iter().enumerate() {
                         let x = x.clamp(lo, hi);
                         let _ = chart.draw_series(std::iter::once(PathElement::new(
-                            vec![(x, 0.0), (x, top * 0.92)],
+                            vec![(x, 0.0), (x, top * 0.7)],
                             color.stroke_width((1.5 * dpr) as u32),
                         )));
-                        let _ = chart.draw_series(std::iter::once(Text::new(
+                        let (left, row) = placed[k];
+                        let y = y0 + (row as f64 * 11.0 * dpr) as i32;
+                        let _ = root.draw(&Text::new(
                             label.to_string(),
-                            (x, top),
-                            font.clone().color(&color),
-                        )));
+                            (left as i32, y),
+                            font.clone().color(color),
+                        ));
                     }
                 }};
             }

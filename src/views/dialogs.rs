@@ -224,6 +224,15 @@ fn ThresholdsForm() -> impl IntoView {
 #[component]
 fn WarningsDialog() -> impl IntoView {
     let app = expect_context::<AppState>();
+    // The warnings are the open trace's: when another trace opens (Back,
+    // a tab, a link), they no longer apply and the dialog closes.
+    Effect::new(move |opened: Option<Option<u32>>| {
+        let t = app.trace.get();
+        if opened.is_some_and(|o| o != t) {
+            app.dialog.set(Dialog::None);
+        }
+        opened.unwrap_or(t)
+    });
     let warnings = move || {
         let t = app.trace.get()?;
         Some(app.with_store(|s| {
@@ -274,11 +283,14 @@ fn WarningsDialog() -> impl IntoView {
                                     <div class="warn-spans">
                                         {spans
                                             .into_iter()
-                                            .map(|(i, name)| view! {
-                                                <button class="chip link" on:click=move |_| {
-                                                    app.dialog.set(Dialog::None);
-                                                    app.select_span(i);
-                                                }>{name}</button>
+                                            .map(|(i, name)| {
+                                                let title = name.clone();
+                                                view! {
+                                                    <button class="chip link" title=title on:click=move |_| {
+                                                        app.dialog.set(Dialog::None);
+                                                        app.select_span(i);
+                                                    }>{name}</button>
+                                                }
                                             })
                                             .collect_view()}
                                         {(more > 0).then(|| view! { <span class="muted">{format!("and {more} more")}</span> })}

@@ -238,7 +238,7 @@ pub fn FlameGraph() -> impl IntoView {
                             } => {
                                 let b = &d.flame.boxes[index as usize];
                                 let name = s.str(b.service);
-                                let label = format!("{}: {}", name, s.str(b.name));
+                                let label = box_label(s.str(b.service), s.str(b.name));
                                 let at = BoxAt {
                                     x,
                                     y: (row as f64 - fv.row0) * ROW_PX,
@@ -456,7 +456,7 @@ pub fn FlameGraph() -> impl IntoView {
                     Some(Tip {
                         x: px,
                         y: py,
-                        title: format!("{}: {}", s.str(b.service), s.str(b.name)),
+                        title: box_label(s.str(b.service), s.str(b.name)),
                         lines,
                     })
                 })
@@ -547,5 +547,15 @@ pub fn FlameGraph() -> impl IntoView {
                 })}
             </div>
         </div>
+    }
+}
+
+/// A box's "service: operation"; the merged graph's virtual root (no service,
+/// no name) is "all traces".
+fn box_label(service: &str, name: &str) -> String {
+    match (service.is_empty(), name.is_empty()) {
+        (true, true) => "all traces".to_owned(),
+        (true, false) => name.to_owned(),
+        _ => format!("{service}: {name}"),
     }
 }

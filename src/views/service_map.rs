@@ -350,9 +350,13 @@ pub fn ServiceMap() -> impl IntoView {
                 if !n.external {
                     ctx.set_fill_style_str(muted);
                     let sub = if n.errors > 0 {
-                        format!("{} spans · {:.0}% err", n.spans, n.error_rate() * 100.0)
+                        format!(
+                            "{} · {:.0}% err",
+                            crate::model::units::counted(n.spans as u64, "span"),
+                            n.error_rate() * 100.0
+                        )
                     } else {
-                        format!("{} spans", n.spans)
+                        crate::model::units::counted(n.spans as u64, "span")
                     };
                     let _ = ctx.fill_text(&sub, x, y + r + 27.0);
                 }

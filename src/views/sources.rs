@@ -167,9 +167,9 @@ fn SourceItem(load: Load) -> impl IntoView {
                     <div class="src-format">{info.format.clone()}</div>
                     <div class="src-meta">
                         {format!(
-                            "{traces} {} · {} spans · {size} · {:.0} ms",
-                            if traces == 1 { "trace" } else { "traces" },
-                            info.spans,
+                            "{} · {} · {size} · {:.0} ms",
+                            crate::model::units::counted(traces as u64, "trace"),
+                            crate::model::units::counted(info.spans as u64, "span"),
                             ms
                         )}
                     </div>

@@ -32,7 +32,7 @@ pub(super) fn Toolbar(rows: Memo<Shared<wl::Rows>>) -> impl IntoView {
                 let n = d.service_spans.with(|k| k.as_ref().map_or(0, |k| k.len()));
                 Some(view! {
                     <span class="filter-chip" title="Chosen on the service map">
-                        {format!("{name}: {n} spans")}
+                        {format!("{name}: {}", crate::model::units::counted(n as u64, "span"))}
                         <button class="icon" title="Show all spans" on:click=move |_| app.select_service(None)>"×"</button>
                     </span>
                 })
@@ -47,7 +47,7 @@ pub(super) fn Toolbar(rows: Memo<Shared<wl::Rows>>) -> impl IntoView {
                         .map(|t| app.with_store(|s| s.traces[t as usize].span_count()))
                         .unwrap_or(0);
                     if shown == total {
-                        format!("{total} spans")
+                        crate::model::units::counted(total as u64, "span")
                     } else if folded > 0 && shown > 0 {
                         format!("{shown} rows of {total} spans ({folded} folded runs)")
                     } else {
