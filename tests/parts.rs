@@ -237,3 +237,46 @@ fn a_pretty_printed_file_in_parts_keeps_its_lines() {
         assert!(err.line.unwrap() > 1000, "{err:?}");
     }
 }
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(bytes).unwrap();
+    gz.finish().unwrap()
+}
+
+/// A gzip-compressed or UTF-16 file: every part decodes it and parses its
+/// part of the text (issue 21, defect 9).
+#[test]
+fn a_compressed_or_utf16_file_in_parts_equals_a_plain_load() {
+    let (spans, res) = big::generate(2000, 6);
+    let text = jaeger(&spans, &res);
+    let gz = gzip(&text);
+    check("gzip", &gz);
+    let mut utf16 = vec![0xff, 0xfe];
+    utf16.extend(
+        std::str::from_utf8(&text)
+            .unwrap()
+            .encode_utf16()
+            .flat_map(u16::to_le_bytes),
+    );
+    check("utf-16", &utf16);
+    let plain = whole(&text).unwrap();
+    let decoded = whole(&gz).unwrap();
+    assert_ne!(plain, decoded, "the gzip file says it was decompressed");
+    assert!(decoded.contains("gzip-compressed"), "{decoded}");
+}
+
+/// A decoded text too big to parse in parts: the first worker parses it
+/// whole, the others send empty stores, and the page takes the one file.
+#[test]
+fn one_whole_part_and_empty_parts_make_a_plain_load() {
+    let (spans, res) = big::generate(500, 8);
+    let bytes = otlp(&spans, &res);
+    let mut first = Store::default();
+    import::load(&mut first, "f.json", &bytes).unwrap();
+    let snapshots = [first.to_snapshot(), Store::default().to_snapshot()];
+    let mut s = store_with_before();
+    parts::append(&mut s, &snapshots).unwrap();
+    assert_eq!(Ok(describe(&s)), whole(&bytes));
+}

@@ -407,6 +407,60 @@ fn importer_never_panics_on_damaged_files() {
     assert!(outcomes.0 > 100 && outcomes.1 > 1000, "{outcomes:?}");
 }
 
+/// Every real file, gzip-compressed or saved as UTF-16 (little- and
+/// big-endian, with a byte order mark), loads as the file itself does, and
+/// says what it was decoded from (issue 21, defect 9).
+#[test]
+fn gzip_and_utf16_files_load_as_their_text() {
+    use std::io::Write;
+    let mut checked = 0;
+    for (rel, bytes) in common::real_files() {
+        let mut plain = Store::default();
+        let Ok(_) = import::load(&mut plain, &rel, &bytes) else {
+            continue;
+        };
+        let Ok(text) = std::str::from_utf8(&bytes) else {
+            continue;
+        };
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        gz.write_all(&bytes).unwrap();
+        let gz = gz.finish().unwrap();
+        let mut le = vec![0xff, 0xfe];
+        le.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+        let mut be = vec![0xfe, 0xff];
+        be.extend(text.encode_utf16().flat_map(u16::to_be_bytes));
+        for (what, dressed) in [
+            ("gzip-compressed", gz),
+            ("UTF-16 text", le),
+            ("UTF-16 text", be),
+        ] {
+            let mut s = Store::default();
+            import::load(&mut s, &rel, &dressed).unwrap_or_else(|e| panic!("{what} {e}"));
+            let note = s.files[0].warnings.remove(0);
+            assert!(note.starts_with(what), "{rel}: {note}");
+            assert_eq!(
+                strata::model::describe::describe(&s),
+                strata::model::describe::describe(&plain),
+                "{rel} as {what}"
+            );
+        }
+        checked += 1;
+    }
+    assert!(checked >= 40, "{checked}");
+    // Errors say where, in the decoded text.
+    let mut s = Store::default();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(b"{\"data\": [}").unwrap();
+    let e = import::load(&mut s, "bad.json.gz", &gz.finish().unwrap()).unwrap_err();
+    assert_eq!(e.offset, Some(10));
+    assert!(
+        e.message
+            .ends_with("(positions count the decompressed text)"),
+        "{}",
+        e.message
+    );
+}
+
 /// The worker path: each file parsed into a store of its own and handed over
 /// as a snapshot ends up exactly as if it had been loaded on the main thread
 /// (after the demo), down to every exported span.

@@ -774,7 +774,7 @@ mod tests {
             (b"\x1f\x8b\x08\x00\x00\x00", "gzip-compressed"),
             (b"PK\x03\x04\x14\x00", "zip archive"),
             (b"\x89PNG\r\n\x1a\n", "PNG image"),
-            (b"\xff\xfe{\x00\"\x00", "UTF-16"),
+            (b"\xff\xfe{\x00\"\x00", "positions count the text as UTF-8"),
             (b"\xef\xbb\xbf\xff\xfe\x00\x00{", "UTF-32"),
             (b"hello", "not JSON"),
             (b"[]", "empty JSON array"),

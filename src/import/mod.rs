@@ -7,10 +7,12 @@
 //! the format that owns it.
 
 pub mod blank;
+pub mod decode;
 pub mod detect;
 pub mod error;
 pub mod jaeger;
 pub mod json;
+pub mod limits;
 pub mod otlp;
 pub mod parts;
 pub mod surrogates;
@@ -232,27 +234,68 @@ pub fn load(store: &mut Store, name: &str, bytes: &[u8]) -> Result<Loaded, Impor
 }
 
 /// [`load`], telling `progress` how many spans were read so far as it goes.
+/// A gzip-compressed or UTF-16 file is decoded first ([`decode`]).
 pub fn load_with_progress(
     store: &mut Store,
     name: &str,
     bytes: &[u8],
     progress: &mut dyn FnMut(usize),
 ) -> Result<Loaded, ImportError> {
-    read(
-        store,
-        name,
-        bytes,
-        Part::WHOLE,
-        Default::default(),
-        progress,
-    )
+    match decode::decode(name, bytes)? {
+        None => read(
+            store,
+            name,
+            bytes,
+            Part::WHOLE,
+            Default::default(),
+            progress,
+        ),
+        Some(mut text) => load_decoded_part(store, name, &mut text, Part::WHOLE, progress),
+    }
 }
 
 /// [`load_with_progress`] of one part of a file (see [`parts`]): only the
 /// spans of `part` are kept, the others are blanked out of `bytes` ([`blank`])
 /// or read but skipped, and the traces' trees are left to [`parts::join`],
-/// which puts the parts together. [`Part::WHOLE`] is a plain load.
+/// which puts the parts together. [`Part::WHOLE`] is a plain load. A
+/// gzip-compressed or UTF-16 file is decoded first, and its parts are parts
+/// of the decoded text.
 pub fn load_part(
+    store: &mut Store,
+    name: &str,
+    bytes: &mut [u8],
+    part: Part,
+    progress: &mut dyn FnMut(usize),
+) -> Result<Loaded, ImportError> {
+    match decode::decode(name, bytes)? {
+        None => load_text_part(store, name, bytes, part, progress),
+        Some(mut text) => load_decoded_part(store, name, &mut text, part, progress),
+    }
+}
+
+/// [`load_part`] of a file decoded already (the worker decodes first, to
+/// free the compressed bytes before it parses): the file's notes say what
+/// it was decoded from, its errors that their positions count the text.
+pub fn load_decoded_part(
+    store: &mut Store,
+    name: &str,
+    text: &mut decode::Decoded,
+    part: Part,
+    progress: &mut dyn FnMut(usize),
+) -> Result<Loaded, ImportError> {
+    match load_text_part(store, name, &mut text.bytes, part, progress) {
+        Ok(loaded) => {
+            store.files[loaded.file as usize]
+                .warnings
+                .insert(0, text.note());
+            Ok(loaded)
+        }
+        Err(e) => Err(text.error(e)),
+    }
+}
+
+/// [`load_part`] of UTF-8 text.
+fn load_text_part(
     store: &mut Store,
     name: &str,
     bytes: &mut [u8],

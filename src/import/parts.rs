@@ -163,7 +163,9 @@ where
             store.reserve_like_since(&mark, count - 1);
         }
     }
-    if count > 1 {
+    // One file from several parts: the first worker parsed it whole (a
+    // decoded text too big to parse in parts), the others sent empty stores.
+    if store.files.len() - first as usize > 1 {
         join(store, first);
     }
     Ok(first)

@@ -189,11 +189,31 @@ struct Job {
     t0: f64,
 }
 
-/// Imports this worker's part of `bytes` and sends the store back.
+/// Imports this worker's part of `bytes` and sends the store back. A
+/// gzip-compressed or UTF-16 file is decoded first (by every worker of a
+/// file parsed in parts: each parses its part of the decoded text), and the
+/// compressed bytes are freed before parsing. When the decoded text is
+/// bigger than files parsed in parts ([`super::SPLIT_UP_TO_BYTES`]: two
+/// copies of it would crowd the tab's memory), the first worker parses it
+/// whole and the others send an empty store.
 fn parse(job: Job, bytes: Vec<u8>) {
-    let (to, part) = (job.to, job.part);
+    let (to, mut part) = (job.to, job.part);
     let t1 = now();
-    let total = bytes.len();
+    let mut text = match import::decode::decode(&job.name, &bytes) {
+        Ok(text) => text,
+        Err(e) => return fail(to, &e),
+    };
+    let mut bytes = bytes;
+    if text.is_some() {
+        bytes = Vec::new();
+    }
+    let total = text.as_ref().map_or(bytes.len(), |t| t.bytes.len());
+    if part.count > 1 && total as u64 > super::SPLIT_UP_TO_BYTES {
+        if part.index > 0 {
+            return send(job, Store::default(), t1);
+        }
+        part = Part::WHOLE;
+    }
     let mut store = Store::default();
     // Up front room for the columns saves copying them as they grow; past a
     // few hundred MB the over-reserved room costs more than it saves (at 1M
@@ -202,14 +222,22 @@ fn parse(job: Job, bytes: Vec<u8>) {
     if total <= RESERVE_UP_TO {
         store.reserve_for_json(total / part.count as usize);
     }
-    let mut bytes = bytes;
-    let result = import::load_part(&mut store, &job.name, &mut bytes, part, &mut |spans| {
-        progress(to, total, total, spans)
-    });
+    let mut told = |spans| progress(to, total, total, spans);
+    let result = match &mut text {
+        Some(text) => import::load_decoded_part(&mut store, &job.name, text, part, &mut told),
+        None => import::load_part(&mut store, &job.name, &mut bytes, part, &mut told),
+    };
     drop(bytes);
+    drop(text);
     if let Err(e) = result {
         return fail(to, &e);
     }
+    send(job, store, t1);
+}
+
+/// Sends the parsed `store` of `job` (parsing began at `t1`).
+fn send(job: Job, store: Store, t1: f64) {
+    let to = job.to;
     let t2 = now();
     let snapshot = store.to_snapshot();
     drop(store);

@@ -50,8 +50,9 @@ pub const SPLIT_UP_TO_BYTES: u64 = 512 << 20;
 
 /// The largest file the browser can load: the worker holds the file and the
 /// parsed store in one wasm32 memory (4 GiB at most), and the store takes about
-/// 0.6x the JSON's size.
-pub const MAX_FILE_BYTES: u64 = 2 << 30;
+/// 0.6x the JSON's size. A gzip or UTF-16 file's decoded text counts, and is
+/// refused while it is decoded ([`crate::import::limits::MAX_FILE_BYTES`]).
+pub const MAX_FILE_BYTES: u64 = crate::import::limits::MAX_FILE_BYTES;
 
 /// Files up to this size load on the main thread when no worker is available
 /// (the page may pause, but only briefly).
