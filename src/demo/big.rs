@@ -510,7 +510,7 @@ impl Gen {
     }
 
     fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.rng.usize(..items.len())]
+        &items[super::draw::index(&mut self.rng, 0, items.len())]
     }
 
     fn push(
@@ -582,7 +582,7 @@ impl Gen {
         times.sort_unstable();
         let mut out = Vec::with_capacity(n);
         for (k, time_ns) in times.into_iter().enumerate() {
-            let take = self.rng.usize(1..=3);
+            let take = super::draw::index(&mut self.rng, 1, 4);
             let (name, mut attrs): (&str, Vec<(String, SynthValue)>) = match (k, error) {
                 (0, Some(msg)) => (
                     "exception",
@@ -719,7 +719,7 @@ impl Gen {
         while i < plan.len() {
             let left = plan.len() - i;
             let g = if left >= 2 && self.chance(0.3) {
-                self.rng.usize(2..=left.min(6))
+                super::draw::index(&mut self.rng, 2, left.min(6) + 1)
             } else {
                 1
             };
@@ -782,9 +782,9 @@ impl Gen {
             0..=34 => 0,
             35..=64 => 1,
             65..=81 => 2,
-            82..=96 => self.rng.usize(3..=8),
+            82..=96 => super::draw::index(&mut self.rng, 3, 9),
             // A loop: the same query for every item of a list.
-            _ => self.rng.usize(10..=80),
+            _ => super::draw::index(&mut self.rng, 10, 81),
         }
         .min(budget - m);
         let mut rem = budget - m - leaves;
@@ -882,7 +882,7 @@ impl Gen {
             });
         }
         plan.resize(plan.len() + leaves, Plan::Leaf);
-        self.rng.shuffle(&mut plan);
+        super::draw::shuffle(&mut self.rng, &mut plan);
         plan
     }
 

@@ -373,8 +373,8 @@ fn build(seed: u64) -> Vec<Built> {
     let mut plans = plans();
     let featured = plans.remove(0);
     let mut rng = Rng::with_seed(seed);
-    rng.shuffle(&mut plans);
-    let featured_slot = rng.usize(3..plans.len() / 2);
+    super::draw::shuffle(&mut rng, &mut plans);
+    let featured_slot = super::draw::index(&mut rng, 3, plans.len() / 2);
     plans.insert(featured_slot, featured);
 
     let slot_ns = 3_590 * SEC / plans.len() as i64;
@@ -1476,7 +1476,8 @@ fn abandon_order(tb: &mut Tb, s: S, pc: S, e: &Exception, status: u16) -> (i64, 
 
 /// order-service -> payment-service POST /payments/authorize, card declined.
 fn payment_authorize(tb: &mut Tb, parent: S, t: i64, ctx: &Ctx) -> (S, S) {
-    let code = ["insufficient_funds", "do_not_honor", "expired_card"][tb.rng.usize(0..3)];
+    let code = ["insufficient_funds", "do_not_honor", "expired_card"]
+        [super::draw::index(&mut tb.rng, 0, 3)];
     let r = req("POST", "/payments/authorize", "/payments/authorize");
     let (c, s) = tb.http(parent, "payment-service", r, t, |tb, s, t| {
         let d = charge(tb, s, t, ctx, Some(code));
@@ -1572,7 +1573,7 @@ fn checkout(tb: &mut Tb, frontend: bool, c: Checkout, t0: i64) {
     let items = if c.items > 0 {
         c.items
     } else {
-        tb.rng.usize(1..6)
+        super::draw::index(&mut tb.rng, 1, 6)
     };
     let ctx = Ctx::new(tb, items, c.n_plus_one, c.guest);
     let mut order: Option<OrderOut> = None;
@@ -1718,7 +1719,9 @@ fn inventory_consumer(tb: &mut Tb, prod: S, ctx: &Ctx, slow: bool) {
         let mut t = tb.after(d);
         for (sku, qty, _) in &ctx.items {
             let q = "UPDATE stock SET reserved = reserved + $2 WHERE sku = $1 AND quantity - reserved >= $2";
-            let d = tb.query(s, PG_SHOP, "stock", q, t, (0.8, 3.0));
+            // 2-4 ms each: the N+1 stories' 27 and 32 lines pass the 50 ms
+            // database-run threshold whatever the draws; five lines stay far below.
+            let d = tb.query(s, PG_SHOP, "stock", q, t, (2.0, 4.0));
             tb.set(
                 d,
                 [
@@ -1897,7 +1900,7 @@ fn add_to_cart(tb: &mut Tb, frontend: bool, slow: bool, t0: i64) {
 }
 
 fn view_cart(tb: &mut Tb, frontend: bool, t0: i64) {
-    let items = tb.rng.usize(1..7);
+    let items = super::draw::index(&mut tb.rng, 1, 7);
     let ctx = Ctx::new(tb, items, false, false);
     let r = req("GET", "/api/cart", "/api/cart");
     signed_in(tb, frontend, r, &ctx, t0, |tb, gw, t| {
@@ -1908,7 +1911,7 @@ fn view_cart(tb: &mut Tb, frontend: bool, t0: i64) {
 }
 
 fn quote(tb: &mut Tb, frontend: bool, t0: i64) {
-    let items = tb.rng.usize(1..5);
+    let items = super::draw::index(&mut tb.rng, 1, 5);
     let ctx = Ctx::new(tb, items, false, false);
     let r = req("GET", "/api/cart/quote", "/api/cart/quote");
     signed_in(tb, frontend, r, &ctx, t0, |tb, gw, t| {

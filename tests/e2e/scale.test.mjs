@@ -60,7 +60,7 @@ export const tests = {
   async 'scaled scrolling: a 1.5M-row waterfall reaches its last row; chosen spans scroll into view'(page) {
     const [first, ms] = await page.evaluate((n) => window.__strataLoadSynthetic(n), N);
     await waitText(page, '.n-spans', N, 120000);
-    await page.waitForFunction((n) => document.querySelector('.wf-count')?.textContent.trim() === `${n} spans`, N);
+    await page.waitForFunction((n) => document.querySelector('.wf-count')?.textContent.trim() === `${n.toLocaleString('en-US')} spans`, N);
     console.log(`     generated and loaded ${N} spans in ${Math.round(ms)} ms`);
     const last = first + N - 1;
 
@@ -181,7 +181,7 @@ export const tests = {
     await page.waitForFunction(() => document.querySelectorAll('.wf-row').length === 1);
     assertEq(await page.locator('.wf-canvas').evaluate((el) => el.getBoundingClientRect().height), ROW_H, 'one row, 1:1');
     await page.click('button:has-text("Expand all")');
-    await page.waitForFunction((n) => document.querySelector('.wf-count')?.textContent.trim() === `${n} spans`, N);
+    await page.waitForFunction((n) => document.querySelector('.wf-count')?.textContent.trim() === `${n.toLocaleString('en-US')} spans`, N);
     assertEq(await page.locator('.wf-canvas').evaluate((el) => el.getBoundingClientRect().height), CAP, 'capped again');
   },
 };
