@@ -407,6 +407,76 @@ fn importer_never_panics_on_damaged_files() {
     assert!(outcomes.0 > 100 && outcomes.1 > 1000, "{outcomes:?}");
 }
 
+/// A real Jaeger file cut off anywhere says that it ends early, and inside
+/// what in Jaeger's terms: never "expected a map of Zipkin tags", what a
+/// bare span array cut inside its first span said (issue 21, defect 9).
+#[test]
+fn a_cut_jaeger_file_says_it_ends_early_in_jaeger_terms() {
+    for rel in [
+        "jaeger/jaeger__anonymizer-trace_success.json",
+        "jaeger/jaeger-analytics-java__ui-trace.json",
+        "jaeger/jaeger-ui__TraceGraph-testTrace.json",
+    ] {
+        let bytes = read(rel);
+        let text = std::str::from_utf8(&bytes).unwrap();
+        let mut tags = 0;
+        for at in (2..bytes.len()).step_by(7) {
+            let whole = at >= bytes.trim_ascii_end().len();
+            if whole || !text.is_char_boundary(at) || bytes[..at].trim_ascii_end().len() < at {
+                continue;
+            }
+            let mut s = Store::default();
+            let Err(e) = import::load(&mut s, rel, &bytes[..at]) else {
+                panic!("{rel} cut at {at} loads");
+            };
+            assert!(
+                e.message.starts_with("the file ends early")
+                    && e.message
+                        .ends_with("it was cut off (an interrupted download, copy or save?)")
+                    && !e.message.contains("Zipkin"),
+                "{rel} cut at {at}: {e}"
+            );
+            // At its last byte.
+            assert_eq!(e.offset, Some(at - 1), "{rel} cut at {at}: {e}");
+            tags += e.message.contains("inside a tag of a Jaeger span") as usize;
+        }
+        assert!(tags > 0, "{rel}");
+    }
+    // The bare span array cut inside its first span's tags.
+    let rel = "jaeger/jaeger__anonymizer-trace_success.json";
+    let bytes = read(rel);
+    let at = bytes.windows(8).position(|w| w == b"\"tags\":[").unwrap() + 12;
+    let e = load_err_bytes(rel, &bytes[..at]);
+    assert_eq!(
+        e.message,
+        "the file ends early, inside a tag of a Jaeger span: it was cut off (an interrupted download, copy or save?)"
+    );
+    assert_eq!(e.path.as_deref(), Some("[0].tags[0].?"));
+}
+
+fn load_err_bytes(rel: &str, bytes: &[u8]) -> ImportError {
+    let mut store = Store::default();
+    match import::load(&mut store, rel, bytes) {
+        Ok(_) => panic!("{rel} should not load"),
+        Err(e) => e,
+    }
+}
+
+/// Numbers past u64 are quoted as the file wrote them (issue 21, defect 9).
+#[test]
+fn a_number_past_u64_is_quoted_as_written() {
+    let json = r#"{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"0102030405060708090a0b0c0d0e0f10","spanId":"0102030405060708","name":"x","startTimeUnixNano":"1","endTimeUnixNano":"2","droppedAttributesCount":18446744073709551617}]}]}]}"#;
+    let e = load_err_bytes("big.json", json.as_bytes());
+    assert_eq!(
+        e.message,
+        "expected an unsigned integer, got 18446744073709551617"
+    );
+    assert_eq!(
+        e.path.as_deref(),
+        Some("resourceSpans[0].scopeSpans[0].spans[0].droppedAttributesCount")
+    );
+}
+
 /// Every real file, gzip-compressed or saved as UTF-16 (little- and
 /// big-endian, with a byte order mark), loads as the file itself does, and
 /// says what it was decoded from (issue 21, defect 9).

@@ -66,7 +66,7 @@ pub fn read(sink: &mut Sink, name: &str, bytes: &[u8]) -> Result<(), ImportError
                 name,
                 format!("this file holds OpenTelemetry {kind}, not traces"),
             )),
-            Err(f) => Err(failure(sink, name, &f, body, 0, bom)),
+            Err(f) => Err(failure(sink, name, &f, body, 0, bom, "the file")),
         }
     }
 }
@@ -159,7 +159,7 @@ fn read_lines(sink: &mut Sink, name: &str, body: &[u8], bom: usize) -> Result<()
                 None => skipped.push((kind, 1)),
             },
             Err(e) => {
-                let mut err = failure(sink, name, &e, line, n, line_offset + bom);
+                let mut err = failure(sink, name, &e, line, n, line_offset + bom, "the line");
                 err.message = format!("line {}: {}", n + 1, err.message);
                 return Err(err);
             }
@@ -178,7 +178,9 @@ fn read_lines(sink: &mut Sink, name: &str, body: &[u8], bom: usize) -> Result<()
 
 /// A failure -> ImportError. For serde_json errors, the JSON path of the field
 /// is found by parsing the same bytes again with path tracking (error path
-/// only), as `sink` read them (a part skips the same spans again).
+/// only), as `sink` read them (a part skips the same spans again). A
+/// document that ends early says so, and inside what (`what`: "the file"
+/// or "the line" ends early).
 fn failure(
     sink: &Sink,
     name: &str,
@@ -186,6 +188,7 @@ fn failure(
     bytes: &[u8],
     line_base: usize,
     offset: usize,
+    what: &str,
 ) -> ImportError {
     let e = match f {
         Failure::NotTrace(msg, pos) => {
@@ -210,10 +213,55 @@ fn failure(
     if parse_with(&mut sink, tracked, kind).is_err() {
         let path = track.path().to_string();
         if path != "." && !path.is_empty() {
-            err.path = Some(path);
+            err.path = Some(clip_middle(path));
         }
     }
+    if e.is_eof() {
+        let format = sink
+            .formats
+            .iter()
+            .find(|f| **f != "JSON Lines")
+            .map(|f| {
+                if f.contains("OTLP") {
+                    "OTLP"
+                } else if f.contains("Zipkin") {
+                    "Zipkin"
+                } else {
+                    "Jaeger"
+                }
+            })
+            .or(match kind {
+                Some(ArrayKind::JaegerSpans | ArrayKind::JaegerTraces) => Some("Jaeger"),
+                Some(ArrayKind::Otlp) => Some("OTLP"),
+                Some(ArrayKind::Zipkin) => Some("Zipkin"),
+                // Cut off before the format's first key was read whole.
+                _ => err.path.as_deref().and_then(|p| {
+                    let first = p.split(['.', '[']).next().unwrap_or_default();
+                    match first {
+                        "data" | "spans" | "processes" | "traceID" => Some("Jaeger"),
+                        "resourceSpans" | "resource_spans" | "batches" | "result" | "trace" => {
+                            Some("OTLP")
+                        }
+                        _ => None,
+                    }
+                }),
+            });
+        err.message = super::error::ends_early(what, format, err.path.as_deref());
+    }
     err
+}
+
+/// A JSON path of at most ~200 characters: a deeply nested one keeps its
+/// start and end (`data[0].spans[0].tags[0].value[0][0]…[0][0]`).
+fn clip_middle(path: String) -> String {
+    const HEAD: usize = 80;
+    const TAIL: usize = 120;
+    if path.len() <= HEAD + TAIL {
+        return path;
+    }
+    let head = path.floor_char_boundary(HEAD);
+    let tail = path.ceil_char_boundary(path.len() - TAIL);
+    format!("{}…{}", &path[..head], &path[tail..])
 }
 
 enum Outcome {
@@ -607,10 +655,22 @@ fn classify_array(body: &[u8]) -> Result<ArrayKind, String> {
     let open = body.iter().position(|&b| b == b'[').unwrap_or(0);
     let rest = &body[open + 1..];
     let Some(elem) = rest.iter().position(|b| !b.is_ascii_whitespace()) else {
-        return Err("malformed JSON: the array is not closed".into());
+        return Err(super::error::ends_early("the file", None, None));
     };
     if rest[elem] == b']' {
         return Err("not a trace: an empty JSON array".into());
+    }
+    if rest[elem] == b'{' {
+        let mut keys = Vec::new();
+        let mut de = serde_json::Deserializer::from_slice(&rest[elem..]);
+        return match KeysOf(&mut keys).deserialize(&mut de) {
+            Ok(()) => object_kind(&keys),
+            // Cut off (or broken) inside the first element: the keys read
+            // before decide when they can, so that the full parse reports
+            // the error in the format's terms; otherwise it reads the
+            // array as Zipkin's, the most common.
+            Err(_) => Ok(object_kind(&keys).unwrap_or(ArrayKind::Unknown)),
+        };
     }
     let probe = serde_json::Deserializer::from_slice(&rest[elem..])
         .into_iter::<Probe>()
@@ -620,27 +680,57 @@ fn classify_array(body: &[u8]) -> Result<ArrayKind, String> {
         // Let the full parse report the syntax error with its position.
         Some(Err(_)) | None => return Ok(ArrayKind::Unknown),
     };
-    let has = |keys: &[String], k: &str| keys.iter().any(|x| x == k);
     match probe {
-        Probe::Object(keys) => {
-            if has(&keys, "resourceSpans") || has(&keys, "resource_spans") {
-                Ok(ArrayKind::Otlp)
-            } else if has(&keys, "spanID") || has(&keys, "operationName") {
-                Ok(ArrayKind::JaegerSpans)
-            } else if has(&keys, "traceID") && has(&keys, "spans") {
-                Ok(ArrayKind::JaegerTraces)
-            } else if has(&keys, "traceId") && has(&keys, "id") {
-                Ok(ArrayKind::Zipkin)
-            } else {
-                Err(format!(
-                    "not a trace: an array of objects with keys {} (expected Zipkin spans with traceId and id, or Jaeger spans with spanID)",
-                    keys.iter().take(8).cloned().collect::<Vec<_>>().join(", ")
-                ))
-            }
-        }
+        Probe::Object(keys) => object_kind(&keys),
         Probe::Array(Some(inner)) if matches!(*inner, Probe::Object(_)) => Ok(ArrayKind::Zipkin),
         Probe::Array(_) => Ok(ArrayKind::Zipkin),
         Probe::Other => Err("not a trace: an array of plain values".into()),
+    }
+}
+
+/// What a top-level array holds, from the keys of its first element.
+fn object_kind(keys: &[String]) -> Result<ArrayKind, String> {
+    let has = |k: &str| keys.iter().any(|x| x == k);
+    if has("resourceSpans") || has("resource_spans") {
+        Ok(ArrayKind::Otlp)
+    } else if has("spanID") || has("operationName") {
+        Ok(ArrayKind::JaegerSpans)
+    } else if has("traceID") && has("spans") {
+        Ok(ArrayKind::JaegerTraces)
+    } else if has("traceId") && has("id") {
+        Ok(ArrayKind::Zipkin)
+    } else {
+        Err(format!(
+            "not a trace: an array of objects with keys {} (expected Zipkin spans with traceId and id, or Jaeger spans with spanID)",
+            keys.iter().take(8).cloned().collect::<Vec<_>>().join(", ")
+        ))
+    }
+}
+
+/// Reads an object, keeping its first 64 keys in the vector as they come
+/// (they stay there when the object turns out cut off or broken).
+struct KeysOf<'a>(&'a mut Vec<String>);
+
+impl<'de> DeserializeSeed<'de> for KeysOf<'_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for KeysOf<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an object")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(k) = map.next_key::<Key>()? {
+            if self.0.len() < 64 {
+                self.0.push(k.0.into_owned());
+            }
+            skip(&mut map)?;
+        }
+        Ok(())
     }
 }
 
@@ -782,7 +872,10 @@ mod tests {
             (b"[1, 2]", "plain values"),
             (b"{\"foo\": 1, \"bar\": [1]}", "foo, bar"),
             (b"[{\"a\": 1}]", "keys a"),
-            (b"{\"resourceSpans\": [", "malformed JSON"),
+            (
+                b"{\"resourceSpans\": [",
+                "the file ends early, inside the list of OTLP ResourceSpans",
+            ),
             (b"{\"resourceSpans\": []} trailing", "trailing characters"),
         ];
         for (bytes, needle) in cases {

@@ -271,7 +271,10 @@ impl<'de> DeserializeSeed<'de> for LooseU64 {
                 if (0.0..1.8e19).contains(&v) {
                     Ok(Some(v as u64))
                 } else {
-                    Err(E::custom(format!("expected an unsigned integer, got {v}")))
+                    Err(E::custom(format!(
+                        "expected an unsigned integer, got {}",
+                        super::error::rounded(v)
+                    )))
                 }
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Option<u64>, E> {
