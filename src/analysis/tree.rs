@@ -312,6 +312,19 @@ fn warnings(store: &Store, t: u32, tree: &Tree) -> Vec<TraceWarning> {
             }
         };
     let has = |i: usize, f: SpanFlags| spans.flags[i].intersects(f);
+    let id = store.traces[t as usize].id;
+    if matches!(id, crate::model::TraceId::Text(s) if store.str(s).trim().is_empty()) {
+        add(WarningKind::NoTraceId, &|_| true, &|n| {
+            format!(
+                "the file gives this trace no id (its traceID is empty); {} kept as one trace",
+                if n == 1 {
+                    "its span is".to_owned()
+                } else {
+                    format!("its {n} spans are")
+                }
+            )
+        });
+    }
     // "1 span has", "2 spans have"
     let s = |n: u32, one: &str, many: &str| {
         if n == 1 {
@@ -393,7 +406,7 @@ fn warnings(store: &Store, t: u32, tree: &Tree) -> Vec<TraceWarning> {
         WarningKind::BadTimes,
         &|i| has(i, SpanFlags::BAD_TIME),
         &|n| {
-            format!("{} a time outside any real date (an unset time written as uint64?); drawn at the parent's start", s(n, "has", "have"))
+            format!("{} a time outside any real date (negative, past the year 2262, or an unset time written as uint64?); drawn at the parent's start", s(n, "has", "have"))
         },
     );
     let true_roots: Vec<u32> = tree

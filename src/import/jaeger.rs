@@ -15,10 +15,10 @@ use rustc_hash::FxHashMap;
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 
 use super::json::{
-    skip, skip_rest, span_element, span_or_placeholder, Arena, Key, LooseU64, Many, Object, Scalar,
-    StrWith,
+    skip, skip_rest, span_element, span_or_placeholder, Arena, Key, LooseTime, Many, Object,
+    Scalar, StrWith, Time,
 };
-use super::{span_times_micros, Sink};
+use super::{event_time, micros_times, Sink};
 use crate::model::ids::{jaeger_span_id, jaeger_trace_id};
 use crate::model::value::by_name;
 use crate::model::{
@@ -87,8 +87,25 @@ impl TraceState {
         Ok(true)
     }
 
-    /// Resolves process references once the whole trace object is read.
+    /// Resolves process references once the whole trace object is read,
+    /// and gives the trace's id to its spans whose own traceID is empty
+    /// (Jaeger's UI takes a trace's spans from its object, whatever their
+    /// traceID says).
     pub fn finish(self, sink: &mut Sink) {
+        let empty =
+            |t: &TraceId| matches!(t, TraceId::Text(s) if sink.store.strings.get(*s).is_empty());
+        if let Some(id) = self.trace_id.filter(|t| !empty(t)) {
+            let from = self.first_span - sink.base;
+            let blank: Vec<usize> = sink.trace_ids[from..]
+                .iter()
+                .enumerate()
+                .filter(|(_, t)| empty(t))
+                .map(|(k, _)| from + k)
+                .collect();
+            for k in blank {
+                sink.trace_ids[k] = id;
+            }
+        }
         let mut missing = 0;
         for (span, key) in self.process_refs {
             match self.processes.get(&key) {
@@ -270,7 +287,7 @@ impl<'de> Visitor<'de> for OneSpan<'_, '_, '_> {
         let mut id = None;
         let mut name = empty;
         let mut refs: Vec<Ref> = Vec::new();
-        let (mut start, mut duration) = (None, None);
+        let (mut start, mut duration) = (Time::Missing, Time::Missing);
         let mut attrs = Range32::default();
         let mut events = Range32::default();
         let mut process_key = None;
@@ -303,8 +320,8 @@ impl<'de> Visitor<'de> for OneSpan<'_, '_, '_> {
                         .flatten()
                         .collect()
                 }
-                "startTime" => start = map.next_value_seed(LooseU64)?,
-                "duration" => duration = map.next_value_seed(LooseU64)?,
+                "startTime" => start = map.next_value_seed(LooseTime)?,
+                "duration" => duration = map.next_value_seed(LooseTime)?,
                 "tags" => attrs = map.next_value_seed(TagList::new(&mut *sink))?,
                 "logs" => events = map.next_value_seed(Arena::<Log>::new(&mut *sink))?,
                 "processID" => {
@@ -362,7 +379,7 @@ impl<'de> Visitor<'de> for OneSpan<'_, '_, '_> {
         let links = Range32::new(link_start, sink.store.links.len());
 
         let (kind, status, status_message) = from_tags(sink, attrs);
-        let (start, duration, time_flags) = span_times_micros(start, duration);
+        let (start, duration, time_flags) = micros_times(sink, "startTime", &start, &duration);
         let scope = inline_scope.unwrap_or(u32::MAX);
         let i = sink.push_span(
             trace_id,
@@ -457,12 +474,20 @@ impl Object for Reference {
                         kind = RefType::FollowsFrom;
                     }
                 }
+                // An empty traceID is this trace; an empty spanID no reference.
                 "traceID" => {
-                    trace_id =
-                        map.next_value_seed(StrWith(|s: &str| jaeger_trace_id(s, strings)))?
+                    trace_id = map
+                        .next_value_seed(StrWith(|s: &str| {
+                            (!s.is_empty()).then(|| jaeger_trace_id(s, strings))
+                        }))?
+                        .flatten()
                 }
                 "spanID" => {
-                    span_id = map.next_value_seed(StrWith(|s: &str| jaeger_span_id(s, strings)))?
+                    span_id = map
+                        .next_value_seed(StrWith(|s: &str| {
+                            (!s.is_empty()).then(|| jaeger_span_id(s, strings))
+                        }))?
+                        .flatten()
                 }
                 _ => skip(&mut map)?,
             }
@@ -571,11 +596,7 @@ impl Object for Log {
         while let Some(k) = map.next_key::<Key>()? {
             match k.0.as_ref() {
                 "timestamp" => {
-                    time = map
-                        .next_value_seed(LooseU64)?
-                        .and_then(|us| us.checked_mul(1000))
-                        .and_then(|ns| i64::try_from(ns).ok())
-                        .unwrap_or(0)
+                    time = event_time(sink, "timestamp", &map.next_value_seed(LooseTime)?, 1000)
                 }
                 "fields" => attrs = map.next_value_seed(TagList::new(&mut *sink))?,
                 _ => skip(&mut map)?,

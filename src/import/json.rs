@@ -115,6 +115,41 @@ impl Stored for Link {
     }
 }
 
+/// What reading one list element gives: an element to keep, or none (a
+/// link whose id could not be read, left out).
+pub trait Kept {
+    type Item: Stored;
+    fn kept(self) -> Option<Self::Item>;
+}
+
+impl Kept for Attr {
+    type Item = Attr;
+    fn kept(self) -> Option<Attr> {
+        Some(self)
+    }
+}
+
+impl Kept for Event {
+    type Item = Event;
+    fn kept(self) -> Option<Event> {
+        Some(self)
+    }
+}
+
+impl Kept for Link {
+    type Item = Link;
+    fn kept(self) -> Option<Link> {
+        Some(self)
+    }
+}
+
+impl Kept for Option<Link> {
+    type Item = Link;
+    fn kept(self) -> Option<Link> {
+        self
+    }
+}
+
 /// Reads an array of [`Object`]s straight into their store arena: a span's
 /// attributes, events or links, as one [`Range32`] (null: empty). Reading an
 /// element may push to *other* arenas (an event's attributes), never to this
@@ -129,7 +164,7 @@ impl<'a, 's, R> Arena<'a, 's, R> {
 
 impl<'de, R: Object> DeserializeSeed<'de> for Arena<'_, '_, R>
 where
-    R::Out: Stored,
+    R::Out: Kept,
 {
     type Value = Range32;
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Range32, D::Error> {
@@ -139,18 +174,21 @@ where
 
 impl<'de, R: Object> Visitor<'de> for Arena<'_, '_, R>
 where
-    R::Out: Stored,
+    R::Out: Kept,
 {
     type Value = Range32;
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         write!(f, "an array of {}", R::WHAT)
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Range32, A::Error> {
-        let start = R::Out::arena(self.0.store).len();
+        type Item<R> = <<R as Object>::Out as Kept>::Item;
+        let start = Item::<R>::arena(self.0.store).len();
         while let Some(x) = seq.next_element_seed(One::<R>::new(&mut *self.0))? {
-            R::Out::arena(self.0.store).push(x);
+            if let Some(x) = x.kept() {
+                Item::<R>::arena(self.0.store).push(x);
+            }
         }
-        Ok(Range32::new(start, R::Out::arena(self.0.store).len()))
+        Ok(Range32::new(start, Item::<R>::arena(self.0.store).len()))
     }
     fn visit_unit<E: de::Error>(self) -> Result<Range32, E> {
         Ok(Range32::default())
@@ -289,6 +327,96 @@ impl<'de> DeserializeSeed<'de> for LooseU64 {
             }
             fn visit_unit<E: de::Error>(self) -> Result<Option<u64>, E> {
                 Ok(None)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// A time (or a duration) as a file wrote it: a 64-bit unsigned integer,
+/// as a JSON number or a decimal string, like [`LooseU64`]; but a value
+/// that is not one (negative, past u64, a date string) is kept aside for the
+/// span to flag, not an error that refuses the file.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub enum Time {
+    /// Null, or an empty string.
+    #[default]
+    Missing,
+    At(u64),
+    Negative(i64),
+    /// Anything else, as written (at most 100 characters of it).
+    NotATime(String),
+}
+
+impl Time {
+    /// The value when it is one.
+    pub fn value(&self) -> Option<u64> {
+        match self {
+            Time::At(v) => Some(*v),
+            _ => None,
+        }
+    }
+
+    /// Whether a value was given but is not a time.
+    pub fn is_bad(&self) -> bool {
+        matches!(self, Time::Negative(_) | Time::NotATime(_))
+    }
+
+    /// What the file wrote, for a note: `-5`, `"2024-01-01"`.
+    pub fn written(&self) -> String {
+        match self {
+            Time::Missing => "null".into(),
+            Time::At(v) => v.to_string(),
+            Time::Negative(v) => v.to_string(),
+            Time::NotATime(s) => s.clone(),
+        }
+    }
+}
+
+/// Reads a [`Time`].
+pub struct LooseTime;
+
+impl<'de> DeserializeSeed<'de> for LooseTime {
+    type Value = Time;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Time, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Time;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a time (a number or a decimal string)")
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Time, E> {
+                Ok(Time::At(v))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Time, E> {
+                Ok(u64::try_from(v).map_or(Time::Negative(v), Time::At))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Time, E> {
+                if (0.0..1.8e19).contains(&v) {
+                    Ok(Time::At(v as u64))
+                } else if v.abs() >= 1e16 {
+                    // Past 2^53 an f64 has no exact digits to show.
+                    Ok(Time::NotATime(format!("{v:e}")))
+                } else {
+                    Ok(Time::NotATime(v.to_string()))
+                }
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Time, E> {
+                if v.is_empty() {
+                    return Ok(Time::Missing);
+                }
+                Ok(match v.parse::<u64>() {
+                    Ok(n) => Time::At(n),
+                    Err(_) => match v.parse::<i64>() {
+                        Ok(n) => Time::Negative(n),
+                        Err(_) => {
+                            Time::NotATime(format!("{:?}", crate::model::units::clip(v, 100)))
+                        }
+                    },
+                })
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Time, E> {
+                Ok(Time::Missing)
             }
         }
         d.deserialize_any(V)

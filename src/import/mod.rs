@@ -13,6 +13,7 @@ pub mod error;
 pub mod jaeger;
 pub mod json;
 pub mod limits;
+pub mod notes;
 pub mod otlp;
 pub mod parts;
 pub mod surrogates;
@@ -44,6 +45,12 @@ pub struct Sink<'s> {
     progress: &'s mut dyn FnMut(usize),
     /// Set when this load is one part of a file parsed in parts: which spans it keeps.
     split: Option<parts::Split>,
+    /// Values of the span being read that were left out or cut (see
+    /// [`Sink::issue`]), named on the file with the span once it is pushed.
+    issues: Vec<String>,
+    /// Issue notes of each family ([`notes::FAMILIES`]) named so far, and
+    /// those past [`notes::NAMED`], only counted.
+    named: [(usize, u64); 2],
 }
 
 /// How often (in spans) an import reports progress.
@@ -60,6 +67,8 @@ impl<'s> Sink<'s> {
             formats: Vec::new(),
             progress,
             split: None,
+            issues: Vec::new(),
+            named: [(0, 0); 2],
         }
     }
 
@@ -68,7 +77,58 @@ impl<'s> Sink<'s> {
     /// whole file. A format's span visitor asks this at the span's first key
     /// and skips the span when told so.
     pub fn leaves(&mut self, first_key: &str) -> bool {
+        if !self.issues.is_empty() {
+            self.flush_outside();
+        }
         self.split.as_mut().is_some_and(|s| s.leaves(first_key))
+    }
+
+    /// A value of the span being read that was left out or cut: `what` says
+    /// which, why and what follows, ending with the family's tail
+    /// ([`notes::LEFT_OUT`], [`notes::CUT`]). Named on the file with the
+    /// span's and trace's ids when the span is pushed.
+    pub fn issue(&mut self, what: String) {
+        self.issues.push(what);
+    }
+
+    /// Issues read outside any span (a resource's, a scope's or a process's
+    /// values): noted as such.
+    fn flush_outside(&mut self) {
+        for what in std::mem::take(&mut self.issues) {
+            self.note_issue(format!(
+                "outside the spans (a resource, scope or process): {what}"
+            ));
+        }
+    }
+
+    /// Names the issues of the span being pushed on the file.
+    #[cold]
+    fn flush_span(&mut self, trace_id: TraceId, id: crate::model::SpanId) {
+        let strings = &self.store.strings;
+        let span = crate::model::units::clip(&id.to_text(strings), 100);
+        let trace = crate::model::units::clip(&trace_id.to_text(strings), 100);
+        let trace = if trace.trim().is_empty() {
+            "a trace without an id".to_owned()
+        } else {
+            format!("trace {trace}")
+        };
+        for what in std::mem::take(&mut self.issues) {
+            self.note_issue(format!("span {span} in {trace}: {what}"));
+        }
+    }
+
+    /// Notes an issue, or only counts it past [`notes::NAMED`] of its
+    /// family (a file may hold millions).
+    fn note_issue(&mut self, note: String) {
+        let family = notes::FAMILIES.iter().position(|f| note.ends_with(f.tail));
+        match family {
+            Some(f) if self.named[f].0 >= notes::NAMED => self.named[f].1 += 1,
+            Some(f) => {
+                self.named[f].0 += 1;
+                self.note(note);
+            }
+            None => self.note(note),
+        }
     }
 
     /// Whether another part's spans were blanked out of this file's span
@@ -85,6 +145,9 @@ impl<'s> Sink<'s> {
     }
 
     pub fn push_span(&mut self, trace_id: TraceId, span: NewSpan) -> u32 {
+        if !self.issues.is_empty() {
+            self.flush_span(trace_id, span.id);
+        }
         if self.trace_ids.len() % PROGRESS_EVERY == PROGRESS_EVERY - 1 {
             (self.progress)(self.trace_ids.len() + 1);
         }
@@ -144,6 +207,117 @@ impl<'s> Sink<'s> {
     pub fn str_value(&mut self, s: &str) -> Value {
         Value::Str(self.store.text.push(s))
     }
+}
+
+/// [`span_times`] of an OTLP span's start and end as the file wrote them. A
+/// value that is not a time (negative, a date string) is left out with a
+/// note naming the span: a bad start is flagged [`SpanFlags::BAD_TIME`] (the
+/// span is drawn at its parent's start), a bad end leaves no duration.
+pub fn otlp_times(sink: &mut Sink, start: &json::Time, end: &json::Time) -> (i64, i64, SpanFlags) {
+    if start.is_bad() {
+        sink.issue(bad_time(
+            "startTimeUnixNano",
+            start,
+            "the span is drawn at its parent's start",
+        ));
+    }
+    if end.is_bad() {
+        sink.issue(bad_time(
+            "endTimeUnixNano",
+            end,
+            "the span is drawn zero-length",
+        ));
+    }
+    let start = if start.is_bad() {
+        Some(u64::MAX)
+    } else {
+        start.value()
+    };
+    span_times(start, end.value())
+}
+
+/// [`span_times_micros`] of a Jaeger or Zipkin span's start and duration
+/// (fields `start_field`, `duration`) as the file wrote them. A start that
+/// is not a time, or that the duration carries past the latest time an i64
+/// of nanoseconds holds (the year 2262: a 1 ms span there would have ended
+/// 807 ns after its start), is flagged [`SpanFlags::BAD_TIME`]; a negative
+/// duration [`SpanFlags::ENDS_BEFORE_START`]; each with a note naming the
+/// span.
+pub fn micros_times(
+    sink: &mut Sink,
+    start_field: &str,
+    start: &json::Time,
+    duration: &json::Time,
+) -> (i64, i64, SpanFlags) {
+    let mut flags = SpanFlags::empty();
+    let mut start_us = start.value();
+    let mut duration_us = duration.value();
+    if start.is_bad() {
+        sink.issue(bad_time(
+            start_field,
+            start,
+            "the span is drawn at its parent's start",
+        ));
+        start_us = Some(u64::MAX);
+    }
+    match duration {
+        json::Time::Negative(_) => {
+            sink.issue(bad_time(
+                "duration",
+                duration,
+                "the span is drawn zero-length",
+            ));
+            flags |= SpanFlags::ENDS_BEFORE_START;
+            duration_us = Some(0);
+        }
+        json::Time::NotATime(_) => {
+            sink.issue(bad_time(
+                "duration",
+                duration,
+                "the span is drawn zero-length",
+            ));
+        }
+        _ => {}
+    }
+    let (s, d, f) = span_times_micros(start_us, duration_us);
+    if f.contains(SpanFlags::BAD_TIME) && !start.is_bad() {
+        let (st, du) = (start.written(), duration.written());
+        sink.issue(format!(
+            "{start_field} {st} µs and duration {du} µs end after the year 2262, the latest time Strata holds, so the span is drawn at its parent's start{}",
+            notes::LEFT_OUT.tail
+        ));
+    }
+    (s, d, flags | f)
+}
+
+/// The time of an event (`field`, in units of `ns_per_unit` ns) as the file
+/// wrote it; 0 (no time) with a note naming the span when it is not one.
+pub fn event_time(sink: &mut Sink, field: &str, t: &json::Time, ns_per_unit: u64) -> i64 {
+    if t.is_bad() {
+        sink.issue(bad_time(
+            &format!("an event's {field}"),
+            t,
+            "the event has no time",
+        ));
+    }
+    t.value()
+        .and_then(|v| v.checked_mul(ns_per_unit))
+        .and_then(|ns| i64::try_from(ns).ok())
+        .unwrap_or(0)
+}
+
+/// "startTime -5 is negative, so the span is drawn at its parent's start
+/// (value left out)".
+fn bad_time(field: &str, t: &json::Time, so: &str) -> String {
+    let what = match t {
+        json::Time::Negative(_) => "is negative",
+        _ => "is not a time",
+    };
+    format!(
+        "{field} {} {what}, so {so}{}",
+        t.written(),
+        notes::LEFT_OUT.tail
+    )
 }
 
 /// Start and duration in ns from optional Unix-nanosecond start and end times,
@@ -219,6 +393,10 @@ pub fn span_times_micros(start_us: Option<u64>, duration_us: Option<u64>) -> (i6
             }
         },
     };
+    // An end past the latest time an i64 holds: never wrapped or cut short.
+    if start.checked_add(duration).is_none() {
+        flags |= SpanFlags::BAD_TIME;
+    }
     (start, duration, flags)
 }
 
@@ -382,16 +560,24 @@ fn read_once(
 
 /// Records the load as a file: its spans grouped into traces, each trace's
 /// tree built when `trees` (a part's trees wait for [`parts::join`]).
-fn finish(sink: Sink<'_>, name: &str, bytes: usize, trees: bool) -> u32 {
+fn finish(mut sink: Sink<'_>, name: &str, bytes: usize, trees: bool) -> u32 {
+    sink.flush_outside();
     let Sink {
         store,
         base,
         trace_ids,
         mut notes,
         formats,
+        named,
         ..
     } = sink;
     notes.extend(invalid_ids(store, base, &trace_ids));
+    for (f, &(_, more)) in notes::FAMILIES.iter().zip(&named) {
+        if more > 0 {
+            notes.push(format!("{more}{}", f.more));
+        }
+    }
+    notes::cap(&mut notes);
     let lines = formats.contains(&"JSON Lines");
     let named: Vec<&str> = formats
         .iter()
@@ -599,6 +785,163 @@ mod tests {
         assert_eq!(
             w,
             ["1 span has an end time before its start time in the file (drawn zero-length)"]
+        );
+    }
+
+    fn notes_of(s: &Store, file: u32) -> Vec<&str> {
+        s.files[file as usize]
+            .warnings
+            .iter()
+            .map(String::as_str)
+            .collect()
+    }
+
+    fn jaeger_span(id: &str, start: &str, duration: &str) -> String {
+        format!(
+            r#"{{"traceID":"abc","spanID":"{id}","operationName":"op","startTime":{start},"duration":{duration}}}"#
+        )
+    }
+
+    /// A start time the duration carries past the latest i64 nanosecond
+    /// (year 2262) is flagged and named, never wrapped: a 1 ms span there
+    /// was drawn 807 ns long (issue 21, defect 10).
+    #[test]
+    fn an_end_past_the_year_2262_is_flagged_not_wrapped() {
+        let json = format!(
+            r#"{{"data":[{{"traceID":"abc","spans":[{},{}]}}]}}"#,
+            jaeger_span("1", "1000", "5000"),
+            jaeger_span("2", "9223372036854775", "1000")
+        );
+        let mut s = Store::default();
+        let f = load(&mut s, "t.json", json.as_bytes()).unwrap().file;
+        assert!(s.spans.flags[1].contains(SpanFlags::BAD_TIME));
+        assert_eq!(s.spans.duration[1], 1_000_000);
+        assert_eq!(
+            s.spans.start[1], s.spans.start[0],
+            "drawn at its parent's start"
+        );
+        assert_eq!(
+            notes_of(&s, f),
+            ["span 0000000000000002 in trace 0000000000000abc: startTime 9223372036854775 µs and duration 1000 µs end after the year 2262, the latest time Strata holds, so the span is drawn at its parent's start (value left out)"]
+        );
+        assert!(s.traces[0]
+            .warnings
+            .iter()
+            .any(|w| w.kind == crate::model::WarningKind::BadTimes));
+    }
+
+    /// Negative times and times that are not times leave that value out,
+    /// flagged and named, not the file (issue 21, defect 10).
+    #[test]
+    fn a_bad_time_leaves_out_the_value_not_the_file() {
+        let json = format!(
+            r#"{{"data":[{{"traceID":"abc","spans":[{},{},{},{{"traceID":"abc","spanID":"4","startTime":1000,"duration":5,"logs":[{{"timestamp":-3,"fields":[]}}]}}]}}]}}"#,
+            jaeger_span("1", "1000", "5000"),
+            jaeger_span("2", "-5", "10"),
+            jaeger_span("3", "2000", "\"-1000\"")
+        );
+        let mut s = Store::default();
+        let f = load(&mut s, "t.json", json.as_bytes()).unwrap().file;
+        assert_eq!(s.spans.len(), 4);
+        assert!(s.spans.flags[1].contains(SpanFlags::BAD_TIME));
+        assert!(s.spans.flags[2].contains(SpanFlags::ENDS_BEFORE_START));
+        assert_eq!(s.spans.duration[2], 0);
+        assert_eq!(s.events[0].time, 0);
+        assert_eq!(
+            notes_of(&s, f),
+            [
+                "span 0000000000000002 in trace 0000000000000abc: startTime -5 is negative, so the span is drawn at its parent's start (value left out)",
+                "span 0000000000000003 in trace 0000000000000abc: duration -1000 is negative, so the span is drawn zero-length (value left out)",
+                "span 0000000000000004 in trace 0000000000000abc: an event's timestamp -3 is negative, so the event has no time (value left out)",
+            ]
+        );
+        let otlp = r#"{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"0102030405060708090a0b0c0d0e0f10","spanId":"0102030405060708","name":"x","startTimeUnixNano":"2024-01-01T00:00:00Z","endTimeUnixNano":"1000"}]}]}]}"#;
+        let f = load(&mut s, "o.json", otlp.as_bytes()).unwrap().file;
+        assert!(s.spans.flags[4].contains(SpanFlags::BAD_TIME));
+        assert_eq!(
+            notes_of(&s, f),
+            ["span 0102030405060708 in trace 0102030405060708090a0b0c0d0e0f10: startTimeUnixNano \"2024-01-01T00:00:00Z\" is not a time, so the span is drawn at its parent's start (value left out)"]
+        );
+        let zipkin = r#"[{"traceId":"a","id":"1","name":"x","timestamp":-1,"duration":-2,"annotations":[{"timestamp":"x","value":"v"}]}]"#;
+        let f = load(&mut s, "z.json", zipkin.as_bytes()).unwrap().file;
+        assert_eq!(notes_of(&s, f).len(), 3, "{:?}", notes_of(&s, f));
+    }
+
+    /// A parent or link id that is not an id leaves out that value, named
+    /// on the file, not the file (issue 21, defect 10).
+    #[test]
+    fn a_bad_parent_or_link_id_leaves_out_the_value_not_the_file() {
+        let span = |id: &str, parent: &str, links: &str| {
+            format!(
+                r#"{{"traceId":"0102030405060708090a0b0c0d0e0f10","spanId":"{id}","parentSpanId":"{parent}","name":"x","startTimeUnixNano":"1000","endTimeUnixNano":"2000","links":[{links}]}}"#
+            )
+        };
+        let good_link =
+            r#"{"traceId":"0102030405060708090a0b0c0d0e0f10","spanId":"0000000000000001"}"#;
+        let bad_link = r#"{"traceId":"0102030405060708090a0b0c0d0e0f10","spanId":"not-an-id"}"#;
+        let json = format!(
+            r#"{{"resourceSpans":[{{"scopeSpans":[{{"spans":[{},{}]}}]}}]}}"#,
+            span("0000000000000001", "", ""),
+            span(
+                "0000000000000002",
+                "xyz",
+                &format!("{bad_link},{good_link}")
+            ),
+        );
+        let mut s = Store::default();
+        let f = load(&mut s, "t.json", json.as_bytes()).unwrap().file;
+        assert_eq!(s.spans.len(), 2);
+        assert_eq!(s.spans.parent_id[1], None);
+        assert_eq!(s.span_links(1).len(), 1);
+        assert_eq!(
+            notes_of(&s, f),
+            [
+                "span 0000000000000002 in trace 0102030405060708090a0b0c0d0e0f10: parentSpanId: span id \"xyz\" is neither 16 hex digits nor 12 base64 characters, so the span shows as a root (value left out)",
+                "span 0000000000000002 in trace 0102030405060708090a0b0c0d0e0f10: a link's spanId: span id \"not-an-id\" is neither 16 hex digits nor 12 base64 characters, so the link is dropped (value left out)",
+            ]
+        );
+        let zipkin = r#"[{"traceId":"a","id":"1","name":"x"},{"traceId":"a","id":"2","parentId":"q!","name":"y"}]"#;
+        let f = load(&mut s, "z.json", zipkin.as_bytes()).unwrap().file;
+        assert_eq!(
+            notes_of(&s, f),
+            ["span 0000000000000002 in trace 000000000000000a: parentId: span id \"q!\" is not 1 to 16 hex digits, so the span shows as a root (value left out)"]
+        );
+    }
+
+    /// Thousands of bad values: the first five named, the rest counted.
+    #[test]
+    fn many_bad_values_name_the_first_five() {
+        let spans: Vec<String> = (1..=1000)
+            .map(|k| format!(r#"{{"traceId":"a","id":"{k:x}","parentId":"zz","name":"x"}}"#))
+            .collect();
+        let json = format!("[{}]", spans.join(","));
+        let mut s = Store::default();
+        let f = load(&mut s, "z.json", json.as_bytes()).unwrap().file;
+        let notes = notes_of(&s, f);
+        assert_eq!(notes.len(), 6, "{notes:?}");
+        assert_eq!(
+            notes[5],
+            "995 more values could not be read and were left out, their spans kept"
+        );
+    }
+
+    /// A span whose Jaeger traceID is empty takes its trace object's id; a
+    /// trace without any is kept, with a warning on it (issue 21, defect 10).
+    #[test]
+    fn an_empty_jaeger_trace_id() {
+        let json = r#"{"data":[{"traceID":"abc","spans":[{"traceID":"","spanID":"1","operationName":"x","startTime":1,"duration":1},{"traceID":"abc","spanID":"2","operationName":"y","startTime":1,"duration":1,"references":[{"refType":"CHILD_OF","traceID":"","spanID":"1"}]}]}]}"#;
+        let mut s = Store::default();
+        let f = load(&mut s, "t.json", json.as_bytes()).unwrap().file;
+        assert_eq!(s.traces.len(), 1);
+        assert_eq!(s.spans.parent[1], 0);
+        assert!(s.files[f as usize].warnings.is_empty());
+        let json = r#"{"data":[{"traceID":"","spans":[{"traceID":"","spanID":"1","operationName":"x","startTime":1,"duration":1}]}]}"#;
+        load(&mut s, "e.json", json.as_bytes()).unwrap();
+        let w = &s.traces[1].warnings[0];
+        assert_eq!(w.kind, crate::model::WarningKind::NoTraceId);
+        assert_eq!(
+            w.message,
+            "the file gives this trace no id (its traceID is empty); its span is kept as one trace"
         );
     }
 

@@ -16,10 +16,11 @@ use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqA
 use std::marker::PhantomData;
 
 use super::json::{
-    skip, skip_rest, span_element, span_or_placeholder, Arena, IntOrName, Key, LooseU64, Many,
-    Object, One, Scalar, StrCheck, StrWith,
+    skip, skip_rest, span_element, span_or_placeholder, Arena, IntOrName, Key, LooseTime, LooseU64,
+    Many, Object, One, Scalar, StrCheck, StrWith, Time,
 };
-use super::{span_times, Sink};
+use super::notes::LEFT_OUT;
+use super::{event_time, otlp_times, Sink};
 use crate::model::ids::{otlp_span_id, otlp_trace_id};
 use crate::model::{
     Attr, Dropped, Event, Link, LinkKind, NewSpan, Range32, SpanKind, StatusCode, Text, Value,
@@ -368,7 +369,7 @@ impl<'de> Visitor<'de> for SpanSeed<'_, '_> {
         let mut parent_id = None;
         let mut name = empty;
         let mut kind = SpanKind::Unspecified;
-        let (mut start, mut end) = (None, None);
+        let (mut start, mut end) = (Time::Missing, Time::Missing);
         let mut attrs = Range32::default();
         let mut events = Range32::default();
         let mut links = Range32::default();
@@ -392,9 +393,19 @@ impl<'de> Visitor<'de> for SpanSeed<'_, '_> {
                     }))?
                 }
                 "parentSpanId" | "parent_span_id" => {
-                    parent_id = map.next_value_seed(StrCheck(|s: &str| {
-                        otlp_span_id(s).map_err(|e| format!("parentSpanId: {}", e.0))
-                    }))?
+                    parent_id = match map.next_value_seed(StrWith(otlp_span_id))? {
+                        None => None,
+                        Some(Ok(id)) => id,
+                        // One bad id leaves the span without a parent, not
+                        // the file unread.
+                        Some(Err(e)) => {
+                            sink.issue(format!(
+                                "parentSpanId: {}, so the span shows as a root{}",
+                                e.0, LEFT_OUT.tail
+                            ));
+                            None
+                        }
+                    }
                 }
                 "name" => {
                     name = map
@@ -403,9 +414,9 @@ impl<'de> Visitor<'de> for SpanSeed<'_, '_> {
                 }
                 "kind" => kind = read_kind(map.next_value::<IntOrName>()?),
                 "startTimeUnixNano" | "start_time_unix_nano" => {
-                    start = map.next_value_seed(LooseU64)?
+                    start = map.next_value_seed(LooseTime)?
                 }
-                "endTimeUnixNano" | "end_time_unix_nano" => end = map.next_value_seed(LooseU64)?,
+                "endTimeUnixNano" | "end_time_unix_nano" => end = map.next_value_seed(LooseTime)?,
                 "attributes" => attrs = map.next_value_seed(AttrList::new(&mut *sink))?,
                 "droppedAttributesCount" | "dropped_attributes_count" => {
                     dropped.attrs = clamp_u32(map.next_value_seed(LooseU64)?.unwrap_or(0))
@@ -427,7 +438,7 @@ impl<'de> Visitor<'de> for SpanSeed<'_, '_> {
         }
         let trace_id = trace_id.ok_or_else(|| de::Error::custom("span has no traceId"))?;
         let id = id.ok_or_else(|| de::Error::custom("span has no spanId"))?;
-        let (start, duration, flags) = span_times(start, end);
+        let (start, duration, flags) = otlp_times(sink, &start, &end);
         sink.push_span(
             trace_id,
             NewSpan {
@@ -649,10 +660,7 @@ impl Object for SpanEvent {
         while let Some(k) = map.next_key::<Key>()? {
             match k.0.as_ref() {
                 "timeUnixNano" | "time_unix_nano" => {
-                    e.time = map
-                        .next_value_seed(LooseU64)?
-                        .and_then(|t| i64::try_from(t).ok())
-                        .unwrap_or(0)
+                    e.time = event_time(sink, "timeUnixNano", &map.next_value_seed(LooseTime)?, 1)
                 }
                 "name" => {
                     e.name = map
@@ -670,29 +678,31 @@ impl Object for SpanEvent {
     }
 }
 
-/// A span link.
+/// A span link. One whose traceId or spanId is not an id is left out (and
+/// noted), not the file.
 struct SpanLink;
 
 impl Object for SpanLink {
-    type Out = Link;
+    type Out = Option<Link>;
     const WHAT: &'static str = "a span Link object";
-    fn read<'de, A: MapAccess<'de>>(sink: &mut Sink, mut map: A) -> Result<Link, A::Error> {
+    fn read<'de, A: MapAccess<'de>>(sink: &mut Sink, mut map: A) -> Result<Option<Link>, A::Error> {
         let mut trace_id = None;
         let mut span_id = None;
+        let mut bad = None;
         let mut attrs = Range32::default();
         let mut dropped_attrs = 0;
         while let Some(k) = map.next_key::<Key>()? {
             match k.0.as_ref() {
-                "traceId" | "trace_id" => {
-                    trace_id = Some(map.next_value_seed(StrCheck(|s: &str| {
-                        otlp_trace_id(s).map_err(|e| format!("link traceId: {}", e.0))
-                    }))?)
-                }
-                "spanId" | "span_id" => {
-                    span_id = map.next_value_seed(StrCheck(|s: &str| {
-                        otlp_span_id(s).map_err(|e| format!("link spanId: {}", e.0))
-                    }))?
-                }
+                "traceId" | "trace_id" => match map.next_value_seed(StrWith(otlp_trace_id))? {
+                    Some(Ok(id)) => trace_id = Some(id),
+                    Some(Err(e)) => bad = Some(format!("a link's traceId: {}", e.0)),
+                    None => {}
+                },
+                "spanId" | "span_id" => match map.next_value_seed(StrWith(otlp_span_id))? {
+                    Some(Ok(id)) => span_id = id,
+                    Some(Err(e)) => bad = Some(format!("a link's spanId: {}", e.0)),
+                    None => {}
+                },
                 "attributes" => attrs = map.next_value_seed(AttrList::new(&mut *sink))?,
                 "droppedAttributesCount" | "dropped_attributes_count" => {
                     dropped_attrs = clamp_u32(map.next_value_seed(LooseU64)?.unwrap_or(0))
@@ -700,14 +710,21 @@ impl Object for SpanLink {
                 _ => skip(&mut map)?,
             }
         }
-        let trace_id = trace_id.ok_or_else(|| de::Error::custom("link has no traceId"))?;
-        let span_id = span_id.ok_or_else(|| de::Error::custom("link has no spanId"))?;
-        Ok(Link {
-            trace_id,
-            span_id,
-            kind: LinkKind::Link,
-            attrs,
-            dropped_attrs,
-        })
+        let why = match (bad, trace_id, span_id) {
+            (Some(why), _, _) => why,
+            (None, None, _) => "a link has no traceId".to_owned(),
+            (None, _, None) => "a link has no spanId".to_owned(),
+            (None, Some(trace_id), Some(span_id)) => {
+                return Ok(Some(Link {
+                    trace_id,
+                    span_id,
+                    kind: LinkKind::Link,
+                    attrs,
+                    dropped_attrs,
+                }))
+            }
+        };
+        sink.issue(format!("{why}, so the link is dropped{}", LEFT_OUT.tail));
+        Ok(None)
     }
 }

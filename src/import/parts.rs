@@ -192,6 +192,7 @@ pub fn join(store: &mut Store, first_file: u32) -> u32 {
     for p in &parts {
         merge_notes(&mut warnings, &p.warnings);
     }
+    super::notes::cap(&mut warnings);
     let file = SourceFile {
         name: head.name.clone(),
         format: head.format.clone(),
@@ -207,7 +208,7 @@ pub fn join(store: &mut Store, first_file: u32) -> u32 {
 /// count ("3 spans name a processID ...") counts the part's own spans: it is
 /// added to the same note of earlier parts. Any other note is about the whole
 /// file, which every part reads: it is kept once.
-fn merge_notes(into: &mut Vec<String>, from: &[String]) {
+pub(super) fn merge_notes(into: &mut Vec<String>, from: &[String]) {
     for note in from {
         match counted(note) {
             Some((n, rest)) => match into
@@ -227,7 +228,7 @@ fn merge_notes(into: &mut Vec<String>, from: &[String]) {
 }
 
 /// A note's leading count and the rest (from the space after it).
-fn counted(note: &str) -> Option<(u64, &str)> {
+pub(super) fn counted(note: &str) -> Option<(u64, &str)> {
     let digits = note.bytes().take_while(u8::is_ascii_digit).count();
     let rest = &note[digits..];
     if digits == 0 || !rest.starts_with(' ') {

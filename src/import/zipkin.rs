@@ -13,8 +13,11 @@ use std::fmt;
 use rustc_hash::FxHashMap;
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 
-use super::json::{skip, skip_rest, Key, LooseU64, Many, Object, One, Scalar, StrCheck, StrWith};
-use super::{span_times_micros, Sink};
+use super::json::{
+    skip, skip_rest, Key, LooseTime, LooseU64, Many, Object, One, Scalar, StrCheck, StrWith, Time,
+};
+use super::notes::LEFT_OUT;
+use super::{event_time, micros_times, Sink};
 use crate::model::ids::{zipkin_span_id, zipkin_trace_id};
 use crate::model::{
     Attr, Dropped, Event, NewSpan, Range32, SpanFlags, SpanId, SpanKind, StatusCode, Sym, Text,
@@ -68,12 +71,12 @@ pub struct SpanState {
     parent_id: Option<SpanId>,
     kind: SpanKind,
     name: Option<Sym>,
-    timestamp: Option<u64>,
-    duration: Option<u64>,
+    timestamp: Time,
+    duration: Time,
     shared: bool,
     local: Option<Endpoint>,
     remote: Option<Endpoint>,
-    annotations: Vec<(u64, Text)>,
+    annotations: Vec<(Time, Text)>,
     tags: Vec<(Sym, Text)>,
 }
 
@@ -97,15 +100,22 @@ impl SpanState {
                 }))?)
             }
             "parentId" => {
-                self.parent_id = map.next_value_seed(StrCheck(|s: &str| {
-                    if s.is_empty() {
-                        Ok(None)
-                    } else {
-                        zipkin_span_id(s)
-                            .map(Some)
-                            .map_err(|e| format!("parentId: {}", e.0))
+                let id = map.next_value_seed(StrWith(|s: &str| {
+                    (!s.is_empty()).then(|| zipkin_span_id(s))
+                }))?;
+                self.parent_id = match id.flatten() {
+                    None => None,
+                    Some(Ok(id)) => Some(id),
+                    // One bad id leaves the span without a parent, not the
+                    // file unread.
+                    Some(Err(e)) => {
+                        sink.issue(format!(
+                            "parentId: {}, so the span shows as a root{}",
+                            e.0, LEFT_OUT.tail
+                        ));
+                        None
                     }
-                }))?
+                }
             }
             "kind" => {
                 self.kind = map
@@ -115,8 +125,8 @@ impl SpanState {
             "name" => {
                 self.name = map.next_value_seed(StrWith(|s: &str| sink.store.strings.intern(s)))?
             }
-            "timestamp" => self.timestamp = map.next_value_seed(LooseU64)?,
-            "duration" => self.duration = map.next_value_seed(LooseU64)?,
+            "timestamp" => self.timestamp = map.next_value_seed(LooseTime)?,
+            "duration" => self.duration = map.next_value_seed(LooseTime)?,
             "shared" => self.shared = matches!(map.next_value::<Scalar>()?, Scalar::Bool(true)),
             "localEndpoint" => {
                 self.local = map.next_value_seed(One::<EndpointObject>::new(&mut *sink))?
@@ -141,7 +151,8 @@ impl SpanState {
             .ok_or_else(|| E::custom("span has no traceId"))?;
         let id = self.id.ok_or_else(|| E::custom("span has no id"))?;
         let empty = sink.store.strings.empty();
-        let (start, duration, mut flags) = span_times_micros(self.timestamp, self.duration);
+        let (start, duration, mut flags) =
+            micros_times(sink, "timestamp", &self.timestamp, &self.duration);
         if self.shared {
             flags |= SpanFlags::SHARED;
         }
@@ -174,10 +185,7 @@ impl SpanState {
         for (ts, value) in &self.annotations {
             let text = sink.store.text.get(*value).to_owned();
             let name = sink.intern(&text);
-            let time = ts
-                .checked_mul(1000)
-                .and_then(|ns| i64::try_from(ns).ok())
-                .unwrap_or(0);
+            let time = event_time(sink, "timestamp", ts, 1000);
             sink.store.events.push(Event {
                 time,
                 name,
@@ -363,14 +371,14 @@ impl Object for EndpointObject {
 struct Annotation;
 
 impl Object for Annotation {
-    type Out = (u64, Text);
+    type Out = (Time, Text);
     const WHAT: &'static str = "a Zipkin annotation {timestamp, value}";
-    fn read<'de, A: MapAccess<'de>>(sink: &mut Sink, mut map: A) -> Result<(u64, Text), A::Error> {
-        let mut ts = 0;
+    fn read<'de, A: MapAccess<'de>>(sink: &mut Sink, mut map: A) -> Result<(Time, Text), A::Error> {
+        let mut ts = Time::Missing;
         let mut value = Text::default();
         while let Some(k) = map.next_key::<Key>()? {
             match k.0.as_ref() {
-                "timestamp" => ts = map.next_value_seed(LooseU64)?.unwrap_or(0),
+                "timestamp" => ts = map.next_value_seed(LooseTime)?,
                 "value" => {
                     value = map
                         .next_value_seed(StrWith(|s: &str| sink.store.text.push(s)))?

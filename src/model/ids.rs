@@ -97,6 +97,11 @@ impl TraceId {
     }
 }
 
+/// An id as a message quotes it: at most 100 characters of it.
+fn quoted(s: &str) -> String {
+    super::units::clip(s, 100)
+}
+
 /// Why an id could not be read. The importer adds the file, field and position.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct IdError(pub String);
@@ -148,7 +153,8 @@ fn base64_bytes(s: &str) -> Option<Vec<u8>> {
 pub fn otlp_trace_id(s: &str) -> Result<TraceId, IdError> {
     let neither = || {
         IdError(format!(
-            "trace id {s:?} is neither 32 hex digits nor 24 base64 characters"
+            "trace id {:?} is neither 32 hex digits nor 24 base64 characters",
+            quoted(s)
         ))
     };
     match s.len() {
@@ -157,7 +163,8 @@ pub fn otlp_trace_id(s: &str) -> Result<TraceId, IdError> {
             .and_then(|b| TraceId::from_bytes(&b))
             .ok_or_else(|| {
                 IdError(format!(
-                    "trace id {s:?} is 24 characters but not valid base64 of 16 bytes"
+                    "trace id {:?} is 24 characters but not valid base64 of 16 bytes",
+                    quoted(s)
                 ))
             }),
         0 => Err(IdError("trace id is empty".into())),
@@ -170,7 +177,8 @@ pub fn otlp_trace_id(s: &str) -> Result<TraceId, IdError> {
 pub fn otlp_span_id(s: &str) -> Result<Option<SpanId>, IdError> {
     let neither = || {
         IdError(format!(
-            "span id {s:?} is neither 16 hex digits nor 12 base64 characters"
+            "span id {:?} is neither 16 hex digits nor 12 base64 characters",
+            quoted(s)
         ))
     };
     match s.len() {
@@ -181,7 +189,8 @@ pub fn otlp_span_id(s: &str) -> Result<Option<SpanId>, IdError> {
                 b.as_slice().try_into().expect("8 bytes"),
             )))),
             _ => Err(IdError(format!(
-                "span id {s:?} is 12 characters but not valid base64 of 8 bytes"
+                "span id {:?} is 12 characters but not valid base64 of 8 bytes",
+                quoted(s)
             ))),
         },
         _ => Err(neither()),
@@ -206,11 +215,16 @@ pub fn jaeger_trace_id(s: &str, strings: &mut Strings) -> TraceId {
 pub fn zipkin_span_id(s: &str) -> Result<SpanId, IdError> {
     hex_u64(s)
         .map(SpanId::Hex)
-        .ok_or_else(|| IdError(format!("span id {s:?} is not 1 to 16 hex digits")))
+        .ok_or_else(|| IdError(format!("span id {:?} is not 1 to 16 hex digits", quoted(s))))
 }
 
 pub fn zipkin_trace_id(s: &str) -> Result<TraceId, IdError> {
-    hex_trace_id(s).ok_or_else(|| IdError(format!("trace id {s:?} is not 1 to 32 hex digits")))
+    hex_trace_id(s).ok_or_else(|| {
+        IdError(format!(
+            "trace id {:?} is not 1 to 32 hex digits",
+            quoted(s)
+        ))
+    })
 }
 
 /// Parses the canonical text form back (used by links in the URL and by search):

@@ -296,6 +296,8 @@ pub struct Tree {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum WarningKind {
+    /// The file gives the trace an empty id (Jaeger's `traceID: ""`).
+    NoTraceId,
     Orphans,
     DuplicateIds,
     Cycles,
