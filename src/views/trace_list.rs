@@ -400,7 +400,7 @@ fn Verdict(v: crate::analysis::answers::Verdict) -> impl IntoView {
                 </span>
             })}
             {v.time_in.clone().map(|(s, share)| view! {
-                <span class="verdict-time" title="Most time on the critical path">{format!("⏱ {s} {:.0}%", share * 100.0)}</span>
+                <span class="verdict-time" title="Most time on the critical path">{format!("◔ {s} {:.0}%", share * 100.0)}</span>
             })}
         </div>
     }
