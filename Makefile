@@ -23,13 +23,14 @@ export CHROMEDRIVER := /usr/bin/chromedriver
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: help run build test test-native test-backends test-wasm test-e2e bench lint tools test-tools \
-        tool-target tool-trunk tool-wasm-bindgen tool-npm tool-chromium clean
+        tool-target tool-trunk tool-wasm-bindgen tool-npm tool-chromium tool-fuzz fuzz clean
 
 help:
 	@echo "make run    install what is missing, build, serve on http://127.0.0.1:$(PORT) (demo open)"
 	@echo "make test   install what tests need, run native, wasm (headless Chromium) and end-to-end tests"
 	@echo "make bench  benchmarks: native import/layout, and load/scroll in headless Chromium"
 	@echo "make lint   cargo fmt --check and clippy -D warnings"
+	@echo "make fuzz   each fuzz target for FUZZ_SECONDS (600) in turn (FUZZ_TARGETS to choose)"
 
 # ---- tools -----------------------------------------------------------------
 
@@ -133,6 +134,40 @@ bench: test-tools
 	BENCH_SIZES="$(BENCH_SIZES)" cargo bench --bench import --bench flame --bench force --bench analysis
 	trunk build --release --offline --dist dist-bench
 	RUNS=$(RUNS) RUNS_1M=$(RUNS_1M) node benches/browser.mjs dist-bench $(BENCH_SIZES)
+
+# ---- fuzzing ---------------------------------------------------------------
+# cargo-fuzz (libFuzzer) on the nightly toolchain; targets in fuzz/, their
+# checks in src/fuzzing.rs. Seeds: the real traces of ../shared/traces (cut to
+# 64 KB) and the demo. A finding goes to fuzz/artifacts/<target>/; copy it to
+# fuzz/regressions/<target>/ once fixed: tests/fuzz_regressions.rs replays
+# those in `make test`. Limits: 64 KB inputs, 10 s each, no allocation over
+# 512 MB, 2 GB of memory in all.
+
+FUZZ_SECONDS ?= 600
+FUZZ_TARGETS ?= detect otlp jaeger zipkin wrappers parts snapshot share
+TRACES ?= $(CURDIR)/../shared/traces
+
+tool-fuzz:
+	@rustup toolchain list | grep -q '^nightly' || rustup toolchain install nightly --profile minimal
+	@cargo +nightly fuzz --version >/dev/null 2>&1 || cargo install cargo-fuzz --locked
+
+fuzz: tool-fuzz
+	@for t in $(FUZZ_TARGETS); do \
+	  mkdir -p fuzz/corpus/$$t; \
+	  find $(TRACES) -type f \( -name '*.json' -o -name '*.jsonl' -o -name '*.ndjson' \) -size -4M \
+	    -exec sh -c 'head -c 65536 "$$1" > fuzz/corpus/'$$t'/seed-$$(basename "$$1")' _ {} \; ; \
+	done
+	@for t in $(FUZZ_TARGETS); do \
+	  echo "== $$t: $(FUZZ_SECONDS) s"; \
+	  cargo +nightly fuzz run -O $$t fuzz/corpus/$$t fuzz/regressions/$$t -- \
+	    -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=10 -malloc_limit_mb=512 -rss_limit_mb=2048 \
+	    -print_final_stats=1 2>&1 | tee target/fuzz-$$t.log | grep -E '^(#[0-9]+ +DONE|==[0-9]+== ERROR|SUMMARY|stat::number_of_executed_units)' || true; \
+	done
+	@for t in $(FUZZ_TARGETS); do \
+	  printf '%-10s executions %-10s corpus %-6s findings %s\n' $$t \
+	    "$$(sed -n 's/^stat::number_of_executed_units: *//p' target/fuzz-$$t.log | tail -1)" \
+	    "$$(ls fuzz/corpus/$$t | wc -l)" "$$(ls fuzz/artifacts/$$t 2>/dev/null | wc -l)"; \
+	done
 
 lint:
 	cargo fmt --check

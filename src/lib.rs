@@ -13,3 +13,5 @@ pub mod model;
 pub mod render;
 pub mod sources;
 pub mod views;
+// The fuzz targets' checks (fuzz/, tests/fuzz_regressions.rs).
+pub mod fuzzing;

@@ -15,8 +15,30 @@ pub type Sym = lasso::Spur;
 
 #[derive(Serialize, Deserialize)]
 pub struct Strings {
+    #[serde(deserialize_with = "unique_strings")]
     rodeo: Rodeo<Sym, FxBuildHasher>,
     empty: Sym,
+}
+
+/// Reads the interner as lasso writes it (its strings in symbol order), but
+/// refuses a string that comes twice (lasso's own reader asserts that it
+/// does not, and would panic on a damaged snapshot).
+fn unique_strings<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Rodeo<Sym, FxBuildHasher>, D::Error> {
+    let all: Vec<String> = Vec::deserialize(d)?;
+    let mut rodeo =
+        Rodeo::with_capacity_and_hasher(lasso::Capacity::for_strings(all.len()), FxBuildHasher);
+    for s in &all {
+        if rodeo.contains(s) {
+            return Err(serde::de::Error::custom(format!(
+                "the string {:?} is interned twice",
+                crate::model::units::clip(s, 60)
+            )));
+        }
+        rodeo.get_or_intern(s);
+    }
+    Ok(rodeo)
 }
 
 impl Default for Strings {

@@ -1,0 +1,132 @@
+//! What the fuzz targets (`fuzz/`, `make fuzz`) check, one function per
+//! target, shared with the test that replays every saved finding
+//! (`tests/fuzz_regressions.rs`, run by `make test`).
+//!
+//! Each function takes arbitrary bytes and must return without panicking;
+//! the invariants it asserts are the product's promises about bad input:
+//! - `detect`: any bytes load or fail with an error; a store that loads
+//!   survives its snapshot round trip unchanged.
+//! - `otlp`, `jaeger`, `zipkin`, `wrappers`: the bytes wrapped into that
+//!   format's envelope (so the fuzzer works inside it), then as `detect`.
+//!   `otlp` also reads the bytes as JSON Lines.
+//! - `parts`: a file parsed in 2 and in 3 parts (as the workers do) makes
+//!   the store a plain load makes, or fails as it fails.
+//! - `snapshot`: any bytes decode to a store or an error; a store that
+//!   decodes appends to another.
+//! - `share`: any link hash parses, any embedded data inflates or fails
+//!   (never more than the link limit).
+//!
+//! Time and memory are bounded by libFuzzer (`make fuzz`): an input runs in
+//! under 10 s, and no allocation passes 512 MB for inputs of up to 64 KB.
+
+use crate::import::{self, parts, Part};
+use crate::model::describe::describe;
+use crate::model::Store;
+
+/// Any bytes through format detection and import.
+pub fn detect(data: &[u8]) {
+    let mut s = Store::default();
+    if import::load(&mut s, "fuzz.json", data).is_ok() {
+        let snap = s.to_snapshot();
+        let back = Store::from_snapshot(&snap).expect("a store's own snapshot reads back");
+        assert_eq!(describe(&back), describe(&s), "snapshot round trip");
+    }
+}
+
+fn wrapped(pre: &str, data: &[u8], post: &str) -> Vec<u8> {
+    let mut v = Vec::with_capacity(pre.len() + data.len() + post.len());
+    v.extend_from_slice(pre.as_bytes());
+    v.extend_from_slice(data);
+    v.extend_from_slice(post.as_bytes());
+    v
+}
+
+/// OTLP/JSON: the bytes as the resource spans, and as JSON Lines.
+pub fn otlp(data: &[u8]) {
+    detect(&wrapped("{\"resourceSpans\":", data, "}"));
+    detect(&wrapped("{\"resourceSpans\":[]}\n", data, ""));
+}
+
+/// Jaeger JSON: the bytes as the traces of a query answer.
+pub fn jaeger(data: &[u8]) {
+    detect(&wrapped("{\"data\":", data, "}"));
+}
+
+/// Zipkin v2: the bytes as the spans of a list.
+pub fn zipkin(data: &[u8]) {
+    detect(&wrapped("[", data, "]"));
+}
+
+/// Tempo's and Jaeger API v3's wrappers.
+pub fn wrappers(data: &[u8]) {
+    detect(&wrapped("{\"batches\":", data, "}"));
+    detect(&wrapped("{\"result\":{\"resourceSpans\":", data, "}}"));
+    detect(&wrapped("{\"trace\":", data, "}"));
+}
+
+/// A plain load's store as text, or its error message.
+fn whole(bytes: &[u8]) -> Result<String, String> {
+    let mut s = Store::default();
+    import::load(&mut s, "f.json", bytes).map_err(|e| e.to_string())?;
+    Ok(describe(&s))
+}
+
+/// The same bytes in `count` parts, joined as the app joins them.
+fn in_parts(bytes: &[u8], count: u32) -> Result<String, String> {
+    let mut snapshots = Vec::new();
+    let mut errors = Vec::new();
+    for k in 0..count {
+        let mut part = Store::default();
+        let mut copy = bytes.to_vec();
+        match import::load_part(
+            &mut part,
+            "f.json",
+            &mut copy,
+            Part::new(k, count),
+            &mut |_| {},
+        ) {
+            Ok(_) => snapshots.push(part.to_snapshot()),
+            Err(e) => errors.push(e),
+        }
+    }
+    if let Some(e) = parts::first_error(errors) {
+        return Err(e.to_string());
+    }
+    let mut s = Store::default();
+    parts::append(&mut s, &snapshots).expect("snapshots read back");
+    Ok(describe(&s))
+}
+
+/// 2 and 3 parts make what a plain load makes, or fail as it fails.
+pub fn parts(data: &[u8]) {
+    let plain = whole(data);
+    for count in [2, 3] {
+        let split = in_parts(data, count);
+        assert_eq!(
+            plain.is_ok(),
+            split.is_ok(),
+            "{count} parts: {plain:?} vs {split:?}"
+        );
+        if let (Ok(a), Ok(b)) = (&plain, &split) {
+            assert_eq!(a, b, "{count} parts make another store");
+        }
+    }
+}
+
+/// The snapshot decoder on any bytes.
+pub fn snapshot(data: &[u8]) {
+    if let Ok(s) = Store::from_snapshot(data) {
+        let mut other = Store::default();
+        let _ = other.append_snapshot(data);
+        let _ = describe(&s);
+    }
+}
+
+/// Link hashes and embedded share data.
+pub fn share(data: &[u8]) {
+    let text = String::from_utf8_lossy(data);
+    let _ = crate::sources::link::parse(&text);
+    if let Ok(bytes) = crate::sources::share::unembed(&text) {
+        assert!(bytes.len() <= 64 << 20, "a link inflates past its limit");
+    }
+}
