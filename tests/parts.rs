@@ -280,3 +280,25 @@ fn one_whole_part_and_empty_parts_make_a_plain_load() {
     parts::append(&mut s, &snapshots).unwrap();
     assert_eq!(Ok(describe(&s)), whole(&bytes));
 }
+
+/// Past the span limit, parts keep the first spans up to it together, as a
+/// plain load does; notes naming spans are capped alike (issue 21, limits).
+#[test]
+fn limits_and_capped_notes_in_parts_equal_a_plain_load() {
+    let (spans, res) = big::generate(600, 9);
+    let bytes = otlp(&spans, &res);
+    for max in [100, 250, 400] {
+        strata::import::limits::set_max_spans_for_tests(Some(max));
+        let want = whole(&bytes).unwrap();
+        assert!(want.contains("the file holds more than"), "{max}");
+        check(&format!("limit {max}"), &bytes);
+    }
+    strata::import::limits::set_max_spans_for_tests(None);
+    // Many spans with a parent id that is no id, all over the file.
+    let text = String::from_utf8(bytes).unwrap();
+    let bad = text.replace("\"parentSpanId\":\"", "\"parentSpanId\":\"zz");
+    assert_ne!(bad, text);
+    let want = whole(bad.as_bytes()).unwrap();
+    assert!(want.contains("more values could not be read"), "{want}");
+    check("bad parents", bad.as_bytes());
+}

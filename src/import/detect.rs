@@ -420,7 +420,7 @@ impl<'de> Visitor<'de> for Top<'_, '_> {
                     let e = map.next_value::<Scalar>()?;
                     refusal = Some(format!(
                         "this is an error reply from a trace backend, not a trace: {}",
-                        e.as_text()
+                        crate::model::units::clip(&e.as_text(), 300)
                     ));
                 }
                 _ => {
@@ -432,7 +432,7 @@ impl<'de> Visitor<'de> for Top<'_, '_> {
                         zipkin_fields.insert(key.to_owned(), v);
                     } else {
                         if unknown.len() < 6 {
-                            unknown.push(key.to_owned());
+                            unknown.push(crate::model::units::clip(key, 100));
                         }
                         skip(&mut map)?;
                     }
@@ -616,7 +616,7 @@ impl<'de> de::Deserialize<'de> for Probe {
                 let mut keys = Vec::new();
                 while let Some(k) = map.next_key::<Key>()? {
                     if keys.len() < 64 {
-                        keys.push(k.0.into_owned());
+                        keys.push(crate::model::units::clip(&k.0, 100));
                     }
                     skip(&mut map)?;
                 }
@@ -726,7 +726,7 @@ impl<'de> Visitor<'de> for KeysOf<'_> {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         while let Some(k) = map.next_key::<Key>()? {
             if self.0.len() < 64 {
-                self.0.push(k.0.into_owned());
+                self.0.push(crate::model::units::clip(&k.0, 100));
             }
             skip(&mut map)?;
         }

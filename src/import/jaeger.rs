@@ -18,8 +18,9 @@ use super::json::{
     skip, skip_rest, span_element, span_or_placeholder, Arena, Key, LooseTime, Many, Object,
     Scalar, StrWith, Time,
 };
-use super::{event_time, micros_times, Sink};
+use super::{event_time, limits, micros_times, Sink};
 use crate::model::ids::{jaeger_span_id, jaeger_trace_id};
+use crate::model::units::clip;
 use crate::model::value::by_name;
 use crate::model::{
     Attr, Dropped, Event, Link, LinkKind, NewSpan, Range32, SpanFlags, SpanId, SpanKind,
@@ -79,7 +80,7 @@ impl TraceState {
             "warnings" => {
                 let warnings = map.next_value::<Option<Vec<Scalar>>>()?.unwrap_or_default();
                 for w in warnings {
-                    sink.note(format!("Jaeger warning: {}", w.as_text()));
+                    sink.note(format!("Jaeger warning: {}", clip(&w.as_text(), 300)));
                 }
             }
             _ => return Ok(false),
@@ -199,12 +200,13 @@ pub fn read_errors<'de, A: MapAccess<'de>>(sink: &mut Sink, map: &mut A) -> Resu
         .next_value::<Option<Vec<ApiError>>>()?
         .unwrap_or_default();
     for e in errors {
-        let mut s = format!("Jaeger reported an error: {}", e.msg.unwrap_or_default());
+        let msg = e.msg.unwrap_or_default();
+        let mut s = format!("Jaeger reported an error: {}", clip(&msg, 300));
         if let Some(c) = e.code {
             s.push_str(&format!(" (code {c})"));
         }
         if let Some(t) = e.trace_id {
-            s.push_str(&format!(" for trace {t}"));
+            s.push_str(&format!(" for trace {}", clip(&t, 100)));
         }
         sink.note(s);
     }
@@ -461,6 +463,8 @@ struct Reference;
 impl Object for Reference {
     type Out = Option<Ref>;
     const WHAT: &'static str = "a span reference";
+    const MANY: &'static str = "references";
+    const LIMIT: usize = limits::MAX_LINKS;
     fn read<'de, A: MapAccess<'de>>(sink: &mut Sink, mut map: A) -> Result<Option<Ref>, A::Error> {
         let strings = &mut sink.store.strings;
         let mut kind = RefType::ChildOf;
@@ -512,6 +516,7 @@ pub type TagList<'a, 's> = Arena<'a, 's, Tag>;
 impl Object for Tag {
     type Out = Attr;
     const WHAT: &'static str = "a Jaeger tag {key, type, value}";
+    const MANY: &'static str = "tags";
     fn read<'de, A: MapAccess<'de>>(sink: &mut Sink, mut map: A) -> Result<Attr, A::Error> {
         let mut key = sink.store.strings.empty();
         let mut ty: Option<Key> = None;
@@ -590,6 +595,8 @@ struct Log;
 impl Object for Log {
     type Out = Event;
     const WHAT: &'static str = "a Jaeger log {timestamp, fields}";
+    const MANY: &'static str = "logs";
+    const LIMIT: usize = limits::MAX_EVENTS;
     fn read<'de, A: MapAccess<'de>>(sink: &mut Sink, mut map: A) -> Result<Event, A::Error> {
         let mut time = 0;
         let mut attrs = Range32::default();
@@ -643,7 +650,7 @@ impl<'de> Visitor<'de> for ProcessMap<'_, '_, '_> {
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         while let Some(k) = map.next_key::<Key>()? {
-            let key = self.sink.intern(&k.0);
+            let key = self.sink.intern(&limits::cut(&k.0));
             let scope = map.next_value_seed(ProcessSeed {
                 sink: &mut *self.sink,
                 state: &mut *self.state,

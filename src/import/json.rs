@@ -12,7 +12,7 @@ use std::marker::PhantomData;
 
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
-use super::Sink;
+use super::{limits, Sink};
 use crate::model::{Attr, Event, Link, Range32, Store};
 
 /// A JSON object read with access to the sink (to intern names and push
@@ -23,6 +23,10 @@ pub trait Object {
     type Out;
     /// What the object is, for error messages ("a Jaeger tag").
     const WHAT: &'static str;
+    /// What a list of them holds, for notes ("attributes"), and the most
+    /// one list keeps ([`limits`]): the rest is skipped unread, and noted.
+    const MANY: &'static str = "attributes";
+    const LIMIT: usize = limits::MAX_ATTRS;
     fn read<'de, A: MapAccess<'de>>(sink: &mut Sink, map: A) -> Result<Self::Out, A::Error>;
     /// What a JSON null reads as; `None` makes null an error.
     fn null() -> Option<Self::Out> {
@@ -82,9 +86,13 @@ impl<'de, R: Object> Visitor<'de> for Many<'_, '_, R> {
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<R::Out>, A::Error> {
         let mut out = Vec::new();
-        while let Some(x) = seq.next_element_seed(One::<R>::new(&mut *self.0))? {
-            out.push(x);
+        while out.len() < R::LIMIT {
+            match seq.next_element_seed(One::<R>::new(&mut *self.0))? {
+                Some(x) => out.push(x),
+                None => return Ok(out),
+            }
         }
+        over_limit::<R, A>(self.0, seq, out.len())?;
         Ok(out)
     }
     fn visit_unit<E: de::Error>(self) -> Result<Vec<R::Out>, E> {
@@ -183,16 +191,42 @@ where
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Range32, A::Error> {
         type Item<R> = <<R as Object>::Out as Kept>::Item;
         let start = Item::<R>::arena(self.0.store).len();
-        while let Some(x) = seq.next_element_seed(One::<R>::new(&mut *self.0))? {
-            if let Some(x) = x.kept() {
-                Item::<R>::arena(self.0.store).push(x);
+        let mut read = 0;
+        while read < R::LIMIT {
+            match seq.next_element_seed(One::<R>::new(&mut *self.0))? {
+                Some(x) => {
+                    read += 1;
+                    if let Some(x) = x.kept() {
+                        Item::<R>::arena(self.0.store).push(x);
+                    }
+                }
+                None => return Ok(Range32::new(start, Item::<R>::arena(self.0.store).len())),
             }
         }
+        over_limit::<R, A>(self.0, seq, read)?;
         Ok(Range32::new(start, Item::<R>::arena(self.0.store).len()))
     }
     fn visit_unit<E: de::Error>(self) -> Result<Range32, E> {
         Ok(Range32::default())
     }
+}
+
+/// A list that reached its limit after `kept` elements: the rest is skipped
+/// unread (counted), and the span is told when there was more.
+#[cold]
+fn over_limit<'de, R: Object, A: SeqAccess<'de>>(
+    sink: &mut Sink,
+    mut seq: A,
+    kept: usize,
+) -> Result<(), A::Error> {
+    let mut more = 0;
+    while seq.next_element::<IgnoredAny>()?.is_some() {
+        more += 1;
+    }
+    if more > 0 {
+        sink.issue(limits::cut_list(kept + more, R::MANY, kept));
+    }
+    Ok(())
 }
 
 /// A map key or string that borrows from the input unless it had escapes.
@@ -234,7 +268,7 @@ impl<'de, T, F: FnOnce(&str) -> T> DeserializeSeed<'de> for StrWith<F> {
                 f.write_str("a string")
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Option<T>, E> {
-                Ok(Some((self.0)(v)))
+                Ok(Some((self.0)(&limits::cut(v))))
             }
             fn visit_unit<E: de::Error>(self) -> Result<Option<T>, E> {
                 Ok(None)
@@ -344,8 +378,9 @@ pub enum Time {
     Missing,
     At(u64),
     Negative(i64),
-    /// Anything else, as written (at most 100 characters of it).
-    NotATime(String),
+    /// Anything else, as written (at most 100 characters of it; boxed, so
+    /// that a time is two words, as the common case wants).
+    NotATime(Box<String>),
 }
 
 impl Time {
@@ -368,7 +403,7 @@ impl Time {
             Time::Missing => "null".into(),
             Time::At(v) => v.to_string(),
             Time::Negative(v) => v.to_string(),
-            Time::NotATime(s) => s.clone(),
+            Time::NotATime(s) => s.as_ref().clone(),
         }
     }
 }
@@ -396,9 +431,9 @@ impl<'de> DeserializeSeed<'de> for LooseTime {
                     Ok(Time::At(v as u64))
                 } else if v.abs() >= 1e16 {
                     // Past 2^53 an f64 has no exact digits to show.
-                    Ok(Time::NotATime(format!("{v:e}")))
+                    Ok(Time::NotATime(Box::new(format!("{v:e}"))))
                 } else {
-                    Ok(Time::NotATime(v.to_string()))
+                    Ok(Time::NotATime(Box::new(v.to_string())))
                 }
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Time, E> {
@@ -409,9 +444,10 @@ impl<'de> DeserializeSeed<'de> for LooseTime {
                     Ok(n) => Time::At(n),
                     Err(_) => match v.parse::<i64>() {
                         Ok(n) => Time::Negative(n),
-                        Err(_) => {
-                            Time::NotATime(format!("{:?}", crate::model::units::clip(v, 100)))
-                        }
+                        Err(_) => Time::NotATime(Box::new(format!(
+                            "{:?}",
+                            crate::model::units::clip(v, 100)
+                        ))),
                     },
                 })
             }
@@ -502,10 +538,10 @@ impl<'de> de::Deserialize<'de> for Scalar<'de> {
                 Ok(Scalar::F64(v))
             }
             fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
-                Ok(Scalar::Str(Cow::Borrowed(v)))
+                Ok(Scalar::Str(limits::cut(v)))
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-                Ok(Scalar::Str(Cow::Owned(v.to_owned())))
+                Ok(Scalar::Str(Cow::Owned(limits::cut(v).into_owned())))
             }
             fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
                 Ok(Scalar::Null)
@@ -513,20 +549,48 @@ impl<'de> de::Deserialize<'de> for Scalar<'de> {
             fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
                 Ok(Scalar::Null)
             }
+            // An array or object kept as its JSON text, itself a string
+            // under the length limit: once it passes, the rest is skipped.
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-                let mut parts = Vec::new();
-                while let Some(v) = seq.next_element::<Scalar>()? {
-                    parts.push(v.to_json());
+                let mut out = String::from("[");
+                while out.len() <= limits::MAX_STRING_BYTES {
+                    match seq.next_element::<Scalar>()? {
+                        Some(v) => {
+                            if out.len() > 1 {
+                                out.push(',');
+                            }
+                            out.push_str(&v.to_json());
+                        }
+                        None => {
+                            out.push(']');
+                            return Ok(Scalar::Json(limits::cut_owned(out)));
+                        }
+                    }
                 }
-                Ok(Scalar::Json(format!("[{}]", parts.join(","))))
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(Scalar::Json(limits::cut_owned(out)))
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-                let mut parts = Vec::new();
-                while let Some(k) = map.next_key::<Key>()? {
-                    let v = map.next_value::<Scalar>()?;
-                    parts.push(format!("{:?}:{}", k.0, v.to_json()));
+                let mut out = String::from("{");
+                while out.len() <= limits::MAX_STRING_BYTES {
+                    match map.next_key::<Key>()? {
+                        Some(k) => {
+                            let v = map.next_value::<Scalar>()?;
+                            if out.len() > 1 {
+                                out.push(',');
+                            }
+                            out.push_str(&format!("{:?}:{}", limits::cut(&k.0), v.to_json()));
+                        }
+                        None => {
+                            out.push('}');
+                            return Ok(Scalar::Json(limits::cut_owned(out)));
+                        }
+                    }
                 }
-                Ok(Scalar::Json(format!("{{{}}}", parts.join(","))))
+                while map.next_key::<IgnoredAny>()?.is_some() {
+                    map.next_value::<IgnoredAny>()?;
+                }
+                Ok(Scalar::Json(limits::cut_owned(out)))
             }
         }
         d.deserialize_any(V)

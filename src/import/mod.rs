@@ -51,6 +51,10 @@ pub struct Sink<'s> {
     /// Issue notes of each family ([`notes::FAMILIES`]) named so far, and
     /// those past [`notes::NAMED`], only counted.
     named: [(usize, u64); 2],
+    /// The most spans this load keeps ([`limits::MAX_SPANS`]), and whether
+    /// the file held more.
+    max_spans: usize,
+    spans_over: bool,
 }
 
 /// How often (in spans) an import reports progress.
@@ -59,6 +63,7 @@ pub const PROGRESS_EVERY: usize = 1 << 15;
 impl<'s> Sink<'s> {
     pub fn new(store: &'s mut Store, progress: &'s mut dyn FnMut(usize)) -> Sink<'s> {
         let base = store.spans.len();
+        limits::reset_cuts();
         Sink {
             store,
             base,
@@ -69,6 +74,8 @@ impl<'s> Sink<'s> {
             split: None,
             issues: Vec::new(),
             named: [(0, 0); 2],
+            max_spans: limits::max_spans(),
+            spans_over: false,
         }
     }
 
@@ -76,11 +83,22 @@ impl<'s> Sink<'s> {
     /// another part of the file (see [`parts`]): never when it reads the
     /// whole file. A format's span visitor asks this at the span's first key
     /// and skips the span when told so.
+    /// Past [`limits::MAX_SPANS`] kept spans, every span is left.
     pub fn leaves(&mut self, first_key: &str) -> bool {
+        if let Some((n, longest)) = limits::take_cuts() {
+            self.issue(limits::cut_strings(n, longest));
+        }
         if !self.issues.is_empty() {
             self.flush_outside();
         }
-        self.split.as_mut().is_some_and(|s| s.leaves(first_key))
+        if self.split.as_mut().is_some_and(|s| s.leaves(first_key)) {
+            return true;
+        }
+        if self.trace_ids.len() >= self.max_spans {
+            self.spans_over = true;
+            return true;
+        }
+        false
     }
 
     /// A value of the span being read that was left out or cut: `what` says
@@ -94,6 +112,9 @@ impl<'s> Sink<'s> {
     /// Issues read outside any span (a resource's, a scope's or a process's
     /// values): noted as such.
     fn flush_outside(&mut self) {
+        if let Some((n, longest)) = limits::take_cuts() {
+            self.issue(limits::cut_strings(n, longest));
+        }
         for what in std::mem::take(&mut self.issues) {
             self.note_issue(format!(
                 "outside the spans (a resource, scope or process): {what}"
@@ -145,6 +166,9 @@ impl<'s> Sink<'s> {
     }
 
     pub fn push_span(&mut self, trace_id: TraceId, span: NewSpan) -> u32 {
+        if let Some((n, longest)) = limits::take_cuts() {
+            self.issue(limits::cut_strings(n, longest));
+        }
         if !self.issues.is_empty() {
             self.flush_span(trace_id, span.id);
         }
@@ -213,7 +237,16 @@ impl<'s> Sink<'s> {
 /// value that is not a time (negative, a date string) is left out with a
 /// note naming the span: a bad start is flagged [`SpanFlags::BAD_TIME`] (the
 /// span is drawn at its parent's start), a bad end leaves no duration.
+#[inline]
 pub fn otlp_times(sink: &mut Sink, start: &json::Time, end: &json::Time) -> (i64, i64, SpanFlags) {
+    if !start.is_bad() && !end.is_bad() {
+        return span_times(start.value(), end.value());
+    }
+    otlp_bad_times(sink, start, end)
+}
+
+#[cold]
+fn otlp_bad_times(sink: &mut Sink, start: &json::Time, end: &json::Time) -> (i64, i64, SpanFlags) {
     if start.is_bad() {
         sink.issue(bad_time(
             "startTimeUnixNano",
@@ -243,7 +276,24 @@ pub fn otlp_times(sink: &mut Sink, start: &json::Time, end: &json::Time) -> (i64
 /// 807 ns after its start), is flagged [`SpanFlags::BAD_TIME`]; a negative
 /// duration [`SpanFlags::ENDS_BEFORE_START`]; each with a note naming the
 /// span.
+#[inline]
 pub fn micros_times(
+    sink: &mut Sink,
+    start_field: &str,
+    start: &json::Time,
+    duration: &json::Time,
+) -> (i64, i64, SpanFlags) {
+    if let (json::Time::At(s), json::Time::At(d)) = (start, duration) {
+        let times = span_times_micros(Some(*s), Some(*d));
+        if !times.2.contains(SpanFlags::BAD_TIME) {
+            return times;
+        }
+    }
+    micros_bad_times(sink, start_field, start, duration)
+}
+
+#[cold]
+fn micros_bad_times(
     sink: &mut Sink,
     start_field: &str,
     start: &json::Time,
@@ -569,6 +619,8 @@ fn finish(mut sink: Sink<'_>, name: &str, bytes: usize, trees: bool) -> u32 {
         mut notes,
         formats,
         named,
+        max_spans,
+        spans_over,
         ..
     } = sink;
     notes.extend(invalid_ids(store, base, &trace_ids));
@@ -578,6 +630,9 @@ fn finish(mut sink: Sink<'_>, name: &str, bytes: usize, trees: bool) -> u32 {
         }
     }
     notes::cap(&mut notes);
+    if spans_over {
+        notes.push(limits::too_many_spans(max_spans));
+    }
     let lines = formats.contains(&"JSON Lines");
     let named: Vec<&str> = formats
         .iter()

@@ -19,6 +19,7 @@ use super::json::{
     skip, skip_rest, span_element, span_or_placeholder, Arena, IntOrName, Key, LooseTime, LooseU64,
     Many, Object, One, Scalar, StrCheck, StrWith, Time,
 };
+use super::limits;
 use super::notes::LEFT_OUT;
 use super::{event_time, otlp_times, Sink};
 use crate::model::ids::{otlp_span_id, otlp_trace_id};
@@ -541,6 +542,7 @@ struct AnyValue;
 impl Object for AnyValue {
     type Out = Value;
     const WHAT: &'static str = "an AnyValue object";
+    const MANY: &'static str = "values in an attribute's array";
     fn read<'de, A: MapAccess<'de>>(sink: &mut Sink, mut map: A) -> Result<Value, A::Error> {
         let mut value = Value::Empty;
         while let Some(k) = map.next_key::<Key>()? {
@@ -650,6 +652,8 @@ struct SpanEvent;
 impl Object for SpanEvent {
     type Out = Event;
     const WHAT: &'static str = "a span Event object";
+    const MANY: &'static str = "events";
+    const LIMIT: usize = limits::MAX_EVENTS;
     fn read<'de, A: MapAccess<'de>>(sink: &mut Sink, mut map: A) -> Result<Event, A::Error> {
         let mut e = Event {
             time: 0,
@@ -685,6 +689,8 @@ struct SpanLink;
 impl Object for SpanLink {
     type Out = Option<Link>;
     const WHAT: &'static str = "a span Link object";
+    const MANY: &'static str = "links";
+    const LIMIT: usize = limits::MAX_LINKS;
     fn read<'de, A: MapAccess<'de>>(sink: &mut Sink, mut map: A) -> Result<Option<Link>, A::Error> {
         let mut trace_id = None;
         let mut span_id = None;

@@ -184,7 +184,7 @@ pub fn join(store: &mut Store, first_file: u32) -> u32 {
     let base = traces
         .first()
         .map_or(store.spans.len(), |t| t.spans.start as usize);
-    let trace_ids: Vec<TraceId> = store.spans.trace[base..]
+    let mut trace_ids: Vec<TraceId> = store.spans.trace[base..]
         .iter()
         .map(|&t| traces[t as usize - first_trace].id)
         .collect();
@@ -192,7 +192,23 @@ pub fn join(store: &mut Store, first_file: u32) -> u32 {
     for p in &parts {
         merge_notes(&mut warnings, &p.warnings);
     }
+    // Each part kept up to the span limit: together they keep the first
+    // spans up to it, in file order, as a plain load does. (A later part's
+    // notes on the spans left out stay: it read them.)
+    let max = super::limits::max_spans();
+    let over = super::limits::too_many_spans(max);
+    let mut too_many = warnings.contains(&over);
+    if trace_ids.len() > max {
+        trace_ids.truncate(max);
+        store.spans.truncate(base + max);
+        too_many = true;
+    }
+    warnings.retain(|w| *w != over);
     super::notes::cap(&mut warnings);
+    // Last, as a plain load has it.
+    if too_many {
+        warnings.push(over);
+    }
     let file = SourceFile {
         name: head.name.clone(),
         format: head.format.clone(),

@@ -17,7 +17,7 @@ use super::json::{
     skip, skip_rest, Key, LooseTime, LooseU64, Many, Object, One, Scalar, StrCheck, StrWith, Time,
 };
 use super::notes::LEFT_OUT;
-use super::{event_time, micros_times, Sink};
+use super::{event_time, limits, micros_times, Sink};
 use crate::model::ids::{zipkin_span_id, zipkin_trace_id};
 use crate::model::{
     Attr, Dropped, Event, NewSpan, Range32, SpanFlags, SpanId, SpanKind, StatusCode, Sym, Text,
@@ -373,6 +373,8 @@ struct Annotation;
 impl Object for Annotation {
     type Out = (Time, Text);
     const WHAT: &'static str = "a Zipkin annotation {timestamp, value}";
+    const MANY: &'static str = "annotations";
+    const LIMIT: usize = limits::MAX_EVENTS;
     fn read<'de, A: MapAccess<'de>>(sink: &mut Sink, mut map: A) -> Result<(Time, Text), A::Error> {
         let mut ts = Time::Missing;
         let mut value = Text::default();
@@ -410,7 +412,18 @@ impl<'de> Visitor<'de> for Tags<'_, '_> {
         let sink = self.0;
         let mut out = Vec::new();
         while let Some(k) = map.next_key::<Key>()? {
-            let key = sink.intern(&k.0);
+            if out.len() == limits::MAX_ATTRS {
+                // The rest is skipped unread, counted.
+                let mut total = out.len() + 1;
+                skip(&mut map)?;
+                while map.next_key::<de::IgnoredAny>()?.is_some() {
+                    skip(&mut map)?;
+                    total += 1;
+                }
+                sink.issue(limits::cut_list(total, "tags", out.len()));
+                break;
+            }
+            let key = sink.intern(&limits::cut(&k.0));
             // Tags are strings in Zipkin v2; numbers and bools occur, kept as text.
             let v = map.next_value::<Scalar>()?;
             let value = sink.store.text.push(&v.as_text());
