@@ -141,7 +141,7 @@ bench: test-tools
 # 64 KB) and the demo. A finding goes to fuzz/artifacts/<target>/; copy it to
 # fuzz/regressions/<target>/ once fixed: tests/fuzz_regressions.rs replays
 # those in `make test`. Limits: 64 KB inputs, 10 s each, no allocation over
-# 512 MB, 2 GB of memory in all.
+# 512 MB (8,192 times the largest input), 2 GB of memory in all.
 
 FUZZ_SECONDS ?= 600
 FUZZ_TARGETS ?= detect otlp jaeger zipkin wrappers parts snapshot share
@@ -157,6 +157,7 @@ fuzz: tool-fuzz
 	  find $(TRACES) -type f \( -name '*.json' -o -name '*.jsonl' -o -name '*.ndjson' \) -size -4M \
 	    -exec sh -c 'head -c 65536 "$$1" > fuzz/corpus/'$$t'/seed-$$(basename "$$1")' _ {} \; ; \
 	done
+	@cargo run --release --quiet --example fuzz_seeds -- fuzz/corpus $$(find $(TRACES) -type f -name '*.json' -size -64k)
 	@for t in $(FUZZ_TARGETS); do \
 	  echo "== $$t: $(FUZZ_SECONDS) s"; \
 	  cargo +nightly fuzz run -O $$t fuzz/corpus/$$t fuzz/regressions/$$t -- \
