@@ -271,9 +271,9 @@ enum Outcome {
 }
 
 /// Parses one JSON document (a whole file, or one line of JSON Lines).
-/// serde_json's default recursion limit (128 levels) stays on: deep enough for
-/// every trace format, and a hostile deeply nested file becomes an error, not a
-/// stack overflow.
+/// serde_json's default recursion limit stays on ([`super::limits::MAX_DEPTH`],
+/// 127 levels): deep enough for every trace format, and a hostile deeply
+/// nested file becomes an error naming the limit, not a stack overflow.
 fn parse_value(sink: &mut Sink, bytes: &[u8]) -> Result<Outcome, Failure> {
     let kind = array_kind(bytes)?;
     // Valid UTF-8 (the norm) is checked once here so that serde_json need not
