@@ -87,7 +87,7 @@ thread_local! {
 }
 
 /// `s`, or its first [`MAX_STRING_BYTES`] with a marker when it is longer
-/// (counted for [`take_cuts`]).
+/// (counted for the span's note).
 #[inline]
 pub fn cut(s: &str) -> Cow<'_, str> {
     if s.len() <= MAX_STRING_BYTES {
