@@ -11,9 +11,10 @@
 use serde::{Deserialize, Serialize};
 use serde_bytes::{ByteBuf, Bytes};
 
-use super::ids::SpanId;
+use super::ids::{SpanId, TraceId};
 use super::store::{
     Dropped, Event, Link, Range32, Resource, Scope, SourceFile, SpanFlags, Spans, Store, Trace,
+    NONE,
 };
 use super::strings::{Strings, Sym, Text, TextArena};
 use super::value::{Attr, SpanKind, StatusCode, Value};
@@ -170,6 +171,9 @@ impl Store {
             return Err(damaged(format!("span or event name {s} is not a string")));
         }
         let (keys, tags, payloads) = (w.attr_keys, w.attr_tags, w.attr_payloads);
+        for v in &w.attr_nested {
+            check_value(v, symbols).map_err(damaged)?;
+        }
         let mut nested = w.attr_nested.into_iter();
         let other = Store {
             strings: w.strings,
@@ -183,6 +187,7 @@ impl Store {
             resources: w.resources,
             scopes: w.scopes,
         };
+        check(&other, n, symbols).map_err(damaged)?;
         Ok(self.append_with(other, |sh, to| {
             to.reserve(n);
             let rows = keys.chunks_exact(4).zip(tags).zip(payloads.chunks_exact(8));
@@ -212,6 +217,113 @@ impl Store {
                 });
             }
         }))
+    }
+}
+
+/// Every index and range of a decoded store points inside it: a snapshot
+/// comes from the app's own worker, but a damaged one must fail here, not
+/// panic later where a view follows an index (the `snapshot` fuzz target).
+fn check(s: &Store, attrs: usize, symbols: usize) -> Result<(), String> {
+    let spans = s.spans.len();
+    let within = |r: Range32, len: usize, what: &str| {
+        (r.start as usize)
+            .checked_add(r.len as usize)
+            .filter(|&end| end <= len)
+            .map(|_| ())
+            .ok_or_else(|| format!("{what} {}+{} past {len}", r.start, r.len))
+    };
+    let index = |i: u32, len: usize, none_ok: bool, what: &str| {
+        if (i as usize) < len || (none_ok && i == NONE) {
+            Ok(())
+        } else {
+            Err(format!("{what} {i} past {len}"))
+        }
+    };
+    let sym = |x: Sym, what: &str| index(lasso::Key::into_usize(x) as u32, symbols, false, what);
+    let span_id = |id: &SpanId| match id {
+        SpanId::Text(x) => sym(*x, "span id"),
+        _ => Ok(()),
+    };
+    let trace_id = |id: &TraceId| match id {
+        TraceId::Text(x) => sym(*x, "trace id"),
+        _ => Ok(()),
+    };
+    for e in &s.events {
+        within(e.attrs, attrs, "event attributes")?;
+    }
+    for l in &s.links {
+        within(l.attrs, attrs, "link attributes")?;
+        span_id(&l.span_id)?;
+        trace_id(&l.trace_id)?;
+    }
+    for r in &s.resources {
+        within(r.attrs, attrs, "resource attributes")?;
+        sym(r.service, "resource service")?;
+    }
+    for sc in &s.scopes {
+        within(sc.attrs, attrs, "scope attributes")?;
+        index(sc.resource, s.resources.len(), false, "scope resource")?;
+        sym(sc.name, "scope name")?;
+        sym(sc.version, "scope version")?;
+    }
+    let c = &s.spans;
+    for i in 0..spans {
+        index(c.trace[i], s.traces.len(), false, "span trace")?;
+        index(c.scope[i], s.scopes.len(), true, "span scope")?;
+        index(c.parent[i], spans, true, "span parent")?;
+        within(c.attrs[i], attrs, "span attributes")?;
+        within(c.events[i], s.events.len(), "span events")?;
+        within(c.links[i], s.links.len(), "span links")?;
+        span_id(&c.id[i])?;
+        if let Some(p) = &c.parent_id[i] {
+            span_id(p)?;
+        }
+    }
+    for t in &s.traces {
+        trace_id(&t.id)?;
+        index(t.file, s.files.len(), false, "trace file")?;
+        within(t.spans, spans, "trace spans")?;
+        index(t.summary.root, spans, true, "trace root")?;
+        for &x in t.tree.roots.iter().chain(&t.tree.children) {
+            index(x, spans, true, "tree span")?;
+        }
+        if t.tree
+            .child_start
+            .iter()
+            .any(|&k| k as usize > t.tree.children.len())
+            || t.tree.child_start.windows(2).any(|w| w[0] > w[1])
+        {
+            return Err("tree child offsets out of order".into());
+        }
+        for &x in &t.summary.services {
+            sym(x, "trace service")?;
+        }
+        for w in &t.warnings {
+            for &x in &w.spans {
+                index(x, spans, true, "warning span")?;
+            }
+        }
+    }
+    for f in &s.files {
+        within(f.traces, s.traces.len(), "file traces")?;
+    }
+    Ok(())
+}
+
+/// A nested value's map keys are strings of the snapshot.
+fn check_value(v: &Value, symbols: usize) -> Result<(), String> {
+    match v {
+        Value::Array(items) => items.iter().try_for_each(|x| check_value(x, symbols)),
+        Value::Map(entries) => entries.iter().try_for_each(|a| {
+            if lasso::Key::into_usize(a.key) >= symbols {
+                return Err(format!(
+                    "nested key {} is not a string",
+                    lasso::Key::into_usize(a.key)
+                ));
+            }
+            check_value(&a.value, symbols)
+        }),
+        _ => Ok(()),
     }
 }
 

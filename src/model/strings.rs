@@ -117,7 +117,7 @@ impl Text {
             Text::default()
         } else {
             Text {
-                start: self.start + offset,
+                start: self.start.saturating_add(offset),
                 len: self.len,
             }
         }
@@ -153,7 +153,10 @@ impl TextArena {
 
     pub fn get(&self, t: Text) -> &str {
         let start = t.start as usize;
-        self.buf.get(start..start + t.len as usize).unwrap_or("")
+        start
+            .checked_add(t.len as usize)
+            .and_then(|end| self.buf.get(start..end))
+            .unwrap_or("")
     }
 
     pub fn len(&self) -> usize {
