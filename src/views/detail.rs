@@ -163,7 +163,7 @@ const FLAG_TEXT: &[(SpanFlags, &str, &str)] = &[
     (
         SpanFlags::BAD_TIME,
         "invalid time",
-        "A time outside any real date (an unset time written as uint64?)",
+        "A time outside any real date (an unset time written as uint64, a negative time, or an end past the year 2262); drawn at the parent's start",
     ),
     (
         SpanFlags::STARTS_BEFORE_PARENT,
