@@ -158,7 +158,14 @@ impl Store {
         to.id.extend(spans.id.iter().map(|&id| sh.span_id(id)));
         to.parent_id
             .extend(spans.parent_id.iter().map(|p| p.map(|id| sh.span_id(id))));
-        to.scope.extend(spans.scope.iter().map(|&s| s + sh.scopes));
+        // A span with no scope (NONE) keeps none: shifting it wrapped it
+        // round to another file's scope (found by the parts fuzz target).
+        to.scope.extend(
+            spans
+                .scope
+                .iter()
+                .map(|&s| if s == NONE { NONE } else { s + sh.scopes }),
+        );
         to.service.extend(spans.service.iter().map(|&s| sh.sym(s)));
         to.name.extend(spans.name.iter().map(|&s| sh.sym(s)));
         to.kind.extend_from_slice(&spans.kind);
