@@ -4,6 +4,7 @@
 // and endless strings, the Content-Security-Policy, and what a panic shows.
 
 import { createServer } from 'node:http';
+import { gzipSync } from 'node:zlib';
 import { assert, assertEq, dropFiles, screenshot, text } from './harness.mjs';
 
 /** A server that misbehaves on purpose (started once, on a free port). */
@@ -279,6 +280,18 @@ export const tests = {
     // The violation is logged as a console error, as it should be.
     page.problems = page.problems.filter((p) => !p.includes('Content Security Policy'));
     assertEq(await page.locator('script:not([src])').count(), 1, 'only the injected inline script is in the page');
+  },
+
+  async 'gzip and UTF-16 files are decoded, then read like any other'(page) {
+    const doc = JSON.stringify(otlp([span({ id: 1, name: 'zipped root' }), span({ id: 2, parent: 1, name: 'child' })]));
+    const utf16 = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(doc, 'utf16le')]);
+    await dropFiles(page, [{ name: 'trace.json.gz', text: gzipSync(Buffer.from(doc)) }]);
+    await page.waitForFunction(() => document.querySelector('.n-spans')?.textContent === '2');
+    await dropFiles(page, [{ name: 'trace-utf16.json', text: utf16 }]);
+    await page.waitForFunction(() => document.querySelectorAll('.source.loaded').length === 3);
+    const meta = await page.locator('.source.loaded').allTextContents();
+    assert(meta.some((m) => m.includes('trace.json.gz') && m.includes('2 spans')), meta.join(' | '));
+    assert(meta.some((m) => m.includes('trace-utf16.json') && m.includes('2 spans')), meta.join(' | '));
   },
 
   async 'a panic in the parser fails that load with its message; the traces stay'(page) {
