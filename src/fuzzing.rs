@@ -22,7 +22,7 @@
 //! 64 KB: 8,192 times the input at most (the store of a real file takes
 //! about 0.6 times its size; a crafted one must never take thousands).
 
-use crate::import::{self, parts, Part};
+use crate::import::{self, parts, ImportError, Part};
 use crate::model::describe::describe;
 use crate::model::Store;
 
@@ -77,15 +77,18 @@ pub fn wrappers(data: &[u8]) {
     detect(&wrapped("{\"trace\":", data, "}"));
 }
 
-/// A plain load's store as text, or its error message.
-fn whole(bytes: &[u8]) -> Result<String, String> {
-    let mut s = Store::default();
-    import::load(&mut s, "f.json", bytes).map_err(|e| e.to_string())?;
+/// A plain load of `bytes` into the store `base` makes: the store as text
+/// ([`describe`]), or the error. Shared with tests/parts.rs.
+pub fn whole(base: fn() -> Store, bytes: &[u8]) -> Result<String, ImportError> {
+    let mut s = base();
+    import::load(&mut s, "f.json", bytes)?;
     Ok(describe(&s))
 }
 
-/// The same bytes in `count` parts, joined as the app joins them.
-fn in_parts(bytes: &[u8], count: u32) -> Result<String, String> {
+/// The same bytes in `count` parts, each in a fresh store with its own copy
+/// of the bytes (as in a worker), handed over as snapshots and joined after
+/// what `base` makes; the error found first in the file, as the app picks it.
+pub fn in_parts(base: fn() -> Store, bytes: &[u8], count: u32) -> Result<String, ImportError> {
     let mut snapshots = Vec::new();
     let mut errors = Vec::new();
     for k in 0..count {
@@ -103,18 +106,18 @@ fn in_parts(bytes: &[u8], count: u32) -> Result<String, String> {
         }
     }
     if let Some(e) = parts::first_error(errors) {
-        return Err(e.to_string());
+        return Err(e);
     }
-    let mut s = Store::default();
+    let mut s = base();
     parts::append(&mut s, &snapshots).expect("snapshots read back");
     Ok(describe(&s))
 }
 
 /// 2 and 3 parts make what a plain load makes, or fail as it fails.
 pub fn parts(data: &[u8]) {
-    let plain = whole(data);
+    let plain = whole(Store::default, data);
     for count in [2, 3] {
-        let split = in_parts(data, count);
+        let split = in_parts(Store::default, data, count);
         assert_eq!(
             plain.is_ok(),
             split.is_ok(),

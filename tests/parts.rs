@@ -24,39 +24,15 @@ fn store_with_before() -> Store {
     s
 }
 
-/// A plain load of `bytes`: the store, or the error.
+/// A plain load of `bytes` after BEFORE: the store, or the error.
 fn whole(bytes: &[u8]) -> Result<String, ImportError> {
-    let mut s = store_with_before();
-    import::load(&mut s, "f.json", bytes)?;
-    Ok(describe(&s))
+    strata::fuzzing::whole(store_with_before, bytes)
 }
 
-/// The same file in `count` parts, each in a fresh store with its own copy
-/// of the bytes (as in a worker), handed over as snapshots and joined.
-/// Errors: the one found first in the file, as the app picks it.
+/// The same file in `count` parts, joined after BEFORE (see
+/// `strata::fuzzing::in_parts`).
 fn in_parts(bytes: &[u8], count: u32) -> Result<String, ImportError> {
-    let mut snapshots = Vec::new();
-    let mut errors = Vec::new();
-    for k in 0..count {
-        let mut part = Store::default();
-        let mut copy = bytes.to_vec();
-        match import::load_part(
-            &mut part,
-            "f.json",
-            &mut copy,
-            Part::new(k, count),
-            &mut |_| {},
-        ) {
-            Ok(_) => snapshots.push(part.to_snapshot()),
-            Err(e) => errors.push(e),
-        }
-    }
-    if let Some(e) = parts::first_error(errors) {
-        return Err(e);
-    }
-    let mut s = store_with_before();
-    parts::append(&mut s, &snapshots).expect("snapshots read back");
-    Ok(describe(&s))
+    strata::fuzzing::in_parts(store_with_before, bytes, count)
 }
 
 fn check(label: &str, bytes: &[u8]) {
