@@ -10,7 +10,7 @@ use std::rc::Rc;
 use strata::import;
 use strata::model::Store;
 use strata::sources::backend::{self, Backend, Kind, Listing, Query};
-use strata::sources::fetch::{self, Cancel, FetchError, Fetched};
+use strata::sources::fetch::{self, Cancel, FetchError};
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -19,11 +19,25 @@ fn base() -> &'static str {
     option_env!("STRATA_BACKENDS").expect("STRATA_BACKENDS: run these tests through `make test-wasm`, which starts tests/backends/server.mjs")
 }
 
-async fn get(url: &str) -> Result<Fetched, FetchError> {
-    fetch::get(url, 20, &Cancel::new(), &|_, _| {}).await
+/// Any answer up to this size is read (the app's own limit for traces).
+const LIMIT: u64 = 2 << 30;
+
+/// A fetched answer, its body read into memory.
+#[derive(Debug)]
+struct Answer {
+    status: u16,
+    bytes: Vec<u8>,
 }
 
-async fn ok(url: &str) -> Fetched {
+async fn get(url: &str) -> Result<Answer, FetchError> {
+    let f = fetch::get(url, 20, LIMIT, &Cancel::new(), &|_, _| {}).await?;
+    Ok(Answer {
+        status: f.status,
+        bytes: f.body.to_vec().expect("the answer fits in memory"),
+    })
+}
+
+async fn ok(url: &str) -> Answer {
     match get(url).await {
         Ok(f) => f,
         Err(e) => panic!("{url}: {e:?}"),
@@ -221,19 +235,26 @@ async fn progress_timeout_and_cancel() {
     let url = format!("{}/slow/0/files/zipkin/zipkin-lens__smartthings-oauth-authorization.json?chunk=8192&pause=10", base());
     let seen: Rc<RefCell<Vec<u64>>> = Rc::default();
     let log = seen.clone();
-    let f = fetch::get(&url, 20, &Cancel::new(), &move |n, _| {
+    let f = fetch::get(&url, 20, LIMIT, &Cancel::new(), &move |n, _| {
         log.borrow_mut().push(n)
     })
     .await
     .unwrap();
     let seen = seen.borrow();
+    let bytes = f.body.to_vec().unwrap();
     assert!(seen.len() > 5, "progress reported per chunk: {seen:?}");
     assert!(seen.windows(2).all(|w| w[0] <= w[1]));
-    assert_eq!(*seen.last().unwrap() as usize, f.bytes.len());
-    assert_eq!(load(&f.bytes).spans.len(), 175);
+    assert_eq!(*seen.last().unwrap() as usize, bytes.len());
+    assert_eq!(f.body.head(10), bytes[..10].to_vec());
+    assert_eq!(load(&bytes).spans.len(), 175);
+    // Past the caller's limit the fetch stops and keeps nothing.
+    match fetch::get(&url, 20, 20_000, &Cancel::new(), &|_, _| {}).await {
+        Err(FetchError::TooBig(20_000)) => {}
+        other => panic!("expected too big, got {:?}", other.map(|f| f.body.len())),
+    }
 
     let slow = format!("{}/slow/5000/files/zipkin/zipkin-lens__yelp.json", base());
-    match fetch::get(&slow, 1, &Cancel::new(), &|_, _| {}).await {
+    match fetch::get(&slow, 1, LIMIT, &Cancel::new(), &|_, _| {}).await {
         Err(FetchError::Timeout(1)) => {}
         other => panic!("expected a timeout, got {other:?}"),
     }
@@ -248,7 +269,7 @@ async fn progress_timeout_and_cancel() {
         .await;
         c.cancel();
     });
-    match fetch::get(&slow, 20, &cancel, &|_, _| {}).await {
+    match fetch::get(&slow, 20, LIMIT, &cancel, &|_, _| {}).await {
         Err(FetchError::Cancelled) => {}
         other => panic!("expected cancelled, got {other:?}"),
     }

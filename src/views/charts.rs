@@ -162,9 +162,12 @@ pub fn TraceScatter() -> impl IntoView {
             .max(min_y * 1.01);
         let font = ("sans-serif", 11.0 * dpr).into_font().color(&pal.text);
         let tz = platform::tz_offset_minutes();
+        // Times of day within a day; dates (and hours) when the traces span days.
+        let days = max_x > 86_400.0;
         let x_fmt = move |x: &f64| {
             let t = format_timestamp(origin + (*x * 1e9) as i64, tz);
-            t[11..19].to_owned()
+            let part = if days { t.get(0..16) } else { t.get(11..19) };
+            part.unwrap_or(&t).to_owned()
         };
         let y_fmt = |y: &f64| format_duration((*y * 1e6) as i64);
         let mut builder = ChartBuilder::on(&root);
