@@ -138,6 +138,8 @@ struct Inner {
     slots: Vec<Slot>,
     /// The main thread's side of the hand-over has been warmed up.
     warmed: bool,
+    /// The next job's workers panic (the end-to-end tests' trigger).
+    panic_next: bool,
     queue: VecDeque<Job>,
     current: Option<Running>,
     on_event: Rc<dyn Fn(Event)>,
@@ -170,6 +172,7 @@ impl Loader {
         let l = Loader(Rc::new(RefCell::new(Inner {
             slots: (0..super::WORKERS).map(|_| Slot::default()).collect(),
             warmed: false,
+            panic_next: false,
             queue: VecDeque::new(),
             current: None,
             on_event: Rc::new(on_event),
@@ -325,6 +328,9 @@ impl Loader {
             let _ = Reflect::set(&msg, &"name".into(), &job.name.as_str().into());
             let _ = Reflect::set(&msg, &"part".into(), &(k as u32).into());
             let _ = Reflect::set(&msg, &"parts".into(), &(count as u32).into());
+            if self.0.borrow().panic_next {
+                let _ = Reflect::set(&msg, &"panicForTest".into(), &true.into());
+            }
             let transfer = Array::new();
             match &job.input {
                 Input::File(f) => {
@@ -348,6 +354,7 @@ impl Loader {
                 return self.resend_without(k, job);
             }
         }
+        self.0.borrow_mut().panic_next = false;
     }
 
     /// Writes to the memory the page will need for job `id`'s hand-over
@@ -596,15 +603,10 @@ impl Loader {
         }
     }
 
-    /// Makes the first worker panic in its next job (what
+    /// Makes the workers of the next job panic (what
     /// `window.__strataPanic("worker")` asks for in the end-to-end tests).
     pub fn panic_for_test(&self) {
-        let inner = self.0.borrow();
-        if let Some(w) = inner.slots.first().and_then(|s| s.worker.as_ref()) {
-            let msg = Object::new();
-            let _ = Reflect::set(&msg, &"type".into(), &"panic-for-test".into());
-            let _ = w.post_message(&msg);
-        }
+        self.0.borrow_mut().panic_next = true;
     }
 
     /// Worker `k` died (out of memory, a panic, or its script failed to load).

@@ -14,11 +14,6 @@ use crate::model::Store;
 /// Files up to this size get their store's columns reserved before parsing.
 const RESERVE_UP_TO: usize = 400 << 20;
 
-thread_local! {
-    /// Set by the tests (see [`run`]): the next job panics.
-    static PANIC_NEXT: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
-}
-
 /// The worker's entry point (called by the `worker` binary's `main`).
 pub fn start() {
     // A panic is logged here and told to the page (which names it in the
@@ -142,12 +137,9 @@ fn fail(to: Reply, e: &ImportError) {
 /// as messages afterwards.
 fn run(data: JsValue) {
     let get = |k: &str| Reflect::get(&data, &k.into()).unwrap_or(JsValue::UNDEFINED);
-    if get("type").as_string().as_deref() == Some("panic-for-test") {
-        // The end-to-end tests' way to check what a panic in a load does.
-        PANIC_NEXT.set(true);
-        return;
-    }
-    if PANIC_NEXT.get() {
+    if get("panicForTest").is_truthy() {
+        // The end-to-end tests' way to check what a panic in a load does
+        // (`window.__strataPanic("worker")`).
         panic!("a panic the tests asked for");
     }
     let id = get("id").as_f64().unwrap_or(0.0);
