@@ -278,3 +278,31 @@ fn limits_and_capped_notes_in_parts_equal_a_plain_load() {
     assert!(want.contains("more values could not be read"), "{want}");
     check("bad parents", bad.as_bytes());
 }
+
+/// A file joined from parts is one block like a file loaded whole: removing
+/// the file before it, then the file after it, leaves the store its plain
+/// load alone makes.
+#[test]
+fn a_file_joined_from_parts_is_removed_like_any_other() {
+    let (many, res) = big::generate_many(4, 400, 9);
+    let bytes = otlp(&many, &res);
+    let mut alone = Store::default();
+    import::load(&mut alone, "f.json", &bytes).unwrap();
+
+    let mut s = store_with_before();
+    let snapshots: Vec<Vec<u8>> = (0..3)
+        .map(|k| {
+            let mut part = Store::default();
+            let mut copy = bytes.clone();
+            import::load_part(&mut part, "f.json", &mut copy, Part::new(k, 3), &mut |_| {})
+                .unwrap();
+            part.to_snapshot()
+        })
+        .collect();
+    parts::append(&mut s, &snapshots).unwrap();
+    import::load(&mut s, "after.json", BEFORE.as_bytes()).unwrap();
+    assert_eq!(s.files.len(), 3);
+    s.remove_file(0).unwrap();
+    s.remove_file(1).unwrap();
+    assert_eq!(describe(&s), describe(&alone));
+}

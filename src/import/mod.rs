@@ -653,6 +653,7 @@ fn finish(mut sink: Sink<'_>, name: &str, bytes: usize, trees: bool) -> u32 {
         traces: Range32::default(),
         spans: 0,
         warnings: notes,
+        end: Default::default(),
     };
     group(store, base, &trace_ids, file, trees)
 }
@@ -774,8 +775,7 @@ fn group(
     }
     file.traces = Range32::new(first_trace, store.traces.len());
     file.spans = n as u32;
-    store.files.push(file);
-    index
+    store.push_file(file)
 }
 
 #[cfg(test)]

@@ -216,6 +216,7 @@ pub fn join(store: &mut Store, first_file: u32) -> u32 {
         traces: Default::default(),
         spans: 0,
         warnings,
+        end: Default::default(),
     };
     group(store, base, &trace_ids, file, true)
 }

@@ -1,5 +1,6 @@
 //! Moving a whole store into another: how a file parsed in a Web Worker joins
-//! the traces already loaded on the main thread.
+//! the traces already loaded on the main thread, and how a file is taken
+//! out again.
 //!
 //! The worker imports into a fresh [`Store`] (trees and summaries built there,
 //! off the main thread), encodes it with [`Store::to_snapshot`] (`snapshot`) and transfers
@@ -8,15 +9,22 @@
 //! index is shifted by the length of the column it points into, every interned
 //! string is re-interned once (there are thousands, not millions), and text
 //! moves as one block.
+//!
+//! Removing a file ([`Store::remove_file`]) is the same move backwards: a
+//! file's rows are one block in every column ([`SourceFile::end`]), so the
+//! files after it are split off, the file is cut, and they are appended
+//! again, every index shifted down by the block's length.
 
 use super::ids::{SpanId, TraceId};
-use super::store::{Range32, Store, NONE};
+use super::store::{Mark, Range32, SourceFile, Store, NONE};
 use super::strings::{Sym, Text};
 use super::value::{Attr, Value};
 
-/// Maps the incoming store's symbols and offsets to this store's.
+/// Maps the incoming store's symbols and offsets to this store's. Offsets
+/// are added with wrap-around: moving rows down adds a negative offset.
 pub(super) struct Shift {
-    syms: Vec<Sym>,
+    /// The incoming symbols' symbols here; None: the same interner.
+    syms: Option<Vec<Sym>>,
     text: u32,
     span: u32,
     trace: u32,
@@ -30,7 +38,10 @@ pub(super) struct Shift {
 
 impl Shift {
     pub(super) fn sym(&self, s: Sym) -> Sym {
-        self.syms[lasso::Key::into_usize(s)]
+        match &self.syms {
+            Some(syms) => syms[lasso::Key::into_usize(s)],
+            None => s,
+        }
     }
 
     pub(super) fn text(&self, t: Text) -> Text {
@@ -41,13 +52,23 @@ impl Shift {
         if i == NONE {
             NONE
         } else {
-            i + self.span
+            i.wrapping_add(self.span)
         }
     }
 
+    /// A range of attributes, events or links. An empty one points nowhere
+    /// (often at 0, before the rows moved): it stays empty at 0.
+    fn rows(r: Range32, by: u32) -> Range32 {
+        if r.len == 0 {
+            return Range32::default();
+        }
+        Shift::range(r, by)
+    }
+
+    /// A file's traces, a trace's spans: an empty range keeps its place.
     fn range(r: Range32, by: u32) -> Range32 {
         Range32 {
-            start: r.start + by,
+            start: r.start.wrapping_add(by),
             len: r.len,
         }
     }
@@ -79,6 +100,62 @@ impl Shift {
         a.key = self.sym(a.key);
         self.value(&mut a.value);
     }
+
+    fn mark(&self, m: Mark) -> Mark {
+        let by = |n: usize, d: u32| (n as u32).wrapping_add(d) as usize;
+        Mark {
+            spans: by(m.spans, self.span),
+            attrs: by(m.attrs, self.attrs),
+            events: by(m.events, self.events),
+            links: by(m.links, self.links),
+            resources: by(m.resources, self.resources),
+            scopes: by(m.scopes, self.scopes),
+            text: by(m.text, self.text),
+            traces: by(m.traces, self.trace),
+            files: by(m.files, self.file),
+        }
+    }
+}
+
+/// What [`Store::remove_file`] took out, to renumber what pointed past it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Removed {
+    pub file: u32,
+    pub traces: Range32,
+    pub spans: Range32,
+}
+
+impl Removed {
+    fn renumber(i: u32, cut: Range32) -> Option<u32> {
+        if i < cut.start {
+            Some(i)
+        } else if cut.contains(i) {
+            None
+        } else {
+            Some(i - cut.len)
+        }
+    }
+
+    /// Trace `t`'s index after the removal; None if it was removed.
+    pub fn trace(&self, t: u32) -> Option<u32> {
+        Removed::renumber(t, self.traces)
+    }
+
+    /// Span `i`'s index after the removal; None if it was removed.
+    pub fn span(&self, i: u32) -> Option<u32> {
+        Removed::renumber(i, self.spans)
+    }
+
+    /// File `f`'s index after the removal; None if it was removed.
+    pub fn file(&self, f: u32) -> Option<u32> {
+        Removed::renumber(
+            f,
+            Range32 {
+                start: self.file,
+                len: 1,
+            },
+        )
+    }
 }
 
 impl Store {
@@ -99,11 +176,80 @@ impl Store {
     /// into this store.
     pub(super) fn append_with(
         &mut self,
+        mut other: Store,
+        push_attrs: impl FnOnce(&Shift, &mut Vec<Attr>),
+    ) -> u32 {
+        let syms = other
+            .strings
+            .iter()
+            .map(|s| self.strings.intern(s))
+            .collect();
+        other.strings = Default::default();
+        self.move_in(other, Some(syms), Mark::default(), push_attrs)
+    }
+
+    /// Takes file `f` out, with its traces, spans and everything they refer
+    /// to (interned strings stay). Later files, traces and spans move down:
+    /// [`Removed`] renumbers indices kept elsewhere. None if there is no
+    /// file `f`. Linear in the size of the files after `f`.
+    pub fn remove_file(&mut self, f: u32) -> Option<Removed> {
+        let end = self.files.get(f as usize)?.end;
+        let start = match f {
+            0 => Mark::default(),
+            _ => self.files[f as usize - 1].end,
+        };
+        if !(start.within(&end) && end.within(&self.mark()) && self.text.is_boundary(end.text)) {
+            return None;
+        }
+        let removed = Removed {
+            file: f,
+            traces: Range32::new(start.traces, end.traces),
+            spans: Range32::new(start.spans, end.spans),
+        };
+        let tail = self.split_off(end);
+        self.rollback(start);
+        let mut attrs = tail.attrs;
+        let rest = Store {
+            attrs: Vec::new(),
+            ..tail
+        };
+        self.move_in(rest, None, end, |sh, to| {
+            attrs.iter_mut().for_each(|a| sh.attr(a));
+            to.append(&mut attrs);
+        });
+        Some(removed)
+    }
+
+    /// Moves the rows from `m` on into a store of their own (indices
+    /// unchanged, symbols those of this store's interner).
+    fn split_off(&mut self, m: Mark) -> Store {
+        Store {
+            strings: Default::default(),
+            text: self.text.split_off(m.text),
+            files: self.files.split_off(m.files),
+            traces: self.traces.split_off(m.traces),
+            spans: self.spans.split_off(m.spans),
+            attrs: self.attrs.split_off(m.attrs),
+            events: self.events.split_off(m.events),
+            links: self.links.split_off(m.links),
+            resources: self.resources.split_off(m.resources),
+            scopes: self.scopes.split_off(m.scopes),
+        }
+    }
+
+    /// Moves `other`'s rows to the end of this store. `other`'s indices
+    /// count from `base` (zero for a store of its own, the split point for
+    /// rows split off this store); `syms` maps its symbols (None: they are
+    /// this store's already).
+    fn move_in(
+        &mut self,
         other: Store,
+        syms: Option<Vec<Sym>>,
+        base: Mark,
         push_attrs: impl FnOnce(&Shift, &mut Vec<Attr>),
     ) -> u32 {
         let Store {
-            strings,
+            strings: _,
             text,
             files,
             traces,
@@ -114,58 +260,61 @@ impl Store {
             mut resources,
             mut scopes,
         } = other;
+        let d = |here: usize, there: usize| (here as u32).wrapping_sub(there as u32);
         let sh = Shift {
-            syms: strings.iter().map(|s| self.strings.intern(s)).collect(),
-            text: self.text.append(&text),
-            span: self.spans.len() as u32,
-            trace: self.traces.len() as u32,
-            file: self.files.len() as u32,
-            attrs: self.attrs.len() as u32,
-            events: self.events.len() as u32,
-            links: self.links.len() as u32,
-            scopes: self.scopes.len() as u32,
-            resources: self.resources.len() as u32,
+            syms,
+            text: d(self.text.append(&text) as usize, base.text),
+            span: d(self.spans.len(), base.spans),
+            trace: d(self.traces.len(), base.traces),
+            file: d(self.files.len(), base.files),
+            attrs: d(self.attrs.len(), base.attrs),
+            events: d(self.events.len(), base.events),
+            links: d(self.links.len(), base.links),
+            scopes: d(self.scopes.len(), base.scopes),
+            resources: d(self.resources.len(), base.resources),
         };
-        let first_file = sh.file;
+        let first_file = self.files.len() as u32;
 
         push_attrs(&sh, &mut self.attrs);
         for e in &mut events {
             e.name = sh.sym(e.name);
-            e.attrs = Shift::range(e.attrs, sh.attrs);
+            e.attrs = Shift::rows(e.attrs, sh.attrs);
         }
         self.events.append(&mut events);
         for l in &mut links {
             l.trace_id = sh.trace_id(l.trace_id);
             l.span_id = sh.span_id(l.span_id);
-            l.attrs = Shift::range(l.attrs, sh.attrs);
+            l.attrs = Shift::rows(l.attrs, sh.attrs);
         }
         self.links.append(&mut links);
         for r in &mut resources {
             r.service = sh.sym(r.service);
-            r.attrs = Shift::range(r.attrs, sh.attrs);
+            r.attrs = Shift::rows(r.attrs, sh.attrs);
         }
         self.resources.append(&mut resources);
         for s in &mut scopes {
-            s.resource += sh.resources;
+            s.resource = s.resource.wrapping_add(sh.resources);
             s.name = sh.sym(s.name);
             s.version = sh.sym(s.version);
-            s.attrs = Shift::range(s.attrs, sh.attrs);
+            s.attrs = Shift::rows(s.attrs, sh.attrs);
         }
         self.scopes.append(&mut scopes);
 
         let to = &mut self.spans;
-        to.trace.extend(spans.trace.iter().map(|&t| t + sh.trace));
+        to.trace
+            .extend(spans.trace.iter().map(|&t| t.wrapping_add(sh.trace)));
         to.id.extend(spans.id.iter().map(|&id| sh.span_id(id)));
         to.parent_id
             .extend(spans.parent_id.iter().map(|p| p.map(|id| sh.span_id(id))));
         // A span with no scope (NONE) keeps none: shifting it wrapped it
         // round to another file's scope (found by the parts fuzz target).
-        to.scope.extend(
-            spans
-                .scope
-                .iter()
-                .map(|&s| if s == NONE { NONE } else { s + sh.scopes }),
-        );
+        to.scope.extend(spans.scope.iter().map(|&s| {
+            if s == NONE {
+                NONE
+            } else {
+                s.wrapping_add(sh.scopes)
+            }
+        }));
         to.service.extend(spans.service.iter().map(|&s| sh.sym(s)));
         to.name.extend(spans.name.iter().map(|&s| sh.sym(s)));
         to.kind.extend_from_slice(&spans.kind);
@@ -175,11 +324,11 @@ impl Store {
         to.status_message
             .extend(spans.status_message.iter().map(|&t| sh.text(t)));
         to.attrs
-            .extend(spans.attrs.iter().map(|&r| Shift::range(r, sh.attrs)));
+            .extend(spans.attrs.iter().map(|&r| Shift::rows(r, sh.attrs)));
         to.events
-            .extend(spans.events.iter().map(|&r| Shift::range(r, sh.events)));
+            .extend(spans.events.iter().map(|&r| Shift::rows(r, sh.events)));
         to.links
-            .extend(spans.links.iter().map(|&r| Shift::range(r, sh.links)));
+            .extend(spans.links.iter().map(|&r| Shift::rows(r, sh.links)));
         to.dropped.extend_from_slice(&spans.dropped);
         to.flags.extend_from_slice(&spans.flags);
         to.parent.extend(spans.parent.iter().map(|&p| sh.span(p)));
@@ -187,7 +336,7 @@ impl Store {
 
         for mut t in traces {
             t.id = sh.trace_id(t.id);
-            t.file += sh.file;
+            t.file = t.file.wrapping_add(sh.file);
             t.spans = Shift::range(t.spans, sh.span);
             t.tree.roots.iter_mut().for_each(|r| *r = sh.span(*r));
             t.tree.children.iter_mut().for_each(|c| *c = sh.span(*c));
@@ -198,9 +347,12 @@ impl Store {
             }
             self.traces.push(t);
         }
-        for mut f in files {
-            f.traces = Shift::range(f.traces, sh.trace);
-            self.files.push(f);
+        for f in files {
+            self.files.push(SourceFile {
+                traces: Shift::range(f.traces, sh.trace),
+                end: sh.mark(f.end),
+                ..f
+            });
         }
         first_file
     }
@@ -250,6 +402,84 @@ mod tests {
         assert_eq!(describe(&merged), describe(&one));
         assert!(describe(&one).contains("9007199254740993"));
         assert!(describe(&one).contains("op-aque"));
+    }
+
+    fn loaded(files: &[(&str, &str)]) -> Store {
+        let mut s = Store::default();
+        for (name, text) in files {
+            import::load(&mut s, name, text.as_bytes()).unwrap();
+        }
+        s
+    }
+
+    /// Removing a file leaves the store that loading the others makes, at
+    /// the start, in the middle and at the end, for files loaded here and
+    /// files appended from a worker's snapshot.
+    #[test]
+    fn removing_a_file_equals_never_loading_it() {
+        let files = [
+            ("a.json", JAEGER),
+            ("b.json", OTLP),
+            ("c.json", JAEGER),
+            ("d.json", OTLP),
+        ];
+        for gone in 0..files.len() {
+            let kept: Vec<_> = (0..files.len())
+                .filter(|&k| k != gone)
+                .map(|k| files[k])
+                .collect();
+            let expected = describe(&loaded(&kept));
+
+            let mut here = loaded(&files);
+            let r = here.remove_file(gone as u32).unwrap();
+            assert_eq!(describe(&here), expected, "file {gone} removed");
+            assert_eq!(r.file(gone as u32), None);
+
+            let mut appended = Store::default();
+            for (name, text) in files {
+                let mut part = Store::default();
+                import::load(&mut part, name, text.as_bytes()).unwrap();
+                appended.append(Store::from_snapshot(&part.to_snapshot()).unwrap());
+            }
+            appended.remove_file(gone as u32).unwrap();
+            assert_eq!(
+                describe(&appended),
+                expected,
+                "file {gone} removed after appends"
+            );
+            // What is left can be removed and loaded again.
+            import::load(&mut appended, "e.json", OTLP.as_bytes()).unwrap();
+            appended
+                .remove_file(appended.files.len() as u32 - 1)
+                .unwrap();
+            assert_eq!(describe(&appended), expected);
+        }
+        let mut one = loaded(&[("a.json", JAEGER)]);
+        one.remove_file(0).unwrap();
+        assert_eq!(describe(&one), describe(&Store::default()));
+        assert!(one.remove_file(0).is_none());
+    }
+
+    #[test]
+    fn removed_renumbers_what_came_after() {
+        let mut s = loaded(&[("a.json", JAEGER), ("b.json", OTLP), ("c.json", JAEGER)]);
+        let (traces_a, spans_a) = (s.files[0].traces.len, s.traces[0].spans.len);
+        let b_traces = s.files[1].traces;
+        let c_first = s.files[2].traces.start;
+        let c_span = s.traces[c_first as usize].spans.start;
+        let r = s.remove_file(1).unwrap();
+        assert_eq!(r.trace(0), Some(0));
+        assert_eq!(r.trace(b_traces.start), None);
+        assert_eq!(r.trace(c_first), Some(c_first - b_traces.len));
+        assert_eq!(r.file(2), Some(1));
+        assert_eq!(r.span(0), Some(0));
+        let moved = r.span(c_span).unwrap();
+        assert_eq!(s.spans.trace[moved as usize], r.trace(c_first).unwrap());
+        assert_eq!(s.str(s.spans.name[moved as usize]), "root");
+        assert_eq!(
+            (s.files[0].traces.len, s.traces[0].spans.len),
+            (traces_a, spans_a)
+        );
     }
 
     #[test]

@@ -307,6 +307,50 @@ fn check(s: &Store, attrs: usize, symbols: usize) -> Result<(), String> {
     for f in &s.files {
         within(f.traces, s.traces.len(), "file traces")?;
     }
+    check_blocks(s, attrs)
+}
+
+/// Each file's rows are one block in every column, ending at its `end`
+/// (what removing a file relies on): the ends grow, the last is the store's
+/// end, and every row of a file's traces points into the file's block.
+fn check_blocks(s: &Store, attrs: usize) -> Result<(), String> {
+    let mut whole = s.mark();
+    whole.attrs = attrs;
+    let mut start = super::store::Mark::default();
+    for (k, f) in s.files.iter().enumerate() {
+        let end = f.end;
+        if !start.within(&end) || !end.within(&whole) || end.files != k + 1 {
+            return Err(format!("file {k} ends out of order"));
+        }
+        let inside = |r: Range32, from: usize, to: usize| {
+            r.len == 0 || (r.start as usize >= from && r.end() as usize <= to)
+        };
+        let traces = Range32::new(start.traces, end.traces);
+        if !inside(f.traces, start.traces, end.traces) {
+            return Err(format!("file {k}'s traces outside its block"));
+        }
+        for t in traces.range() {
+            let tr = &s.traces[t];
+            if tr.file as usize != k || !inside(tr.spans, start.spans, end.spans) {
+                return Err(format!("trace {t} outside file {k}'s block"));
+            }
+            for i in tr.spans.range() {
+                let c = &s.spans;
+                let scope = c.scope[i];
+                if !inside(c.attrs[i], start.attrs, end.attrs)
+                    || !inside(c.events[i], start.events, end.events)
+                    || !inside(c.links[i], start.links, end.links)
+                    || (scope != NONE && !(start.scopes..end.scopes).contains(&(scope as usize)))
+                {
+                    return Err(format!("span {i} points outside file {k}'s block"));
+                }
+            }
+        }
+        start = end;
+    }
+    if start != whole {
+        return Err("the last file does not end where the store does".into());
+    }
     Ok(())
 }
 

@@ -232,6 +232,30 @@ impl Spans {
         let _ = self.depth.try_reserve(n);
     }
 
+    /// Moves spans `n..` into a new set of columns (indices unchanged).
+    pub fn split_off(&mut self, n: usize) -> Spans {
+        Spans {
+            trace: self.trace.split_off(n),
+            id: self.id.split_off(n),
+            parent_id: self.parent_id.split_off(n),
+            scope: self.scope.split_off(n),
+            service: self.service.split_off(n),
+            name: self.name.split_off(n),
+            kind: self.kind.split_off(n),
+            start: self.start.split_off(n),
+            duration: self.duration.split_off(n),
+            status: self.status.split_off(n),
+            status_message: self.status_message.split_off(n),
+            attrs: self.attrs.split_off(n),
+            events: self.events.split_off(n),
+            links: self.links.split_off(n),
+            dropped: self.dropped.split_off(n),
+            flags: self.flags.split_off(n),
+            parent: self.parent.split_off(n),
+            depth: self.depth.split_off(n),
+        }
+    }
+
     pub fn truncate(&mut self, n: usize) {
         self.trace.truncate(n);
         self.id.truncate(n);
@@ -392,20 +416,26 @@ pub struct SourceFile {
     pub spans: u32,
     /// File-level notes: skipped lines, ignored parts, tolerated oddities.
     pub warnings: Vec<String>,
+    /// Where the file's rows end in every column. A file's rows are
+    /// contiguous in each (files are imported or appended whole), starting
+    /// where the previous file's end: what [`Store::remove_file`] cuts out.
+    #[serde(default)]
+    pub end: Mark,
 }
 
-/// Lengths of every growable part, to undo a failed load.
-#[derive(Clone, Copy, Debug)]
+/// Lengths of every growable part, to undo a failed load (and where each
+/// file ends, [`SourceFile::end`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Mark {
-    spans: usize,
-    attrs: usize,
-    events: usize,
-    links: usize,
-    resources: usize,
-    scopes: usize,
-    text: usize,
-    traces: usize,
-    files: usize,
+    pub(super) spans: usize,
+    pub(super) attrs: usize,
+    pub(super) events: usize,
+    pub(super) links: usize,
+    pub(super) resources: usize,
+    pub(super) scopes: usize,
+    pub(super) text: usize,
+    pub(super) traces: usize,
+    pub(super) files: usize,
 }
 
 #[derive(Default, Serialize, Deserialize)]
@@ -420,6 +450,21 @@ pub struct Store {
     pub links: Vec<Link>,
     pub resources: Vec<Resource>,
     pub scopes: Vec<Scope>,
+}
+
+impl Mark {
+    /// Every length of `self` is at most that of `other`.
+    pub fn within(&self, other: &Mark) -> bool {
+        self.spans <= other.spans
+            && self.attrs <= other.attrs
+            && self.events <= other.events
+            && self.links <= other.links
+            && self.resources <= other.resources
+            && self.scopes <= other.scopes
+            && self.text <= other.text
+            && self.traces <= other.traces
+            && self.files <= other.files
+    }
 }
 
 impl Store {
@@ -460,6 +505,16 @@ impl Store {
             traces: self.traces.len(),
             files: self.files.len(),
         }
+    }
+
+    /// Adds a file whose traces, spans and everything they refer to were
+    /// just added (after the previous file's); returns its index.
+    pub fn push_file(&mut self, mut file: SourceFile) -> u32 {
+        let index = self.files.len() as u32;
+        file.end = self.mark();
+        file.end.files = index as usize + 1;
+        self.files.push(file);
+        index
     }
 
     /// Undoes everything added since `m` (a failed load leaves no trace behind;

@@ -111,13 +111,14 @@ impl Text {
         }
     }
 
-    /// The same text after its arena was appended at `offset` of another.
+    /// The same text after its arena moved by `offset` (appended at
+    /// `offset` of another; moving down is adding a wrapped negative offset).
     pub fn shifted(self, offset: u32) -> Text {
         if self.len == 0 {
             Text::default()
         } else {
             Text {
-                start: self.start.saturating_add(offset),
+                start: self.start.wrapping_add(offset),
                 len: self.len,
             }
         }
@@ -176,6 +177,17 @@ impl TextArena {
 
     pub fn truncate(&mut self, len: usize) {
         self.buf.truncate(len);
+    }
+
+    pub fn is_boundary(&self, at: usize) -> bool {
+        self.buf.is_char_boundary(at)
+    }
+
+    /// Moves the text from byte `at` on (a text boundary) into a new arena.
+    pub fn split_off(&mut self, at: usize) -> TextArena {
+        TextArena {
+            buf: self.buf.split_off(at),
+        }
     }
 }
 
