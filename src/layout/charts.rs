@@ -1,6 +1,7 @@
 //! Data for the charts: the trace scatter (start vs response time) and latency
 //! histograms with percentiles. Pure; the views draw them with plotters.
 
+use super::time_axis::TimeAxis;
 use crate::analysis::services::percentile;
 use crate::model::Store;
 
@@ -10,7 +11,7 @@ pub struct Dot {
     pub trace: u32,
     /// For a trace a search listed but that is not loaded: its index there.
     pub remote: Option<usize>,
-    /// Seconds since the earliest loaded trace started.
+    /// Where its start sits on the time axis (0..1, see [`TimeAxis`]).
     pub x: f64,
     /// Duration in ms.
     pub y: f64,
@@ -18,15 +19,15 @@ pub struct Dot {
 }
 
 /// One dot per trace of `traces` (start vs response time: the root span's
-/// duration), and per remote one (start, duration ns); the x origin (Unix ns)
-/// is returned too.
-pub fn scatter(store: &Store, traces: &[u32], remote: &[(i64, i64)]) -> (Vec<Dot>, i64) {
-    let origin = traces
+/// duration), and per remote one (start, duration ns), on a time axis
+/// broken where nothing happened for long (returned too).
+pub fn scatter(store: &Store, traces: &[u32], remote: &[(i64, i64)]) -> (Vec<Dot>, TimeAxis) {
+    let starts: Vec<i64> = traces
         .iter()
         .map(|&t| store.traces[t as usize].summary.start)
         .chain(remote.iter().map(|r| r.0))
-        .min()
-        .unwrap_or(0);
+        .collect();
+    let axis = TimeAxis::new(&starts);
     let mut dots: Vec<Dot> = traces
         .iter()
         .map(|&t| {
@@ -34,7 +35,7 @@ pub fn scatter(store: &Store, traces: &[u32], remote: &[(i64, i64)]) -> (Vec<Dot
             Dot {
                 trace: t,
                 remote: None,
-                x: (tr.summary.start - origin) as f64 / 1e9,
+                x: axis.x(tr.summary.start),
                 y: store.response_time(t) as f64 / 1e6,
                 error: tr.summary.errors > 0,
             }
@@ -43,11 +44,11 @@ pub fn scatter(store: &Store, traces: &[u32], remote: &[(i64, i64)]) -> (Vec<Dot
     dots.extend(remote.iter().enumerate().map(|(i, &(start, dur))| Dot {
         trace: crate::model::NONE,
         remote: Some(i),
-        x: (start - origin) as f64 / 1e9,
+        x: axis.x(start),
         y: dur as f64 / 1e6,
         error: false,
     }));
-    (dots, origin)
+    (dots, axis)
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -219,7 +220,7 @@ mod tests {
         let mut s = Store::default();
         crate::import::load(&mut s, "demo", &bytes).unwrap();
         let all: Vec<u32> = (0..s.traces.len() as u32).collect();
-        let (dots, origin) = scatter(&s, &all, &[]);
+        let (dots, axis) = scatter(&s, &all, &[]);
         assert_eq!(dots.len(), 40);
         // Response time, not extent: a checkout answers before its consumers run.
         for d in &dots {
@@ -233,7 +234,8 @@ mod tests {
             5,
             "only the traces asked for"
         );
-        assert!(dots.iter().any(|d| d.x == 0.0) && origin > 0);
+        assert!(dots.iter().any(|d| d.x == 0.0) && dots.iter().any(|d| d.x == 1.0));
+        assert_eq!(axis.segments.len(), 1, "the demo's traces are minutes apart");
         assert!(dots.iter().any(|d| d.error) && dots.iter().any(|d| !d.error));
         // The payment outage: the gateway answers after its 10 s timeout,
         // while the 30 s wait behind it goes on (extent, not response).

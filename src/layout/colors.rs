@@ -66,6 +66,12 @@ pub fn register(s: &Store, spans: Range32) {
     });
 }
 
+/// Forgets every assignment: the next services loaded start the palette
+/// again (everything loaded was replaced).
+pub fn reset() {
+    ASSIGNED.with_borrow_mut(|m| m.clear());
+}
+
 /// FNV-1a of the name: stable across builds and runs.
 fn hash(name: &str) -> u32 {
     let mut h: u32 = 0x811c_9dc5;

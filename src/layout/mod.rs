@@ -6,4 +6,5 @@ pub mod colors;
 pub mod flame;
 pub mod force;
 pub mod minimap;
+pub mod time_axis;
 pub mod waterfall;

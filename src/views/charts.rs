@@ -8,6 +8,7 @@ use leptos::prelude::*;
 use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters_canvas::CanvasBackend;
 
 use super::platform;
@@ -15,6 +16,7 @@ use super::state::{AppState, Theme};
 use super::trace_view::trace_name;
 use super::virtual_list::use_width;
 use crate::layout::charts::{self, Dot};
+use crate::layout::time_axis::{format_gap, TimeAxis};
 use crate::model::time::{format_duration, format_timestamp};
 use crate::render::canvas;
 
@@ -33,10 +35,14 @@ struct ScatterAxes<'a> {
     y_fmt: &'a dyn Fn(&f64) -> String,
     font: &'a TextStyle<'a>,
     pal: &'a Palette,
+    /// The time axis' breaks (from, to, what they leave out) and the
+    /// duration range, to draw the breaks over the mesh.
+    breaks: Vec<(f64, f64, i64)>,
+    y_range: (f64, f64),
 }
 
-/// The scatter's mesh and dots on a linear or log duration axis; returns
-/// where each dot landed (CSS pixels), for clicks.
+/// The scatter's mesh, breaks and dots on a linear or log duration axis;
+/// returns where each dot landed (CSS pixels), for clicks and brushing.
 fn draw_dots<Y>(
     mut chart: ChartContext<'_, CanvasBackend, Cartesian2d<RangedCoordf64, Y>>,
     axes: &ScatterAxes,
@@ -60,6 +66,21 @@ where
         .x_labels(6)
         .y_labels(4)
         .draw();
+    let (lo, hi) = axes.y_range;
+    for &(x0, x1, gap) in &axes.breaks {
+        let _ = chart.draw_series(std::iter::once(Rectangle::new(
+            [(x0, lo), (x1, hi)],
+            pal.grid.mix(0.5).filled(),
+        )));
+        let label = Text::new(
+            format_gap(gap),
+            ((x0 + x1) / 2.0, hi),
+            axes.font
+                .clone()
+                .pos(Pos::new(HPos::Center, VPos::Top)),
+        );
+        let _ = chart.draw_series(std::iter::once(label));
+    }
     let mut points = Vec::with_capacity(dots.len());
     for d in dots {
         let c = if d.error {
@@ -78,6 +99,81 @@ where
         points.push((px as f64 / dpr, py as f64 / dpr, *d));
     }
     points
+}
+
+/// Draws the scatter on `el` (`w` x `h` CSS px); returns where each dot
+/// landed, or None when there is nothing to draw.
+fn draw_scatter(
+    el: &web_sys::HtmlCanvasElement,
+    (w, h): (f64, f64),
+    pal: &Palette,
+    (dots, axis): &(Vec<Dot>, TimeAxis),
+    current: Option<u32>,
+) -> Option<Vec<(f64, f64, Dot)>> {
+    if w <= 0.0 || dots.is_empty() {
+        return None;
+    }
+    let dpr = platform::device_pixel_ratio();
+    let root = area(el, w, h, dpr)?;
+    let _ = root.fill(&pal.bg);
+    let min_y = dots
+        .iter()
+        .map(|d| d.y)
+        .fold(f64::INFINITY, f64::min)
+        .max(1e-3);
+    let max_y = dots
+        .iter()
+        .map(|d| d.y)
+        .fold(0.0, f64::max)
+        .max(min_y * 1.01);
+    let font = ("sans-serif", 11.0 * dpr).into_font().color(&pal.text);
+    let tz = platform::tz_offset_minutes();
+    // Times of day within a day; dates (and hours) when the traces span days.
+    let days = axis.span_ns() > 86_400_000_000_000;
+    let x_fmt = move |x: &f64| {
+        let Some(ns) = axis.time(*x) else {
+            return String::new();
+        };
+        let t = format_timestamp(ns, tz);
+        let part = if days { t.get(0..16) } else { t.get(11..19) };
+        part.unwrap_or(&t).to_owned()
+    };
+    let y_fmt = |y: &f64| format_duration((*y * 1e6) as i64);
+    let mut builder = ChartBuilder::on(&root);
+    builder
+        .margin((8.0 * dpr) as i32)
+        .x_label_area_size((22.0 * dpr) as i32)
+        .y_label_area_size((58.0 * dpr) as i32);
+    let r = (3.5 * dpr) as i32;
+    let log = max_y / min_y > 100.0;
+    // Log scale when durations spread over more than two decades.
+    let y_range = if log {
+        (min_y * 0.8, max_y * 1.25)
+    } else {
+        (0.0, max_y * 1.15)
+    };
+    let axes = ScatterAxes {
+        x_fmt: &x_fmt,
+        y_fmt: &y_fmt,
+        font: &font,
+        pal,
+        breaks: axis.breaks(),
+        y_range,
+    };
+    let x_range = -0.02..1.02;
+    let points = if log {
+        let chart = builder
+            .build_cartesian_2d(x_range, (y_range.0..y_range.1).log_scale())
+            .ok()?;
+        draw_dots(chart, &axes, dots, current, r, dpr)
+    } else {
+        let chart = builder
+            .build_cartesian_2d(x_range, y_range.0..y_range.1)
+            .ok()?;
+        draw_dots(chart, &axes, dots, current, r, dpr)
+    };
+    let _ = root.present();
+    Some(points)
 }
 
 /// The charts' colors: the theme's background, muted text and error color
@@ -113,6 +209,11 @@ fn area(
     Some(CanvasBackend::with_canvas_object(canvas.clone())?.into_drawing_area())
 }
 
+/// Dots placed on screen (CSS px) with what they stand for.
+type Placed = StoredValue<Vec<(f64, f64, Dot)>>;
+
+/// Loaded traces, by start time and response time. Click a dot to open its
+/// trace; drag across dots to list only those (the chart then zooms to them).
 #[component]
 pub fn TraceScatter() -> impl IntoView {
     let app = expect_context::<AppState>();
@@ -120,9 +221,9 @@ pub fn TraceScatter() -> impl IntoView {
     let wrap = NodeRef::<Div>::new();
     let width = use_width(wrap);
     const H: f64 = 150.0;
-    // Dot positions on screen (CSS px), for clicks and hover.
-    let placed: StoredValue<Vec<(f64, f64, Dot)>> = StoredValue::new(Vec::new());
+    let placed: Placed = StoredValue::new(Vec::new());
     let hover = RwSignal::new(None::<(f64, f64, String)>);
+    let brush = RwSignal::new(None::<Rect>);
     let data = Memo::new(move |_| {
         let remote: Vec<(i64, i64)> = app.remote.with(|r| {
             r.iter()
@@ -134,71 +235,15 @@ pub fn TraceScatter() -> impl IntoView {
     });
 
     Effect::new(move |_| {
-        let w = width.get();
-        let pal = palette(app.theme.get());
-        let current = app.trace.get();
-        let (dots, origin) = data.get();
+        let (w, pal, current) = (width.get(), palette(app.theme.get()), app.trace.get());
         let Some(el) = canvas_ref.get() else {
             return;
         };
-        if w <= 0.0 || dots.is_empty() {
-            return;
+        let points = data.with(|d| draw_scatter(&el, (w, H), &pal, d, current));
+        if let Some(points) = points {
+            let _ = el.set_attribute("data-dots", &points.len().to_string());
+            placed.set_value(points);
         }
-        let dpr = platform::device_pixel_ratio();
-        let Some(root) = area(&el, w, H, dpr) else {
-            return;
-        };
-        let _ = root.fill(&pal.bg);
-        let max_x = dots.iter().map(|d| d.x).fold(0.0, f64::max).max(1e-3);
-        let min_y = dots
-            .iter()
-            .map(|d| d.y)
-            .fold(f64::INFINITY, f64::min)
-            .max(1e-3);
-        let max_y = dots
-            .iter()
-            .map(|d| d.y)
-            .fold(0.0, f64::max)
-            .max(min_y * 1.01);
-        let font = ("sans-serif", 11.0 * dpr).into_font().color(&pal.text);
-        let tz = platform::tz_offset_minutes();
-        // Times of day within a day; dates (and hours) when the traces span days.
-        let days = max_x > 86_400.0;
-        let x_fmt = move |x: &f64| {
-            let t = format_timestamp(origin + (*x * 1e9) as i64, tz);
-            let part = if days { t.get(0..16) } else { t.get(11..19) };
-            part.unwrap_or(&t).to_owned()
-        };
-        let y_fmt = |y: &f64| format_duration((*y * 1e6) as i64);
-        let mut builder = ChartBuilder::on(&root);
-        builder
-            .margin((8.0 * dpr) as i32)
-            .x_label_area_size((22.0 * dpr) as i32)
-            .y_label_area_size((58.0 * dpr) as i32);
-        let r = (3.5 * dpr) as i32;
-        let axes = ScatterAxes {
-            x_fmt: &x_fmt,
-            y_fmt: &y_fmt,
-            font: &font,
-            pal: &pal,
-        };
-        let x_range = 0.0..max_x * 1.02;
-        // Log scale when durations spread over more than two decades.
-        let points = if max_y / min_y > 100.0 {
-            let y_range = (min_y * 0.8..max_y * 1.25).log_scale();
-            match builder.build_cartesian_2d(x_range, y_range) {
-                Ok(chart) => draw_dots(chart, &axes, &dots, current, r, dpr),
-                Err(_) => return,
-            }
-        } else {
-            match builder.build_cartesian_2d(x_range, 0.0..max_y * 1.15) {
-                Ok(chart) => draw_dots(chart, &axes, &dots, current, r, dpr),
-                Err(_) => return,
-            }
-        };
-        let _ = root.present();
-        let _ = el.set_attribute("data-dots", &points.len().to_string());
-        placed.set_value(points);
     });
 
     super::probe::expose("__strataScatterDot", move |i| {
@@ -210,47 +255,163 @@ pub fn TraceScatter() -> impl IntoView {
             .unwrap_or((0.0, 0.0));
         placed.with_value(|p| p.get(i).map(|&(x, y, _)| (x + ox, y + oy)))
     });
-    let nearest = move |e: &web_sys::MouseEvent| -> Option<(f64, f64, Dot)> {
-        let el = canvas_ref.get_untracked()?;
-        let r = el.get_bounding_client_rect();
-        let (x, y) = (
+    // Pointer position on the canvas, CSS px.
+    let at = move |e: &web_sys::MouseEvent| -> Option<(f64, f64)> {
+        let r = canvas_ref.get_untracked()?.get_bounding_client_rect();
+        Some((
             e.client_x() as f64 - r.left(),
             e.client_y() as f64 - r.top(),
+        ))
+    };
+    let nearest = move |e: &web_sys::MouseEvent| at(e).and_then(|p| nearest_dot(placed, p));
+    let on_down = move |e: web_sys::MouseEvent| {
+        let Some(a) = at(&e) else { return };
+        e.prevent_default();
+        brush.set(Some(Rect::new(a, a)));
+        platform::drag(
+            move |m| {
+                if let Some(b) = at(m) {
+                    brush.set(Some(Rect::new(a, b)));
+                }
+            },
+            move |m| {
+                brush.set(None);
+                let b = at(m).unwrap_or(a);
+                let rect = Rect::new(a, b);
+                if rect.w() < 4.0 && rect.h() < 4.0 {
+                    if let Some((_, _, d)) = nearest_dot(placed, a) {
+                        open_dot(app, d);
+                    }
+                } else {
+                    pick(app, placed, rect);
+                }
+            },
         );
-        placed.with_value(|p| {
-            p.iter()
-                .map(|&(px, py, d)| ((px - x).powi(2) + (py - y).powi(2), (px, py, d)))
-                .filter(|(d2, _)| *d2 < 81.0)
-                .min_by(|a, b| a.0.total_cmp(&b.0))
-                .map(|(_, p)| p)
-        })
     };
     view! {
         <div class="scatter" node_ref=wrap
-            on:click=move |e| if let Some((_, _, d)) = nearest(&e) {
-                match d.remote {
-                    None => app.open_trace(d.trace),
-                    Some(i) => if let Some(rt) = app.remote.with_untracked(|l| l.get(i).cloned()) {
-                        super::remote::open_remote(app, rt.backend, rt.summary.trace_id, None);
-                    },
-                }
-            }
-            on:mousemove=move |e| hover.set(nearest(&e).map(|(x, y, d)| {
-                let (x, y) = (x + 12.0, y + 6.0);
-                let (svc, op) = match d.remote {
-                    None => app.with_store(|s| trace_name(s, d.trace)),
-                    Some(i) => app.remote.with_untracked(|l| l.get(i).map(|r| (r.summary.root_service.clone(), r.summary.root_name.clone()))).unwrap_or_default(),
-                };
-                (x, y, format!("{svc}: {op} — {}{}", format_duration((d.y * 1e6) as i64), if d.error { " — errors" } else { "" }))
-            }))
+            on:mousedown=on_down
+            on:mousemove=move |e| hover.set(nearest(&e).map(|(x, y, d)| (x + 12.0, y + 6.0, dot_label(app, d))))
             on:mouseleave=move |_| hover.set(None)
-            title="Traces by start time and duration; click a dot to open its trace"
+            title="Traces by start time and response time; click a dot to open its trace, drag across dots to list only those"
         >
             <canvas node_ref=canvas_ref style:height=format!("{H}px")></canvas>
+            <PickedChip />
+            {move || brush.get().filter(|r| r.w() >= 4.0 || r.h() >= 4.0).map(|r| {
+                // The canvas sits inside the box's padding.
+                let (ox, oy) = canvas_ref
+                    .get_untracked()
+                    .map(|c| (c.offset_left() as f64, c.offset_top() as f64))
+                    .unwrap_or_default();
+                view! {
+                <div class="brush" style:left=format!("{}px", r.x0 + ox) style:top=format!("{}px", r.y0 + oy)
+                    style:width=format!("{}px", r.w()) style:height=format!("{}px", r.h())></div>
+                }
+            })}
             {move || hover.get().map(|(x, y, t)| view! {
                 <div class="tooltip" style:left=format!("{}px", (x + 12.0).min(width.get_untracked() - 260.0).max(0.0)) style:top=format!("{}px", y + 10.0)>{t}</div>
             })}
         </div>
+    }
+}
+
+/// A rectangle dragged on the chart (CSS px, normalised).
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Rect {
+    x0: f64,
+    y0: f64,
+    x1: f64,
+    y1: f64,
+}
+
+impl Rect {
+    fn new(a: (f64, f64), b: (f64, f64)) -> Rect {
+        Rect {
+            x0: a.0.min(b.0),
+            y0: a.1.min(b.1),
+            x1: a.0.max(b.0),
+            y1: a.1.max(b.1),
+        }
+    }
+    fn w(&self) -> f64 {
+        self.x1 - self.x0
+    }
+    fn h(&self) -> f64 {
+        self.y1 - self.y0
+    }
+    fn contains(&self, (x, y): (f64, f64)) -> bool {
+        x >= self.x0 && x <= self.x1 && y >= self.y0 && y <= self.y1
+    }
+}
+
+/// The dot nearest `p` within 9 px.
+fn nearest_dot(placed: Placed, (x, y): (f64, f64)) -> Option<(f64, f64, Dot)> {
+    placed.with_value(|p| {
+        p.iter()
+            .map(|&(px, py, d)| ((px - x).powi(2) + (py - y).powi(2), (px, py, d)))
+            .filter(|(d2, _)| *d2 < 81.0)
+            .min_by(|a, b| a.0.total_cmp(&b.0))
+            .map(|(_, p)| p)
+    })
+}
+
+/// Lists only the loaded traces whose dots are inside `rect`.
+fn pick(app: AppState, placed: Placed, rect: Rect) {
+    let mut traces: Vec<u32> = placed.with_value(|p| {
+        p.iter()
+            .filter(|(x, y, d)| d.remote.is_none() && rect.contains((*x, *y)))
+            .map(|(_, _, d)| d.trace)
+            .collect()
+    });
+    if traces.is_empty() {
+        return;
+    }
+    traces.sort_unstable();
+    app.picked.set(Some(traces));
+}
+
+fn open_dot(app: AppState, d: Dot) {
+    match d.remote {
+        None => app.open_trace(d.trace),
+        Some(i) => {
+            if let Some(rt) = app.remote.with_untracked(|l| l.get(i).cloned()) {
+                super::remote::open_remote(app, rt.backend, rt.summary.trace_id, None);
+            }
+        }
+    }
+}
+
+fn dot_label(app: AppState, d: Dot) -> String {
+    let (svc, op) = match d.remote {
+        None => app.with_store(|s| trace_name(s, d.trace)),
+        Some(i) => app
+            .remote
+            .with_untracked(|l| {
+                l.get(i)
+                    .map(|r| (r.summary.root_service.clone(), r.summary.root_name.clone()))
+            })
+            .unwrap_or_default(),
+    };
+    format!(
+        "{svc}: {op} — {}{}",
+        format_duration((d.y * 1e6) as i64),
+        if d.error { " — errors" } else { "" }
+    )
+}
+
+/// "12 traces picked on the chart · Show all", while a pick is on.
+#[component]
+fn PickedChip() -> impl IntoView {
+    let app = expect_context::<AppState>();
+    move || {
+        app.picked.with(|p| p.as_ref().map(|p| p.len())).map(|n| {
+            view! {
+                <div class="picked-chip" role="status" on:mousedown=|e| e.stop_propagation()>
+                    {format!("{} picked on the chart", crate::model::units::counted(n as u64, "trace"))}
+                    <button class="btn small" on:click=move |_| app.picked.set(None)>"Show all"</button>
+                </div>
+            }
+        })
     }
 }
 

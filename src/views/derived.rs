@@ -94,6 +94,9 @@ pub struct Derived {
     pub list_query: Memo<Result<Query, QueryError>>,
     /// The loaded traces the trace list's filter keeps (list and scatter).
     pub listed: Memo<Shared<Vec<u32>>>,
+    /// The loaded traces of the files not hidden: what the list, the
+    /// scatter and the all-traces map, flame graph and statistics read.
+    pub shown: Memo<Shared<Vec<u32>>>,
 }
 
 impl Derived {
@@ -244,14 +247,32 @@ impl Derived {
             })
         });
         let list_query = Memo::new(move |_| Query::parse(&app.list_query.get()));
+        let shown = Memo::new(move |_| {
+            app.hidden.with(|hidden| {
+                app.with_store(|s| {
+                    Shared::new(
+                        (0..s.traces.len() as u32)
+                            .filter(|&t| !hidden.contains(&s.traces[t as usize].file))
+                            .collect::<Vec<u32>>(),
+                    )
+                })
+            })
+        });
         let listed = Memo::new(move |_| {
             list_query.with(|q| {
-                app.with_store(|s| {
-                    let all = 0..s.traces.len() as u32;
-                    Shared::new(match q {
-                        Ok(q) => q.traces(s, all),
-                        // A query being typed that does not parse yet keeps the list.
-                        Err(_) => all.collect(),
+                shown.with(|shown| {
+                    let picked = app.picked.get();
+                    app.with_store(|s| {
+                        let all = shown.iter().copied().filter(|t| {
+                            picked
+                                .as_ref()
+                                .is_none_or(|p| p.binary_search(t).is_ok())
+                        });
+                        Shared::new(match q {
+                            Ok(q) => q.traces(s, all),
+                            // A query being typed that does not parse yet keeps the list.
+                            Err(_) => all.collect(),
+                        })
                     })
                 })
             })
@@ -260,6 +281,7 @@ impl Derived {
             verdicts,
             list_query,
             listed,
+            shown,
             answers,
             analysing,
             query,

@@ -34,7 +34,8 @@ struct Data {
     origin_ns: i64,
 }
 
-fn build(s: &Store, trace: u32, mode: FlameMode, scope: MapScope) -> Data {
+/// `all`: the traces the all-traces scope merges (those not hidden).
+fn build(s: &Store, trace: u32, mode: FlameMode, scope: MapScope, all: &[u32]) -> Data {
     match mode {
         FlameMode::Time => {
             let flame = flame::time_ordered(s, trace);
@@ -49,7 +50,7 @@ fn build(s: &Store, trace: u32, mode: FlameMode, scope: MapScope) -> Data {
         FlameMode::Merged => {
             let traces: Vec<u32> = match scope {
                 MapScope::Trace => vec![trace],
-                MapScope::All => (0..s.traces.len() as u32).collect(),
+                MapScope::All => all.to_vec(),
             };
             let merged = flame::merged(s, &traces);
             let total = merged.flame.extent.max(1.0);
@@ -165,7 +166,8 @@ pub fn FlameGraph() -> impl IntoView {
         else {
             return;
         };
-        let d = app.with_store(|s| build(s, t, mode, scope));
+        let shown = app.derived().shown.get();
+        let d = app.with_store(|s| build(s, t, mode, scope, &shown));
         view.set((0.0, d.flame.extent.max(1.0)));
         row0.set(0.0);
         data.set_value(Some(d));
@@ -523,6 +525,9 @@ pub fn FlameGraph() -> impl IntoView {
                 <button class="btn small" disabled=move || !zoomed() on:click=move |_| { view.set((0.0, extent())); row0.set(0.0); }>"Reset zoom"</button>
                 <span class="muted small hint">"wheel: zoom · drag: pan · double-click: zoom to box · + − 0 ← →"</span>
             </div>
+            <Show when=move || app.flame_mode.get() == FlameMode::Time>
+                <FlameAxis view=view />
+            </Show>
             <div
                 class="flame-canvas"
                 node_ref=wrap
@@ -546,6 +551,26 @@ pub fn FlameGraph() -> impl IntoView {
                     }
                 })}
             </div>
+        </div>
+    }
+}
+
+/// The time-order graph's time axis: ticks for the part in view (ns from
+/// the trace start), as the waterfall's header has them.
+#[component]
+fn FlameAxis(view: RwSignal<(f64, f64)>) -> impl IntoView {
+    let wrap = NodeRef::<leptos::html::Div>::new();
+    let width = super::virtual_list::use_width(wrap);
+    let ticks = Memo::new(move |_| {
+        let (start, end) = view.get();
+        let target = (width.get() / 110.0).clamp(2.0, 12.0);
+        crate::layout::waterfall::ticks(&crate::layout::waterfall::Window { start, end }, target)
+    });
+    view! {
+        <div class="flame-axis wf-head-axis" node_ref=wrap aria-hidden="true">
+            {move || ticks.get().into_iter().map(|(f, label)| view! {
+                <span class="tick" style:left=format!("{:.4}%", f * 100.0)>{label}</span>
+            }).collect_view()}
         </div>
     }
 }

@@ -5,8 +5,10 @@ pub mod charts;
 pub mod derived;
 pub mod detail;
 pub mod dialogs;
+pub mod drop;
 pub mod find;
 pub mod flame;
+pub mod grid;
 pub mod hash;
 pub mod minimap;
 pub mod platform;
@@ -23,6 +25,7 @@ pub mod summary;
 pub mod topbar;
 pub mod trace_list;
 pub mod trace_view;
+pub mod unload;
 pub mod virtual_list;
 pub mod waterfall;
 
@@ -65,50 +68,6 @@ pub fn App() -> impl IntoView {
 
     install_global_handlers(app);
 
-    let dragging = RwSignal::new(false);
-    let drag_depth = StoredValue::new(0i32);
-    let on_dragenter = window_event_listener(ev::dragenter, move |e| {
-        if has_files(&e) {
-            app.prepare_workers();
-            drag_depth.update_value(|d| *d += 1);
-            dragging.set(true);
-        }
-    });
-    let on_dragleave = window_event_listener(ev::dragleave, move |_| {
-        drag_depth.update_value(|d| *d -= 1);
-        if drag_depth.get_value() <= 0 {
-            drag_depth.set_value(0);
-            dragging.set(false);
-        }
-    });
-    let on_dragover = window_event_listener(ev::dragover, move |e| {
-        // Without this the browser opens the file instead of dropping it here.
-        e.prevent_default();
-    });
-    let on_drop = window_event_listener(ev::drop, move |e| {
-        e.prevent_default();
-        drag_depth.set_value(0);
-        dragging.set(false);
-        let files = e
-            .data_transfer()
-            .and_then(|dt| dt.files())
-            .map(|list| {
-                (0..list.length())
-                    .filter_map(|i| list.get(i))
-                    .collect::<Vec<_>>()
-            })
-            .unwrap_or_default();
-        if !files.is_empty() {
-            app.load_files(files);
-        }
-    });
-    on_cleanup(move || {
-        on_dragenter.remove();
-        on_dragleave.remove();
-        on_dragover.remove();
-        on_drop.remove();
-    });
-
     view! {
         <div class="app">
             <topbar::TopBar />
@@ -128,27 +87,11 @@ pub fn App() -> impl IntoView {
                     }}
                 </main>
             </div>
-            <Show when=move || dragging.get()>
-                <div class="drop-overlay">
-                    <div class="drop-box">"Drop trace files to open them"
-                        <small>"OTLP/JSON, Jaeger JSON, Zipkin v2 — several at once is fine"</small>
-                    </div>
-                </div>
-            </Show>
+            <drop::DropTarget />
             <dialogs::Dialogs />
             {move || app.toast.get().map(|t| view! { <div class="toast" role="status">{t}</div> })}
         </div>
     }
-}
-
-fn has_files(e: &web_sys::DragEvent) -> bool {
-    e.data_transfer()
-        .map(|dt| {
-            dt.types()
-                .iter()
-                .any(|t| t.as_string().as_deref() == Some("Files"))
-        })
-        .unwrap_or(false)
 }
 
 /// True when the event comes from a text field (its own keys and paste).

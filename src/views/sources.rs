@@ -27,7 +27,7 @@ pub fn SourcesPanel() -> impl IntoView {
                         l.reverse();
                         l
                     }
-                    key=|l: &Load| (l.id, format!("{:?}", std::mem::discriminant(&l.state)))
+                    key=|l: &Load| (l.id, item_key(&l.state))
                     children=move |l: Load| view! { <SourceItem load=l /> }
                 />
             </ul>
@@ -53,6 +53,16 @@ pub fn Sidebar() -> impl IntoView {
                 Side::Search => view! { <super::search::SearchPanel /> }.into_any(),
             }}
         </aside>
+    }
+}
+
+/// An item re-renders when its kind of state changes, and when its file
+/// moves (a file before it was removed).
+fn item_key(state: &LoadState) -> (u8, u32) {
+    match state {
+        LoadState::Reading(_) => (0, 0),
+        LoadState::Failed(_) => (1, 0),
+        LoadState::Loaded { file, .. } => (2, *file),
     }
 }
 
@@ -158,12 +168,16 @@ fn SourceItem(load: Load) -> impl IntoView {
                 }
             };
             let traces = info.traces.len;
+            let hidden = move || app.hidden.with(|h| h.contains(&file));
             view! {
-                <li class="source loaded">
-                    <button class="src-name link" title=name.clone() on:click=open>
-                        <span class="status-icon">"✓"</span>
-                        {name.clone()}
-                    </button>
+                <li class="source loaded" class:hidden=hidden>
+                    <div class="src-head">
+                        <button class="src-name link" title=name.clone() on:click=open>
+                            <span class="status-icon">"✓"</span>
+                            {name.clone()}
+                        </button>
+                        <SourceActions file=file name=name.clone() />
+                    </div>
                     <div class="src-format">{info.format.clone()}</div>
                     <div class="src-meta">
                         {format!(
@@ -172,6 +186,7 @@ fn SourceItem(load: Load) -> impl IntoView {
                             crate::model::units::counted(info.spans as u64, "span"),
                             ms
                         )}
+                        {move || hidden().then_some(" · hidden")}
                     </div>
                     {(!info.notes.is_empty()).then(|| view! {
                         <ul class="src-notes">
@@ -182,6 +197,37 @@ fn SourceItem(load: Load) -> impl IntoView {
             }
             .into_any()
         }
+    }
+}
+
+/// Hide/show a loaded file's traces, or remove the file.
+#[component]
+fn SourceActions(file: u32, name: String) -> impl IntoView {
+    let app = expect_context::<AppState>();
+    let hidden = move || app.hidden.with(|h| h.contains(&file));
+    view! {
+        <span class="src-actions">
+            <button
+                class="btn small hide-source"
+                aria-pressed=move || hidden().to_string()
+                title=move || if hidden() {
+                    "Show this file's traces in the trace list and the all-traces views"
+                } else {
+                    "Hide this file's traces from the trace list and the all-traces views"
+                }
+                on:click=move |_| app.toggle_hidden(file)
+            >
+                {move || if hidden() { "Show" } else { "Hide" }}
+            </button>
+            <button
+                class="icon remove-source"
+                title="Remove this file and its traces"
+                aria-label=format!("Remove {name}")
+                on:click=move |_| app.remove_source(file)
+            >
+                "×"
+            </button>
+        </span>
     }
 }
 

@@ -186,6 +186,9 @@ pub struct AppState {
     pub query: RwSignal<String>,
     /// The trace list's filter (the same language, see `Query::traces`).
     pub list_query: RwSignal<String>,
+    /// Traces picked by dragging across the scatter chart (sorted): the
+    /// list and the chart show only these until cleared.
+    pub picked: RwSignal<Option<Vec<u32>>>,
     pub find_mode: RwSignal<FindMode>,
     /// Show only the critical path (waterfall) or dim the rest (flame graph).
     pub critical_only: RwSignal<bool>,
@@ -225,6 +228,9 @@ pub struct AppState {
     pub fetch_error: RwSignal<Option<String>>,
     /// Where each file (by index) came from.
     pub origins: StoredValue<Vec<Origin>>,
+    /// Files (by index) whose traces the trace list, the scatter and the
+    /// all-traces views leave out (see `unload`).
+    pub hidden: RwSignal<FxHashSet<u32>>,
     /// A short confirmation ("Link copied"), shown for a few seconds.
     pub toast: RwSignal<Option<String>>,
     next_load: StoredValue<u32>,
@@ -277,6 +283,7 @@ impl AppState {
             reveal: RwSignal::new(0),
             query: RwSignal::new(String::new()),
             list_query: RwSignal::new(String::new()),
+            picked: RwSignal::new(None),
             find_mode: RwSignal::new(FindMode::Highlight),
             critical_only: RwSignal::new(false),
             focus: RwSignal::new(None),
@@ -304,6 +311,7 @@ impl AppState {
             cancel: StoredValue::new_local(None),
             fetch_error: RwSignal::new(None),
             origins: StoredValue::new(Vec::new()),
+            hidden: RwSignal::new(FxHashSet::default()),
             toast: RwSignal::new(None),
             next_load: StoredValue::new(0),
             loader: StoredValue::new_local(None),

@@ -48,12 +48,15 @@ pub fn StatsTable() -> impl IntoView {
     // Every loaded trace's timing, only while the "all traces" scope is on.
     let all_facts = Memo::new(move |_| {
         app.stats.with(|s| s.all).then(|| {
-            app.with_store(|s| {
-                Shared::new(
-                    (0..s.traces.len() as u32)
-                        .map(|t| Facts::timing(s, t))
-                        .collect::<Vec<Facts>>(),
-                )
+            d.shown.with(|shown| {
+                app.with_store(|s| {
+                    Shared::new(
+                        shown
+                            .iter()
+                            .map(|&t| Facts::timing(s, t))
+                            .collect::<Vec<Facts>>(),
+                    )
+                })
             })
         })
     });
@@ -107,7 +110,7 @@ pub fn StatsTable() -> impl IntoView {
         <div class="stats">
             <StatsToolbar table=table busy=Signal::derive(move || raw.with(|r| r.is_none())) />
             <div class="stats-scroll">
-                <table>
+                <table role="grid" aria-label="Statistics">
                     <StatsHead sort=sort />
                     <StatsBody table=table />
                 </table>
@@ -123,9 +126,10 @@ fn StatsToolbar(table: Memo<Shared<Table>>, busy: Signal<bool>) -> impl IntoView
     let keys = Memo::new(move |_| {
         let all = app.stats.with(|s| s.all);
         let trace = app.trace.get();
+        let shown = app.derived().shown;
         app.with_store(|s| {
             let traces: Vec<u32> = if all {
-                (0..s.traces.len() as u32).collect()
+                shown.get().to_vec()
             } else {
                 trace.into_iter().collect()
             };
@@ -211,7 +215,7 @@ fn StatsHead(sort: RwSignal<(Column, bool)>) -> impl IntoView {
     };
     view! {
         <thead>
-            <tr>
+            <tr role="row" aria-rowindex="1">
                 {Column::ALL.into_iter().map(|c| {
                     let (label, title) = c.label();
                     let arrow = move || match sort.get() {
@@ -220,7 +224,7 @@ fn StatsHead(sort: RwSignal<(Column, bool)>) -> impl IntoView {
                         _ => "",
                     };
                     view! {
-                        <th class:name=c == Column::Name class:sorted=move || sort.get().0 == c title=title
+                        <th role="columnheader" class:name=c == Column::Name class:sorted=move || sort.get().0 == c title=title
                             aria-sort=move || match sort.get() { (col, d) if col == c => if d { "descending" } else { "ascending" }, _ => "none" }>
                             <button on:click=move |_| click(c)>{label}{arrow}</button>
                         </th>
@@ -237,20 +241,24 @@ fn StatsBody(table: Memo<Shared<Table>>) -> impl IntoView {
     move || {
         table.with(|t| {
             let mut out = Vec::new();
+            // Row 1 is the header.
+            let mut index = 1;
             for (g, subs) in t.iter().take(MAX_ROWS) {
-                out.push(view! { <StatsRow row=g.clone() sub=false active=active /> });
+                index += 1;
+                out.push(view! { <StatsRow row=g.clone() sub=false active=active index=index /> });
                 for r in subs.iter().take(MAX_ROWS) {
-                    out.push(view! { <StatsRow row=r.clone() sub=true active=active /> });
+                    index += 1;
+                    out.push(view! { <StatsRow row=r.clone() sub=true active=active index=index /> });
                 }
             }
-            view! { <tbody>{out}</tbody> }
+            view! { <tbody role="rowgroup">{out}</tbody> }
         })
     }
 }
 
-/// One row; a click shows the row's spans in the waterfall.
+/// One row; a click (or Enter) shows the row's spans in the waterfall.
 #[component]
-fn StatsRow(row: Row, sub: bool, active: RwSignal<String>) -> impl IntoView {
+fn StatsRow(row: Row, sub: bool, active: RwSignal<String>, index: usize) -> impl IntoView {
     let app = expect_context::<AppState>();
     let filter = row.filter.clone();
     let is_active = {
@@ -263,26 +271,29 @@ fn StatsRow(row: Row, sub: bool, active: RwSignal<String>) -> impl IntoView {
             let text = c.text(&row);
             match c {
                 Column::Name => {
-                    view! { <td class="name" title=text.clone()>{text.clone()}</td> }.into_any()
+                    view! { <td role="gridcell" class="name" title=text.clone()>{text.clone()}</td> }.into_any()
                 }
                 Column::Errors if row.errors > 0 => {
-                    view! { <td class="bad">{text}</td> }.into_any()
+                    view! { <td role="gridcell" class="bad">{text}</td> }.into_any()
                 }
                 Column::CriticalShare | Column::WallShare => {
                     let w = format!("{:.1}%", c.value(&row) * 100.0);
-                    view! { <td class="pct"><i style:width=w></i><span>{text}</span></td> }
+                    view! { <td role="gridcell" class="pct"><i style:width=w></i><span>{text}</span></td> }
                         .into_any()
                 }
-                _ => view! { <td>{text}</td> }.into_any(),
+                _ => view! { <td role="gridcell">{text}</td> }.into_any(),
             }
         })
         .collect_view();
-    let open = move |_| {
+    let open = move || {
         active.set(filter.clone());
         show_spans(app, &row.spans, &filter);
     };
+    let open_too = open.clone();
     view! {
-        <tr class:group=!sub class:sub=sub class:active=is_active on:click=open>{cells}</tr>
+        <tr role="row" aria-rowindex=index tabindex="0" class:group=!sub class:sub=sub class:active=is_active
+            on:click=move |_| open()
+            on:keydown=move |e| super::grid::row_key(&e, &open_too)>{cells}</tr>
     }
 }
 

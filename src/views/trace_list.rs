@@ -302,7 +302,7 @@ fn ListRow(pos: usize, row: TraceRow, longest: i64) -> impl IntoView {
             aria-rowindex=pos + 2
             tabindex="-1"
             on:click=move |_| open()
-            on:keydown=move |e| row_key(&e, open)
+            on:keydown=move |e| super::grid::row_key(&e, open)
             data-trace=t
         >
             <div class="c-name" role="gridcell">
@@ -335,42 +335,6 @@ fn ListRow(pos: usize, row: TraceRow, longest: i64) -> impl IntoView {
             </div>
             <div class="c-file" role="gridcell" title=r.file.clone()>{r.file.clone()}</div>
         </div>
-    }
-}
-
-/// Grid keys on a row: ↑/↓ move to the neighbour row, Enter opens.
-fn row_key(e: &web_sys::KeyboardEvent, open: impl Fn()) {
-    use wasm_bindgen::JsCast;
-    let Some(row) = e
-        .current_target()
-        .and_then(|t| t.dyn_into::<web_sys::HtmlElement>().ok())
-    else {
-        return;
-    };
-    let step = match e.key().as_str() {
-        "Enter" => {
-            e.prevent_default();
-            return open();
-        }
-        "ArrowDown" => 1,
-        "ArrowUp" => -1,
-        _ => return,
-    };
-    e.prevent_default();
-    e.stop_propagation();
-    let want = row
-        .get_attribute("aria-rowindex")
-        .and_then(|v| v.parse::<i64>().ok())
-        .unwrap_or(2)
-        + step;
-    let Some(parent) = row.parent_element() else {
-        return;
-    };
-    if let Ok(Some(next)) = parent.query_selector(&format!(".tl-row[aria-rowindex=\"{want}\"]")) {
-        if let Ok(next) = next.dyn_into::<web_sys::HtmlElement>() {
-            let _ = next.focus();
-            next.scroll_into_view_with_bool(false);
-        }
     }
 }
 
