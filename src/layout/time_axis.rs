@@ -2,10 +2,11 @@
 //!
 //! Traces loaded from two sources a year apart would sit at the two ends of
 //! a linear axis, each cluster a vertical line. Here the axis is cut at such
-//! gaps: the rule takes the longest gap between consecutive start times and
-//! cuts it when it is longer than a minute and longer than three times all
-//! the rest of the axis (the clusters' own extents and the gaps kept), then
-//! the next longest, until one is not. Each cut takes a fixed
+//! gaps: the `k` longest gaps between consecutive start times are cut, for
+//! the largest `k` whose `k`-th gap is longer than three times all the rest
+//! of the axis (the clusters' own extents and the gaps kept), longer than a
+//! minute and longer than ten times the median gap (steady traffic, even
+//! sparse, stays linear). Each cut takes a fixed
 //! [`BREAK`] of the axis width and is labelled with its length; each
 //! cluster gets width in proportion to its extent, plus a share (a tenth of
 //! the average) so that a cluster of one trace is still a visible column.
@@ -44,24 +45,23 @@ impl TimeAxis {
         };
         let mut gaps: Vec<(i64, usize)> = t.windows(2).map(|w| w[1] - w[0]).zip(1..).collect();
         gaps.sort_unstable_by(|a, b| b.cmp(a));
+        let median = gaps.get(gaps.len() / 2).map_or(0, |g| g.0);
+        let least = MIN_CUT_NS.max(median.saturating_mul(10));
         let mut rest = last.saturating_sub(first);
-        let mut cuts: Vec<usize> = Vec::new();
-        for &(gap, at) in &gaps {
-            if gap <= MIN_CUT_NS || gap <= 3 * (rest - gap) {
-                break;
-            }
+        let mut k = 0;
+        for (n, &(gap, _)) in gaps.iter().enumerate() {
             rest -= gap;
-            cuts.push(at);
+            if gap > least && gap > rest.saturating_mul(3) {
+                k = n + 1;
+            }
         }
+        let mut cuts: Vec<usize> = gaps[..k].iter().map(|g| g.1).collect();
         cuts.sort_unstable();
         // Clusters: index ranges of `t` between cuts.
         let mut bounds = vec![0];
         bounds.extend(&cuts);
         bounds.push(t.len());
-        let clusters: Vec<(i64, i64)> = bounds
-            .windows(2)
-            .map(|w| (t[w[0]], t[w[1] - 1]))
-            .collect();
+        let clusters: Vec<(i64, i64)> = bounds.windows(2).map(|w| (t[w[0]], t[w[1] - 1])).collect();
         let extent: f64 = clusters.iter().map(|c| (c.1 - c.0) as f64).sum();
         let k = clusters.len() as f64;
         let pad = (extent / k / 10.0).max(1.0);
@@ -186,13 +186,26 @@ mod tests {
     }
 
     #[test]
-    fn single_traces_far_apart_are_columns_of_their_own() {
-        let starts = [0, 10 * 24 * 3600 * S, 20 * 24 * 3600 * S];
+    fn two_clusters_and_a_lone_trace_between_are_three_columns() {
+        const DAY: i64 = 24 * 3600 * S;
+        let hour = |at: i64| (0..10).map(move |i| at + i * 360 * S);
+        let starts: Vec<i64> = hour(0).chain([10 * DAY]).chain(hour(20 * DAY)).collect();
         let a = TimeAxis::new(&starts);
-        assert_eq!(a.segments.len(), 3);
+        assert_eq!(a.segments.len(), 3, "{a:?}");
         let xs: Vec<f64> = starts.iter().map(|&t| a.x(t)).collect();
-        assert!(xs.windows(2).all(|w| w[1] - w[0] > 0.2), "{xs:?}");
-        assert_eq!(a.time(xs[1]), Some(starts[1]));
+        assert!(xs[9] - xs[0] > 0.2 && xs[20] - xs[11] > 0.2, "{xs:?}");
+        assert_eq!(a.time(xs[10]), Some(starts[10]));
+        assert_eq!(format_gap(a.breaks()[0].2), "10 days");
+    }
+
+    #[test]
+    fn evenly_spread_traces_stay_linear() {
+        // Far apart, but evenly: a linear axis squashes nothing.
+        const DAY: i64 = 24 * 3600 * S;
+        assert_eq!(TimeAxis::new(&[0, 10 * DAY, 20 * DAY]).segments.len(), 1);
+        // A job every two minutes for a day.
+        let cron: Vec<i64> = (0..720).map(|i| i * 120 * S).collect();
+        assert_eq!(TimeAxis::new(&cron).segments.len(), 1);
     }
 
     #[test]

@@ -160,15 +160,22 @@ pub fn TraceList() -> impl IntoView {
 fn ListFilter() -> impl IntoView {
     let app = expect_context::<AppState>();
     let d = app.derived();
+    // "40 traces"; "3 of 40 traces" when a filter, a pick on the chart or
+    // a hidden source leaves some out (saying how many are hidden).
     let count = move || {
-        let (shown, all) = (
+        let (listed, shown, all) = (
             d.listed.with(|l| l.len()),
+            d.shown.with(|l| l.len()),
             app.with_store(|s| s.traces.len()),
         );
-        if app.list_query.with(|q| q.trim().is_empty()) {
-            format!("{all} traces")
+        let hidden = match all - shown {
+            0 => String::new(),
+            n => format!(" · {n} hidden"),
+        };
+        if listed == all {
+            crate::model::units::counted(all as u64, "trace")
         } else {
-            format!("{shown} of {all} traces")
+            format!("{listed} of {all} traces{hidden}")
         }
     };
     view! {

@@ -2,7 +2,7 @@
 // told apart, the trace list filtered with the query language, response time
 // vs extent, distinct service colours; screenshots at three sizes, two themes.
 
-import { assert, assertEq, screenshot, text } from './harness.mjs';
+import { assert, assertEq, dropFiles, jaegerTrace, screenshot, text, waitText } from './harness.mjs';
 
 /** What scrolls sideways: the page, a container of the frame with a
  *  horizontal scroll offset, or a top-bar button past the window's edge. */
@@ -22,6 +22,38 @@ async function sideways(page) {
     if (tabs.right > innerWidth) out.push(`tab strip ends at ${tabs.right}`);
     return out;
   });
+}
+
+/** A Jaeger file of one small trace that started `yearsAgo` years before
+ *  the harness's usual 2023 start. */
+function oldTrace(id, yearsAgo) {
+  const doc = JSON.parse(jaegerTrace(12, id));
+  const shift = Math.round(yearsAgo * 365.25 * 24 * 3600 * 1e6);
+  for (const s of doc.data[0].spans) s.startTime -= shift;
+  return JSON.stringify(doc);
+}
+
+/** Drags files over the page and drops them on the overlay's zone `zone`
+ *  ('add' or 'replace'); returns the overlay's texts seen before the drop. */
+async function dropOnZone(page, files, zone) {
+  return page.evaluate(([files, zone]) => {
+    const dt = new DataTransfer();
+    for (const f of files) dt.items.add(new File([f.text], f.name, { type: 'application/json' }));
+    const fire = (el, type) => el.dispatchEvent(new DragEvent(type, { bubbles: true, cancelable: true, dataTransfer: dt }));
+    fire(document.querySelector('.content'), 'dragenter');
+    return new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(() => {
+      const boxes = [...document.querySelectorAll('.drop-box')].map((b) => b.textContent);
+      const target = document.querySelector(`.drop-box[data-drop=${zone}]`);
+      fire(target, 'dragover');
+      fire(target, 'drop');
+      done(boxes);
+    })));
+  }, [files, zone]);
+}
+
+/** The sources panel's loaded files, by name. */
+async function sourceNames(page) {
+  return page.locator('.source.loaded .src-name').allTextContents().then((l) => l.map((t) => t.replace('✓', '').trim()));
 }
 
 async function openTraces(page, n) {
@@ -155,5 +187,132 @@ export const tests = {
         await screenshot(page, `workbench-${w}x${h}-${theme}-trace`);
       }
     }
+  },
+
+  async 'a source hidden, then removed: the list, tabs and scatter follow'(page) {
+    await dropFiles(page, [{ name: 'extra.json', text: jaegerTrace(30, 'feedbeef00000001') }]);
+    await page.waitForFunction(() => document.querySelector('.tv-id .trace-id')?.textContent === 'feedbeef00000001');
+    assertEq(await sourceNames(page), ['extra.json', 'demo: online shop'], 'two sources, newest first');
+    // A demo tab open too.
+    await page.click('.tab >> text=Traces');
+    await waitText(page, '.tl-count', '41 traces');
+    await page.locator('.tl-row').nth(3).click();
+    await page.waitForSelector('.trace-view');
+    const tabsBefore = await page.locator('.trace-tab').count();
+
+    await page.click('.tab >> text=Traces');
+    await page.locator('.source.loaded', { hasText: 'Demo' }).locator('.hide-source').click();
+    await waitText(page, '.tl-count', '1 of 41 traces · 40 hidden');
+    assertEq(await page.locator('.tl-row').count(), 1, 'one row left');
+    assertEq(await page.evaluate(() => [0, 1].map((i) => window.__strataScatterDot(i) !== null)), [true, false], 'one dot left');
+    await screenshot(page, 'workbench-source-hidden');
+    await page.locator('.source.loaded', { hasText: 'Demo' }).locator('.hide-source').click();
+    await waitText(page, '.tl-count', '41 traces');
+
+    await page.locator('.source.loaded', { hasText: 'Demo' }).locator('.remove-source').click();
+    await waitText(page, '.tl-count', '1 trace');
+    assertEq(await sourceNames(page), ['extra.json'], 'the demo is gone from Sources');
+    assertEq(await page.locator('.trace-tab').count(), tabsBefore - 2, 'the demo\'s tabs closed');
+    await page.locator('.tl-row').first().click();
+    await waitText(page, '.tv-id .trace-id', 'feedbeef00000001');
+    assert((await page.locator('.wf-row').count()) > 10, 'the remaining trace draws');
+    await screenshot(page, 'workbench-source-removed');
+    // Loading after a removal lands in the right place.
+    await dropFiles(page, [{ name: 'more.json', text: jaegerTrace(5, 'feedbeef00000002') }]);
+    await waitText(page, '.tv-id .trace-id', 'feedbeef00000002');
+    await page.click('.tab >> text=Traces');
+    await waitText(page, '.tl-count', '2 traces');
+  },
+
+  async 'a drop with traces loaded offers add or replace'(page) {
+    const boxes = await dropOnZone(page, [{ name: 'added.json', text: jaegerTrace(8, 'add0000000000001') }], 'add');
+    assert(boxes.length === 2 && /Add/.test(boxes[0]) && /Replace/.test(boxes[1]), `two zones: ${boxes}`);
+    await waitText(page, '.tv-id .trace-id', 'add0000000000001');
+    await page.click('.tab >> text=Traces');
+    await waitText(page, '.tl-count', '41 traces');
+    // The overlay, as a user sees it while dragging.
+    await page.evaluate(() => {
+      const dt = new DataTransfer();
+      dt.items.add(new File(['{}'], 'x.json'));
+      document.querySelector('.content').dispatchEvent(new DragEvent('dragenter', { bubbles: true, cancelable: true, dataTransfer: dt }));
+    });
+    await page.waitForSelector('.drop-overlay.split');
+    await screenshot(page, 'workbench-drop-zones');
+    await page.evaluate(() => document.querySelector('.content').dispatchEvent(new DragEvent('dragleave', { bubbles: true })));
+    await dropOnZone(page, [{ name: 'replacing.json', text: jaegerTrace(8, 'beef000000000003') }], 'replace');
+    await waitText(page, '.tv-id .trace-id', 'beef000000000003');
+    assertEq(await sourceNames(page), ['replacing.json'], 'only the new file is loaded');
+    await page.click('.tab >> text=Traces');
+    await waitText(page, '.tl-count', '1 trace');
+    assertEq(await page.locator('.trace-tab').count(), 1, 'one tab');
+  },
+
+  async 'scatter: dragging across dots lists only those; sources years apart each get room'(page) {
+    await page.click('.tab >> text=Traces');
+    const box = await page.locator('.scatter canvas').boundingBox();
+    const dots = await page.evaluate(() => {
+      const out = [];
+      for (let i = 0; window.__strataScatterDot(i); i++) out.push(window.__strataScatterDot(i));
+      return out;
+    });
+    assertEq(dots.length, 40, 'a dot per trace');
+    // Drag across the left half of the chart, top to bottom.
+    const scatter = await page.locator('.scatter').boundingBox();
+    const midX = scatter.x + scatter.width / 2;
+    const inside = dots.filter(([x, y]) => scatter.x + x <= midX && scatter.y + y >= box.y && scatter.y + y <= box.y + box.height).length;
+    await page.mouse.move(box.x + 2, box.y + 2);
+    await page.mouse.down();
+    await page.mouse.move(midX - 20, box.y + box.height / 2, { steps: 4 });
+    await page.waitForSelector('.scatter .brush');
+    await screenshot(page, 'workbench-scatter-brush');
+    await page.mouse.move(midX, box.y + box.height - 2, { steps: 2 });
+    await page.mouse.up();
+    await page.waitForSelector('.picked-chip');
+    assert(inside > 0 && inside < 40, `dots in the left half: ${inside}`);
+    await waitText(page, '.tl-count', `${inside} of 40 traces`);
+    assertEq(await page.locator('.tl-row').count(), inside, 'the list shows the picked traces');
+    await screenshot(page, 'workbench-scatter-picked');
+    await page.click('.picked-chip button');
+    await waitText(page, '.tl-count', '40 traces');
+
+    // A source from three years earlier: both clusters keep their spread.
+    await dropFiles(page, [{ name: 'old.json', text: oldTrace('01d0000000000001', 3) }, { name: 'older.json', text: oldTrace('01d0000000000002', 3.001) }]);
+    await page.click('.tab >> text=Traces');
+    await waitText(page, '.tl-count', '42 traces');
+    const xs = await page.evaluate(() => {
+      const out = [];
+      for (let i = 0; window.__strataScatterDot(i); i++) out.push(window.__strataScatterDot(i)[0]);
+      return out;
+    });
+    const demo = xs.slice(0, 40);
+    const spread = Math.max(...demo) - Math.min(...demo);
+    assert(spread > box.width * 0.4, `the demo's 40 dots spread over ${spread.toFixed(0)} of ${box.width.toFixed(0)} px`);
+    const old = xs.slice(40);
+    assert(Math.abs(old[0] - old[1]) > 20, `the old traces (a third of a day apart) are told apart: ${old}`);
+    await screenshot(page, 'workbench-scatter-years-apart');
+  },
+
+  async 'the time-order flame graph has a time axis; the statistics table is a grid'(page) {
+    await page.keyboard.press('f');
+    await page.waitForSelector('.flame-axis .tick');
+    const ticks = await page.locator('.flame-axis .tick').allTextContents();
+    assert(ticks.length >= 3 && ticks[0].trim() === '0', `ticks from 0: ${ticks}`);
+    await screenshot(page, 'workbench-flame-axis');
+    await page.keyboard.press('s');
+    await page.waitForSelector('.stats [role=grid] [role=row][aria-rowindex="2"]');
+    assert((await page.locator('.stats [role=columnheader]').count()) >= 5, 'column headers');
+    await page.locator('.stats [role=row][aria-rowindex="2"]').focus();
+    await page.keyboard.press('ArrowDown');
+    assertEq(await page.evaluate(() => document.activeElement.getAttribute('aria-rowindex')), '3', 'one row down');
+    await page.keyboard.press('End');
+    const last = await page.evaluate(() => Number(document.activeElement.getAttribute('aria-rowindex')));
+    assert(last > 3, `End goes to the last row: ${last}`);
+    await page.keyboard.press('Home');
+    assertEq(await page.evaluate(() => document.activeElement.getAttribute('aria-rowindex')), '2', 'Home goes to the first row');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('.wf-row');
+    const first = await page.locator('.stats [role=row][aria-rowindex="2"] .name').textContent().catch(() => null);
+    await page.waitForFunction(() => document.querySelector('#span-find')?.value !== '');
+    assert((await page.inputValue('#span-find')).length > 0, `Enter opened the row's spans (${first})`);
   },
 };
