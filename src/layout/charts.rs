@@ -235,7 +235,11 @@ mod tests {
             "only the traces asked for"
         );
         assert!(dots.iter().any(|d| d.x == 0.0) && dots.iter().any(|d| d.x == 1.0));
-        assert_eq!(axis.segments.len(), 1, "the demo's traces are minutes apart");
+        assert_eq!(
+            axis.segments.len(),
+            1,
+            "the demo's traces are minutes apart"
+        );
         assert!(dots.iter().any(|d| d.error) && dots.iter().any(|d| !d.error));
         // The payment outage: the gateway answers after its 10 s timeout,
         // while the 30 s wait behind it goes on (extent, not response).

@@ -75,9 +75,7 @@ where
         let label = Text::new(
             format_gap(gap),
             ((x0 + x1) / 2.0, hi),
-            axes.font
-                .clone()
-                .pos(Pos::new(HPos::Center, VPos::Top)),
+            axes.font.clone().pos(Pos::new(HPos::Center, VPos::Top)),
         );
         let _ = chart.draw_series(std::iter::once(label));
     }

@@ -263,11 +263,10 @@ impl Derived {
                 shown.with(|shown| {
                     let picked = app.picked.get();
                     app.with_store(|s| {
-                        let all = shown.iter().copied().filter(|t| {
-                            picked
-                                .as_ref()
-                                .is_none_or(|p| p.binary_search(t).is_ok())
-                        });
+                        let all = shown
+                            .iter()
+                            .copied()
+                            .filter(|t| picked.as_ref().is_none_or(|p| p.binary_search(t).is_ok()));
                         Shared::new(match q {
                             Ok(q) => q.traces(s, all),
                             // A query being typed that does not parse yet keeps the list.

@@ -41,7 +41,11 @@ pub fn row_key(e: &web_sys::KeyboardEvent, open: impl Fn()) {
         None => {
             let rows = parent.query_selector_all("[role=row]").ok();
             let n = rows.as_ref().map_or(0, |r| r.length());
-            let k = if e.key() == "Home" { 0 } else { n.saturating_sub(1) };
+            let k = if e.key() == "Home" {
+                0
+            } else {
+                n.saturating_sub(1)
+            };
             rows.and_then(|r| r.item(k))
                 .and_then(|x| x.dyn_into::<web_sys::Element>().ok())
         }

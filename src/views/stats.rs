@@ -248,7 +248,9 @@ fn StatsBody(table: Memo<Shared<Table>>) -> impl IntoView {
                 out.push(view! { <StatsRow row=g.clone() sub=false active=active index=index /> });
                 for r in subs.iter().take(MAX_ROWS) {
                     index += 1;
-                    out.push(view! { <StatsRow row=r.clone() sub=true active=active index=index /> });
+                    out.push(
+                        view! { <StatsRow row=r.clone() sub=true active=active index=index /> },
+                    );
                 }
             }
             view! { <tbody role="rowgroup">{out}</tbody> }

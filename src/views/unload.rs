@@ -50,7 +50,8 @@ impl AppState {
     pub fn remove_all_sources(&self) {
         self.store.set_value(Store::default());
         self.origins.set_value(Vec::new());
-        self.loads.update(|l| l.retain(|x| matches!(x.state, LoadState::Reading(_))));
+        self.loads
+            .update(|l| l.retain(|x| matches!(x.state, LoadState::Reading(_))));
         self.hidden.set(FxHashSet::default());
         self.picked.set(None);
         self.tabs.set(Vec::new());
@@ -118,8 +119,7 @@ impl AppState {
                 }
                 self.span.set(span(self.span.get_untracked()));
                 self.focus.set(span(self.focus.get_untracked()));
-                self.collapsed
-                    .update(|c| *c = renumber(c, |i| r.span(i)));
+                self.collapsed.update(|c| *c = renumber(c, |i| r.span(i)));
                 self.expanded_runs
                     .update(|c| *c = renumber(c, |i| r.span(i)));
             }
