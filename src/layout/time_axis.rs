@@ -61,7 +61,15 @@ impl TimeAxis {
         let mut bounds = vec![0];
         bounds.extend(&cuts);
         bounds.push(t.len());
-        let clusters: Vec<(i64, i64)> = bounds.windows(2).map(|w| (t[w[0]], t[w[1] - 1])).collect();
+        let mut clusters: Vec<(i64, i64)> =
+            bounds.windows(2).map(|w| (t[w[0]], t[w[1] - 1])).collect();
+        // One instant: a minute around it, so that the ticks differ.
+        if let [(from, to)] = clusters.as_mut_slice() {
+            if from == to {
+                *from -= MIN_CUT_NS / 2;
+                *to += MIN_CUT_NS / 2;
+            }
+        }
         let extent: f64 = clusters.iter().map(|c| (c.1 - c.0) as f64).sum();
         let k = clusters.len() as f64;
         let pad = (extent / k / 10.0).max(1.0);
@@ -213,6 +221,8 @@ mod tests {
         let a = TimeAxis::new(&[0, S, 50 * S]);
         assert_eq!(a.segments.len(), 1);
         assert_eq!(TimeAxis::new(&[]).segments.len(), 0);
-        assert_eq!(TimeAxis::new(&[5]).x(5), 0.5);
+        let one = TimeAxis::new(&[5 * S]);
+        assert_eq!(one.x(5 * S), 0.5);
+        assert_eq!(one.time(0.0), Some(-25 * S), "a minute around a lone trace");
     }
 }

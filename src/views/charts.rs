@@ -294,7 +294,6 @@ pub fn TraceScatter() -> impl IntoView {
             title="Traces by start time and response time; click a dot to open its trace, drag across dots to list only those"
         >
             <canvas node_ref=canvas_ref style:height=format!("{H}px")></canvas>
-            <PickedChip />
             {move || brush.get().filter(|r| r.w() >= 4.0 || r.h() >= 4.0).map(|r| {
                 // The canvas sits inside the box's padding.
                 let (ox, oy) = canvas_ref
@@ -397,14 +396,15 @@ fn dot_label(app: AppState, d: Dot) -> String {
     )
 }
 
-/// "12 traces picked on the chart · Show all", while a pick is on.
+/// "12 traces picked on the chart · Show all", while a pick is on (beside
+/// the trace list's filter).
 #[component]
-fn PickedChip() -> impl IntoView {
+pub fn PickedChip() -> impl IntoView {
     let app = expect_context::<AppState>();
     move || {
         app.picked.with(|p| p.as_ref().map(|p| p.len())).map(|n| {
             view! {
-                <div class="picked-chip" role="status" on:mousedown=|e| e.stop_propagation()>
+                <div class="picked-chip" role="status">
                     {format!("{} picked on the chart", crate::model::units::counted(n as u64, "trace"))}
                     <button class="btn small" on:click=move |_| app.picked.set(None)>"Show all"</button>
                 </div>
