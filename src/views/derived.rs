@@ -196,6 +196,7 @@ impl Derived {
                     })
                 })
                 .flatten();
+            let chosen = app.span_filter.get();
             matches.with(|m| {
                 service_spans.with(|svc| {
                     folds.with(|folds| {
@@ -215,6 +216,9 @@ impl Derived {
                                 };
                                 if let Some(cp) = &critical {
                                     narrow(cp);
+                                }
+                                if let Some(f) = &chosen {
+                                    narrow(&f.spans);
                                 }
                                 let filtering = !m.set.is_empty()
                                     || query.with(|q| q.as_ref().is_ok_and(|q| q.is_filter()));

@@ -221,10 +221,12 @@ fn ThresholdsForm() -> impl IntoView {
     }
 }
 
+/// The open trace's health: each check with its count, what it means, a
+/// button that filters the waterfall to its spans, and the first spans.
 #[component]
 fn WarningsDialog() -> impl IntoView {
     let app = expect_context::<AppState>();
-    // The warnings are the open trace's: when another trace opens (Back,
+    // The checks are the open trace's: when another trace opens (Back,
     // a tab, a link), they no longer apply and the dialog closes.
     Effect::new(move |opened: Option<Option<u32>>| {
         let t = app.trace.get();
@@ -233,74 +235,77 @@ fn WarningsDialog() -> impl IntoView {
         }
         opened.unwrap_or(t)
     });
-    let warnings = move || {
+    let checks = Memo::new(move |_| {
+        let t = app.trace.get()?;
+        Some(app.with_store(|s| crate::analysis::health::check(s, t)))
+    });
+    let notes = move || {
         let t = app.trace.get()?;
         Some(app.with_store(|s| {
             s.traces[t as usize]
                 .warnings
                 .iter()
-                .map(|w| {
-                    let spans: Vec<(u32, String)> = w
-                        .spans
-                        .iter()
-                        .take(20)
-                        .map(|&i| {
-                            (
-                                i,
-                                format!(
-                                    "{}: {}",
-                                    s.str(s.spans.service[i as usize]),
-                                    s.str(s.spans.name[i as usize])
-                                ),
-                            )
-                        })
-                        .collect();
-                    (
-                        w.message.clone(),
-                        w.count as usize,
-                        spans,
-                        w.kind.is_problem(),
-                    )
-                })
+                .filter(|w| !w.kind.is_problem() && w.kind != crate::model::WarningKind::ClockSkew)
+                .map(|w| w.message.clone())
                 .collect::<Vec<_>>()
         }))
     };
     view! {
-        <Modal title="Trace warnings and notes">
-            <ul class="warnings">
-                {move || {
-                    warnings()
-                        .unwrap_or_default()
-                        .into_iter()
-                        .map(|(msg, count, spans, problem)| {
-                            let more = count.saturating_sub(spans.len());
-                            view! {
-                                <li class:problem=problem>
-                                    <p>
-                                        <span class="warn-kind">{if problem { "warning" } else { "note" }}</span>
-                                        {msg}
-                                    </p>
-                                    <div class="warn-spans">
-                                        {spans
-                                            .into_iter()
-                                            .map(|(i, name)| {
-                                                let title = name.clone();
-                                                view! {
-                                                    <button class="chip link" title=title on:click=move |_| {
-                                                        app.dialog.set(Dialog::None);
-                                                        app.select_span(i);
-                                                    }>{name}</button>
-                                                }
-                                            })
-                                            .collect_view()}
-                                        {(more > 0).then(|| view! { <span class="muted">{format!("and {more} more")}</span> })}
-                                    </div>
-                                </li>
-                            }
-                        })
-                        .collect_view()
-                }}
+        <Modal title="Trace health">
+            {move || checks.with(|c| c.as_ref().is_some_and(|c| c.is_empty())).then(|| view! {
+                <p class="muted">"Nothing wrong with this trace's data: one root, every parent present, no duplicate ids, real times, nothing dropped."</p>
+            })}
+            <ul class="warnings health">
+                {move || checks.get().unwrap_or_default().into_iter().map(|c| view! { <HealthCheck check=c /> }).collect_view()}
             </ul>
+            {move || notes().filter(|n| !n.is_empty()).map(|n| view! {
+                <ul class="warnings">
+                    {n.into_iter().map(|m| view! { <li><p><span class="warn-kind">"note"</span>{m}</p></li> }).collect_view()}
+                </ul>
+            })}
         </Modal>
+    }
+}
+
+/// One health check: count, meaning, "Show in waterfall", the first spans.
+#[component]
+fn HealthCheck(check: crate::analysis::health::Check) -> impl IntoView {
+    let app = expect_context::<AppState>();
+    let names: Vec<(u32, String)> = app.with_store(|s| {
+        check
+            .spans
+            .iter()
+            .take(20)
+            .map(|&i| (i, crate::analysis::answers::span_label(s, i)))
+            .collect()
+    });
+    let more = check.spans.len().saturating_sub(names.len());
+    let label = check.title.clone();
+    let spans = std::sync::Arc::new(check.spans.iter().copied().collect());
+    let show = move |_| {
+        app.dialog.set(Dialog::None);
+        app.span_filter.set(Some(super::state::SpanFilter {
+            label: label.clone(),
+            spans: std::sync::Arc::clone(&spans),
+        }));
+        app.show_view(crate::sources::link::View::Waterfall);
+    };
+    view! {
+        <li class:problem=check.problem>
+            <p>
+                <span class="warn-kind">{if check.problem { "problem" } else { "note" }}</span>
+                <b>{check.title.clone()}</b>": "{check.detail.clone()}
+            </p>
+            <div class="warn-spans">
+                <button class="btn small show-spans" on:click=show>"Show in waterfall"</button>
+                {names.into_iter().map(|(i, name)| view! {
+                    <button class="chip link" title=name.clone() on:click=move |_| {
+                        app.dialog.set(Dialog::None);
+                        app.select_span(i);
+                    }>{name.clone()}</button>
+                }).collect_view()}
+                {(more > 0).then(|| view! { <span class="muted">{format!("and {more} more")}</span> })}
+            </div>
+        </li>
     }
 }

@@ -102,6 +102,13 @@ pub struct ConfirmFetch {
     pub known: bool,
 }
 
+/// Spans the waterfall is filtered to, with what they are.
+#[derive(Clone, Debug)]
+pub struct SpanFilter {
+    pub label: String,
+    pub spans: std::sync::Arc<FxHashSet<u32>>,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Theme {
     Light,
@@ -206,6 +213,9 @@ pub struct AppState {
     pub view: RwSignal<View>,
     /// The selected service (from the service map); filters the waterfall.
     pub service: RwSignal<Option<String>>,
+    /// A set of spans the waterfall is filtered to (with their ancestors),
+    /// and what they are ("3 orphan spans", from the health panel).
+    pub span_filter: RwSignal<Option<SpanFilter>>,
     pub flame_mode: RwSignal<FlameMode>,
     pub map_scope: RwSignal<MapScope>,
     /// A message about the page's link (a trace it names is not loaded...).
@@ -297,6 +307,7 @@ impl AppState {
             derived: StoredValue::new(None),
             view: RwSignal::new(View::Waterfall),
             service: RwSignal::new(None),
+            span_filter: RwSignal::new(None),
             flame_mode: RwSignal::new(FlameMode::Time),
             map_scope: RwSignal::new(MapScope::Trace),
             notice: RwSignal::new(None),
@@ -743,6 +754,7 @@ impl AppState {
         if self.trace.get_untracked() != Some(t) {
             self.query.set(String::new());
             self.service.set(None);
+            self.span_filter.set(None);
             self.trace.set(Some(t));
         }
         if !self.tabs.with_untracked(|tabs| tabs.contains(&t)) {

@@ -58,6 +58,7 @@ pub fn TraceView() -> impl IntoView {
         Some(app.with_store(|s| {
             let tr = &s.traces[t as usize];
             let (service, op) = trace_name(s, t);
+            let health = crate::analysis::health::check(s, t);
             Header {
                 service,
                 op,
@@ -68,8 +69,8 @@ pub fn TraceView() -> impl IntoView {
                 services: tr.summary.services.len(),
                 depth: tr.summary.max_depth + 1,
                 errors: tr.summary.errors,
-                warnings: tr.problems(),
-                notes: tr.notes(),
+                warnings: health.iter().filter(|c| c.problem).count(),
+                notes: health.iter().filter(|c| !c.problem).count() + tr.notes(),
                 file: s.files[tr.file as usize].name.clone(),
             }
         }))
@@ -129,10 +130,10 @@ pub fn TraceView() -> impl IntoView {
                                 .then(|| {
                                     view! {
                                         <div class="warn">
-                                            <dt>"Warnings"</dt>
+                                            <dt>"Health"</dt>
                                             <dd>
-                                                <button class="link" title="Missing parents, duplicate ids, cycles, bad times" on:click=move |_| app.dialog.set(Dialog::Warnings)>
-                                                    {format!("{} — show", h.warnings)}
+                                                <button class="link health-badge" title="Missing root or parents, duplicate ids, cycles, bad times, dropped data: the trace health panel" on:click=move |_| app.dialog.set(Dialog::Warnings)>
+                                                    {format!("{} — show", crate::model::units::counted(h.warnings as u64, "problem"))}
                                                 </button>
                                             </dd>
                                         </div>
@@ -144,7 +145,7 @@ pub fn TraceView() -> impl IntoView {
                                         <div class="notes">
                                             <dt>"Notes"</dt>
                                             <dd>
-                                                <button class="link" title="Several roots, async work outliving its caller" on:click=move |_| app.dialog.set(Dialog::Warnings)>
+                                                <button class="link" title="Several roots, async work outliving its caller, clock skew corrected: the trace health panel" on:click=move |_| app.dialog.set(Dialog::Warnings)>
                                                     {format!("{} — show", h.notes)}
                                                 </button>
                                             </dd>

@@ -54,6 +54,7 @@ impl AppState {
             .update(|l| l.retain(|x| matches!(x.state, LoadState::Reading(_))));
         self.hidden.set(FxHashSet::default());
         self.picked.set(None);
+        self.span_filter.set(None);
         self.tabs.set(Vec::new());
         self.close_open_trace();
         crate::layout::colors::reset();
@@ -79,6 +80,7 @@ impl AppState {
     }
 
     fn renumber_after(&self, r: &Removed) {
+        self.span_filter.set(None);
         self.origins.update_value(|o| {
             if (r.file as usize) < o.len() {
                 o.remove(r.file as usize);

@@ -37,6 +37,15 @@ pub(super) fn Toolbar(rows: Memo<Shared<wl::Rows>>) -> impl IntoView {
                     </span>
                 })
             }}
+            {move || {
+                let f = app.span_filter.get()?;
+                Some(view! {
+                    <span class="filter-chip" title="Chosen in the trace health panel">
+                        {f.label}
+                        <button class="icon" title="Show all spans" on:click=move |_| app.span_filter.set(None)>"×"</button>
+                    </span>
+                })
+            }}
             <span class="wf-count">
                 {move || {
                     let shown = rows.with(|r| r.len());

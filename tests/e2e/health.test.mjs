@@ -1,0 +1,54 @@
+// Trace health (issue 19): the header's health badge, the panel's checks
+// with counts and what they mean, and "Show in waterfall" filtering the
+// waterfall to the spans a check names.
+
+import { assert, assertEq, screenshot, text, waitText } from './harness.mjs';
+
+/** Opens the demo trace with id `id` from the (virtualized) trace list. */
+async function openTraceId(page, id) {
+  await page.click('.tab >> text=Traces');
+  await page.waitForSelector('.tl-row');
+  const found = await page.evaluate(async (id) => {
+    const scroll = document.querySelector('.tl-scroll');
+    for (let top = 0; top <= scroll.scrollHeight; top += 200) {
+      scroll.scrollTop = top;
+      await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+      for (const row of document.querySelectorAll('.tl-row')) {
+        if (row.querySelector('.tl-id')?.textContent === id) {
+          row.scrollIntoView({ block: 'center' });
+          return true;
+        }
+      }
+    }
+    return false;
+  }, id);
+  assert(found, `trace ${id} in the list`);
+  await page.click(`.tl-row:has(.tl-id:text("${id}"))`);
+  await waitText(page, '.tv-id .trace-id', id);
+}
+
+export const tests = {
+  async 'health: orphans counted, their missing parent named, the waterfall filtered to them'(page) {
+    await openTraceId(page, '8df1443c693be67b5b5ddcd8644dbd9a');
+    await waitText(page, '.health-badge', '1 problem — show');
+    await page.click('.health-badge');
+    await page.waitForSelector('.health li');
+    const items = await page.locator('.health li').allTextContents();
+    assertEq(items.length, 1, `one check: ${items}`);
+    assert(items[0].includes('6 orphan spans') && items[0].includes('1ff419805aeb41a3 (6 children)'), items[0]);
+    await screenshot(page, 'health-panel');
+    await page.click('.health .show-spans');
+    await page.waitForSelector('.wf-toolbar .filter-chip');
+    assertEq(await text(page, '.wf-toolbar .filter-chip'), '6 orphan spans×', 'the chip says what is shown');
+    const total = Number(await text(page, '.n-spans'));
+    await waitText(page, '.wf-count', `6 of ${total} spans shown`);
+    await screenshot(page, 'health-filtered');
+    await page.click('.wf-toolbar .filter-chip button');
+    await waitText(page, '.wf-count', `${total} spans`);
+  },
+
+  async 'health: a healthy trace says so'(page) {
+    await openTraceId(page, 'c5160c749fcaf311256ffa7c46b64dd1');
+    assertEq(await page.locator('.health-badge').count(), 0, 'no problem badge');
+  },
+};
