@@ -330,6 +330,9 @@ pub enum WarningKind {
     EndsAfterParent,
     MissingTimes,
     BadTimes,
+    /// Spans moved to correct clock skew between hosts (`analysis::skew`),
+    /// or that would be, when raw times are shown.
+    ClockSkew,
 }
 
 impl WarningKind {
@@ -339,7 +342,7 @@ impl WarningKind {
     pub fn is_problem(self) -> bool {
         !matches!(
             self,
-            WarningKind::MultipleRoots | WarningKind::EndsAfterParent
+            WarningKind::MultipleRoots | WarningKind::EndsAfterParent | WarningKind::ClockSkew
         )
     }
 }
