@@ -6,5 +6,6 @@ pub mod colors;
 pub mod flame;
 pub mod force;
 pub mod minimap;
+pub mod names;
 pub mod time_axis;
 pub mod waterfall;

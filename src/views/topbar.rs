@@ -4,7 +4,6 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
 use super::state::{AppState, Dialog, Page, Theme};
-use super::trace_view::trace_name;
 
 #[component]
 pub fn TopBar() -> impl IntoView {
@@ -12,7 +11,9 @@ pub fn TopBar() -> impl IntoView {
     let trace_count = move || app.with_store(|s| s.traces.len());
     let labels = Memo::new(move |_| {
         let tabs = app.tabs.get();
-        app.with_store(|s| tab_labels(s, &tabs))
+        app.with_store(|s| {
+            crate::layout::names::tab_labels(s, &tabs, super::platform::tz_offset_minutes())
+        })
     });
     // The open trace's tab scrolls into the strip's view when tabs overflow it.
     Effect::new(move |_| {
@@ -65,8 +66,8 @@ pub fn TopBar() -> impl IntoView {
                     each=move || app.tabs.get()
                     key=|t| *t
                     children=move |t| {
-                        let label = move || labels.with(|l| l.iter().find(|x| x.0 == t).map(|x| x.1.clone()).unwrap_or_default());
-                        let title = move || labels.with(|l| l.iter().find(|x| x.0 == t).map(|x| x.2.clone()).unwrap_or_default());
+                        let label = move || labels.with(|l| l.iter().find(|x| x.trace == t).map(|x| x.label.clone()).unwrap_or_default());
+                        let title = move || labels.with(|l| l.iter().find(|x| x.trace == t).map(|x| x.title.clone()).unwrap_or_default());
                         view! {
                             <span
                                 class="tab trace-tab"
@@ -105,38 +106,4 @@ pub fn TopBar() -> impl IntoView {
             </div>
         </header>
     }
-}
-
-/// Each tab's label ("service: operation") and tooltip; tabs whose labels
-/// would be the same get the trace's start time and short id after them.
-fn tab_labels(s: &crate::model::Store, tabs: &[u32]) -> Vec<(u32, String, String)> {
-    let names: Vec<String> = tabs
-        .iter()
-        .map(|&t| {
-            let (svc, op) = trace_name(s, t);
-            format!("{svc}: {op}")
-        })
-        .collect();
-    tabs.iter()
-        .zip(&names)
-        .map(|(&t, name)| {
-            let tr = &s.traces[t as usize];
-            let id = tr.id.to_text(&s.strings);
-            let started = crate::model::time::format_timestamp(
-                tr.summary.start,
-                super::platform::tz_offset_minutes(),
-            );
-            // Jaeger's short id: the first 7 digits (a 64-bit id written in
-            // 32 digits starts with 16 zeros, which tell nothing apart).
-            let short: String = id.trim_start_matches('0').chars().take(7).collect();
-            let label = if names.iter().filter(|n| *n == name).count() > 1 {
-                // "2026-11-21 14:13:37.069" -> "14:13:37"
-                let time = started.get(11..19).unwrap_or(&started);
-                format!("{name} · {time} · {short}")
-            } else {
-                name.clone()
-            };
-            (t, label, format!("{name}\nstarted {started}\ntrace {id}"))
-        })
-        .collect()
 }

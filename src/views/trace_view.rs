@@ -15,24 +15,7 @@ use crate::model::time::{format_duration, format_timestamp};
 use crate::model::{Store, NONE};
 use crate::sources::link::View;
 
-/// "service: operation" of a trace's root span.
-pub fn trace_name(s: &Store, t: u32) -> (String, String) {
-    let root = s.traces[t as usize].summary.root;
-    if root == NONE {
-        return (String::new(), "(empty trace)".into());
-    }
-    let svc = s.str(s.spans.service[root as usize]);
-    let op = s.str(s.spans.name[root as usize]);
-    let shown = |t: &str| crate::model::units::visible(t, false).into_owned();
-    (
-        if svc.is_empty() {
-            "(no service)".to_owned()
-        } else {
-            shown(svc)
-        },
-        shown(op),
-    )
-}
+pub use crate::layout::names::trace_name;
 
 #[derive(Clone, PartialEq)]
 struct Header {
