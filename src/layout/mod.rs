@@ -1,6 +1,7 @@
 //! Pure geometry for the views: no browser here. Views ask layout where things
 //! go and only draw.
 
+pub mod attr_table;
 pub mod charts;
 pub mod colors;
 pub mod flame;

@@ -12,6 +12,7 @@ use leptos::prelude::*;
 
 use super::platform;
 use super::state::AppState;
+use crate::layout::attr_table::{attr_lists, matching_rows, Attrs, Row};
 use crate::layout::colors::service_css;
 use crate::model::time::{format_duration, format_timestamp};
 use crate::model::units::{format_count, visible};
@@ -23,82 +24,6 @@ const PAGE_ATTRS: usize = 200;
 const PAGE_ITEMS: usize = 100;
 /// Attributes shown at first under one event or link.
 const PAGE_NESTED: usize = 20;
-
-#[derive(Clone, PartialEq)]
-struct Row {
-    key: String,
-    value: String,
-    ty: &'static str,
-}
-
-/// Which attribute list of a span a table shows.
-#[derive(Clone, Copy, Debug, PartialEq)]
-enum Attrs {
-    Span,
-    /// The resource's attributes, then the scope's ("scope: " before the key).
-    Resource,
-    Event(usize),
-    Link(usize),
-}
-
-/// The attribute slices of `which`, each with the prefix its keys get.
-fn attr_lists(s: &Store, i: u32, which: Attrs) -> Vec<(&[Attr], &'static str)> {
-    match which {
-        Attrs::Span => vec![(s.span_attrs(i), "")],
-        Attrs::Resource => {
-            let mut out = Vec::new();
-            if let Some(r) = s.resource_of(i) {
-                out.push((s.attrs_of(r.attrs), ""));
-            }
-            if let Some(sc) = s.scope_of(i) {
-                out.push((s.attrs_of(sc.attrs), "scope: "));
-            }
-            out
-        }
-        Attrs::Event(k) => s
-            .span_events(i)
-            .get(k)
-            .map(|e| vec![(s.attrs_of(e.attrs), "")])
-            .unwrap_or_default(),
-        Attrs::Link(k) => s
-            .span_links(i)
-            .get(k)
-            .map(|l| vec![(s.attrs_of(l.attrs), "")])
-            .unwrap_or_default(),
-    }
-}
-
-/// The first `limit` rows of `which` whose key or value contains `filter`
-/// (lowercase; empty: all), and how many match in all. Only shown rows are
-/// formatted when there is no filter.
-fn matching_rows(s: &Store, i: u32, which: Attrs, filter: &str, limit: usize) -> (Vec<Row>, usize) {
-    let row = |a: &Attr, prefix: &str| Row {
-        key: format!("{prefix}{}", visible(s.str(a.key), false)),
-        value: visible(&s.format_value(&a.value), true).into_owned(),
-        ty: a.value.type_name(),
-    };
-    let lists = attr_lists(s, i, which);
-    let mut rows = Vec::new();
-    let mut total = 0;
-    for (attrs, prefix) in lists {
-        if filter.is_empty() {
-            let take = limit.saturating_sub(rows.len()).min(attrs.len());
-            rows.extend(attrs[..take].iter().map(|a| row(a, prefix)));
-            total += attrs.len();
-            continue;
-        }
-        for a in attrs {
-            let r = row(a, prefix);
-            if r.key.to_lowercase().contains(filter) || r.value.to_lowercase().contains(filter) {
-                total += 1;
-                if rows.len() < limit {
-                    rows.push(r);
-                }
-            }
-        }
-    }
-    (rows, total)
-}
 
 #[derive(Clone, PartialEq)]
 struct Detail {
