@@ -295,6 +295,124 @@ fn zipkin_quirks() {
     assert_eq!(s.spans.parent_id[0].unwrap().to_text(&s.strings).len(), 16);
 }
 
+/// A Zipkin trace whose servers flushed parts of their spans apart
+/// (tests/data/zipkin_fragments, modelled on the production trace of issue
+/// 20): 12 records, 9 spans. The fragment of a000…02 (platformapi's tags
+/// and annotations, no kind, times or shared flag) joins the server half,
+/// not the client half; the fragment of a000…04 comes before both halves
+/// and takes the server half in; the two kind-less records of a000…05
+/// (one with times) are one span and disagree on a tag; a000…06, reported
+/// twice with different times, stays two duplicates.
+#[test]
+fn zipkin_fragments_of_one_span_are_merged() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/zipkin_fragments/platformapi-session.json"
+    );
+    let bytes = std::fs::read(path).unwrap();
+    let mut s = Store::default();
+    let f = import::load(&mut s, "platformapi-session.json", &bytes)
+        .unwrap()
+        .file;
+    assert_eq!(
+        measure(&s),
+        Expect {
+            traces: 1,
+            spans: 9,
+            services: 3,
+            roots: 1,
+            orphans: 0,
+            duplicates: 2,
+            cycles: 0,
+            max_depth: 3,
+            errors: 1
+        }
+    );
+    assert_eq!(
+        s.files[f as usize].warnings,
+        [
+            "3 span fragments reported separately were merged into their spans (same trace, span id and service; Zipkin would show a duplicate or drop one)",
+            "span a000000000000005 in trace 4e441824ec2b6a44: two records of this span reported separately give \"model\" as \"v3\" and \"v4\", so the second is left out (value left out)",
+        ]
+    );
+    let span = |id: &str, kind: SpanKind| {
+        (0..s.spans.len() as u32)
+            .find(|&i| {
+                s.spans.id[i as usize].to_text(&s.strings) == id && s.spans.kind[i as usize] == kind
+            })
+            .unwrap_or_else(|| panic!("{id} {kind:?}"))
+    };
+    let tags = |i: u32| -> Vec<String> {
+        s.span_attrs(i)
+            .iter()
+            .map(|a| format!("{}={}", s.str(a.key), s.format_value(&a.value)))
+            .collect()
+    };
+    // a000…02: the server half has the fragment's tags and annotations.
+    let server = span("a000000000000002", SpanKind::Server);
+    let client = span("a000000000000002", SpanKind::Client);
+    assert_eq!(s.spans.parent[server as usize], client);
+    assert!(s.spans.flags[server as usize].contains(SpanFlags::SHARED));
+    assert_eq!(
+        tags(server),
+        [
+            "http.method=POST",
+            "http.path=/v1/session",
+            "mvc.controller.class=SessionController",
+            "remoteEndpoint.ipv4=10.1.0.4",
+            "http.status_code=200",
+            "session.new=true",
+        ]
+    );
+    let events: Vec<(i64, &str)> = s
+        .span_events(server)
+        .iter()
+        .map(|e| (e.time, s.str(e.name)))
+        .collect();
+    assert_eq!(
+        events,
+        [
+            (1_700_000_000_040_000_000, "cache.miss"),
+            (1_700_000_000_126_000_000, "ws")
+        ]
+    );
+    assert_eq!(tags(client).len(), 5, "the client half keeps its own");
+    // a000…04: the fragment read first took the server half in: its kind,
+    // times, shared flag and port; its error makes the span an error.
+    let server = span("a000000000000004", SpanKind::Server);
+    let i = server as usize;
+    assert!(s.spans.flags[i].contains(SpanFlags::SHARED));
+    assert!(!s.spans.flags[i].intersects(SpanFlags::NO_START | SpanFlags::NO_DURATION));
+    assert_eq!(
+        (s.spans.start[i], s.spans.duration[i]),
+        (1_700_000_000_141_500_000, 97_000_000)
+    );
+    assert_eq!(s.spans.status[i], StatusCode::Error);
+    assert_eq!(s.text(s.spans.status_message[i]), "timeout fetching model");
+    assert_eq!(
+        s.spans.parent[i],
+        span("a000000000000004", SpanKind::Client),
+        "under its client half"
+    );
+    let res = s.resource_of(server).unwrap();
+    assert_eq!(s.str(res.service), "recommendations");
+    assert_eq!(s.attrs_of(res.attrs).len(), 2, "ipv4 and port");
+    // a000…05: one span with the times of one record, the tags of both,
+    // the first value of "model".
+    let score = span("a000000000000005", SpanKind::Unspecified);
+    assert_eq!(tags(score), ["lc=scoring", "model=v3", "items=24"]);
+    assert_eq!(s.spans.duration[score as usize], 60_000_000);
+    assert_eq!(s.spans.parent[score as usize], server);
+    // a000…06: duplicates, as before.
+    let dups: Vec<usize> = (0..s.spans.len())
+        .filter(|&i| s.spans.flags[i].contains(SpanFlags::DUPLICATE_ID))
+        .collect();
+    assert_eq!(dups.len(), 2);
+    assert!(dups
+        .iter()
+        .all(|&i| s.spans.id[i].to_text(&s.strings) == "a000000000000006"));
+}
+
 #[test]
 fn a_bad_file_never_removes_loaded_traces() {
     let mut store = Store::default();
