@@ -306,3 +306,26 @@ fn a_file_joined_from_parts_is_removed_like_any_other() {
     s.remove_file(1).unwrap();
     assert_eq!(describe(&s), describe(&alone));
 }
+
+/// A Zipkin list is read whole by the first part (records of one span
+/// reported separately are merged by id, which parts could not do across
+/// their shares): 2 and 3 parts still make what a plain load makes, with
+/// the fragments merged.
+#[test]
+fn a_zipkin_list_with_span_fragments_is_read_by_one_part() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/zipkin_fragments/platformapi-session.json"
+    );
+    let bytes = std::fs::read(path).unwrap();
+    check("zipkin fragments", &bytes);
+    let mut s = Store::default();
+    import::load(&mut s, "f.json", &bytes).unwrap();
+    assert_eq!(s.spans.len(), 9, "12 records, 3 of them fragments");
+    assert_eq!(parts::plan(Part::new(1, 2), b" \n[{}]"), None);
+    assert_eq!(parts::plan(Part::new(0, 2), b"[{}]"), Some(Part::WHOLE));
+    assert_eq!(
+        parts::plan(Part::new(1, 2), b"{\"data\":[]}"),
+        Some(Part::new(1, 2))
+    );
+}

@@ -56,6 +56,25 @@ impl Part {
     }
 }
 
+/// What part `part` of a file whose (decoded) text is `text` parses: its
+/// own share; or, for a file that is not split, the whole file (the first
+/// part) or nothing (the others send an empty store). A Zipkin list (the one
+/// format whose document is an array) is not split: records of one span
+/// reported separately are merged into it by id ([`super::zipkin`]), and
+/// two records falling into different parts would not be.
+pub fn plan(part: Part, text: &[u8]) -> Option<Part> {
+    if part.count == 1 || splittable(text) {
+        return Some(part);
+    }
+    (part.index == 0).then_some(Part::WHOLE)
+}
+
+/// Whether a file's spans can be read in parts: not a Zipkin list.
+fn splittable(text: &[u8]) -> bool {
+    let text = text.strip_prefix(b"\xef\xbb\xbf").unwrap_or(text);
+    text.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'[')
+}
+
 /// A part's share of the bytes, and where the last span started.
 pub(super) struct Split {
     /// Address of the file's first byte, and its length.

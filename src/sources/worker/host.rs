@@ -186,8 +186,9 @@ struct Job {
 /// file parsed in parts: each parses its part of the decoded text), and the
 /// compressed bytes are freed before parsing. When the decoded text is
 /// bigger than files parsed in parts ([`super::SPLIT_UP_TO_BYTES`]: two
-/// copies of it would crowd the tab's memory), the first worker parses it
-/// whole and the others send an empty store.
+/// copies of it would crowd the tab's memory), or is a Zipkin list
+/// ([`import::parts::plan`]), the first worker parses it whole and the
+/// others send an empty store.
 fn parse(job: Job, bytes: Vec<u8>) {
     let (to, mut part) = (job.to, job.part);
     let t1 = now();
@@ -205,6 +206,12 @@ fn parse(job: Job, bytes: Vec<u8>) {
             return send(job, Store::default(), t1);
         }
         part = Part::WHOLE;
+    }
+    // A file that is not split (a Zipkin list): the first part reads it all.
+    let body = text.as_ref().map_or(&bytes[..], |t| &t.bytes[..]);
+    match import::parts::plan(part, body) {
+        Some(p) => part = p,
+        None => return send(job, Store::default(), t1),
     }
     let mut store = Store::default();
     // Up front room for the columns saves copying them as they grow; past a
