@@ -16,7 +16,7 @@ use crate::layout::attr_table::{attr_lists, matching_rows, Attrs, Row};
 use crate::layout::colors::service_css;
 use crate::model::time::{format_duration, format_timestamp};
 use crate::model::units::{format_count, visible};
-use crate::model::{Attr, LinkKind, SpanFlags, Store, NONE};
+use crate::model::{LinkKind, SpanFlags, Store, NONE};
 
 /// Rows a list shows at first, and adds per "Show more".
 const PAGE_ATTRS: usize = 200;

@@ -12,7 +12,6 @@ use super::state::{AppState, Dialog, Page};
 use super::waterfall::Waterfall;
 use crate::layout::colors::service_css;
 use crate::model::time::{format_duration, format_timestamp};
-use crate::model::{Store, NONE};
 use crate::sources::link::View;
 
 pub use crate::layout::names::trace_name;
