@@ -7,6 +7,7 @@
 //!   (a single Zipkin span). One pass, no intermediate tree.
 //! - An array is classified by its first element (parsed alone, cheaply), then
 //!   read whole by the format it belongs to.
+//! - OTLP protobuf (binary) is told apart first, and read by `otlp_proto`.
 //! - Several JSON objects, one per line, are JSON Lines (the OpenTelemetry
 //!   Collector's file exporter): each line is read as above; lines holding
 //!   metrics or logs are skipped and counted.
@@ -16,11 +17,14 @@ use std::fmt;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use super::json::{skip, Key, Scalar};
-use super::{jaeger, otlp, zipkin, ImportError, Sink};
+use super::{jaeger, otlp, otlp_proto, zipkin, ImportError, Sink};
 use crate::model::Store;
 
 /// Reads `bytes` (a whole file) into the sink.
 pub fn read(sink: &mut Sink, name: &str, bytes: &[u8]) -> Result<(), ImportError> {
+    if let Some(framing) = otlp_proto::sniff(bytes) {
+        return otlp_proto::read(sink, name, bytes, framing);
+    }
     // Byte order marks, even several (files saved twice by careful editors).
     let mut bom = 0;
     while bytes[bom..].starts_with(b"\xEF\xBB\xBF") {
@@ -41,7 +45,7 @@ pub fn read(sink: &mut Sink, name: &str, bytes: &[u8]) -> Result<(), ImportError
         _ if looks_binary(body) => {
             return Err(at(
                 name,
-                "not JSON: the file is binary (OTLP protobuf?). Strata reads OTLP as JSON: export with the JSON encoding (e.g. the collector's file exporter with format: json)",
+                "not JSON: the file is binary, and not OTLP protobuf either (an ExportTraceServiceRequest or TracesData body, or the collector file exporter's format: proto)",
                 body,
                 first,
                 bom,

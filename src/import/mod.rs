@@ -15,7 +15,9 @@ pub mod json;
 pub mod limits;
 pub mod notes;
 pub mod otlp;
+pub mod otlp_proto;
 pub mod parts;
+pub mod proto;
 pub mod surrogates;
 pub mod zipkin;
 
@@ -77,6 +79,13 @@ impl<'s> Sink<'s> {
             max_spans: limits::max_spans(),
             spans_over: false,
         }
+    }
+
+    /// [`Sink::leaves`] of a span of a binary format (OTLP protobuf), whose
+    /// bytes start at `span`.
+    pub fn leaves_at(&mut self, span: &[u8]) -> bool {
+        // An empty string where the span starts: the split reads its address.
+        self.leaves(std::str::from_utf8(&span[..0]).unwrap_or_default())
     }
 
     /// Whether this load leaves the span whose first key is `first_key` to
@@ -469,7 +478,7 @@ pub fn load_with_progress(
     bytes: &[u8],
     progress: &mut dyn FnMut(usize),
 ) -> Result<Loaded, ImportError> {
-    match decode::decode(name, bytes)? {
+    match decoded(name, bytes)? {
         None => read(
             store,
             name,
@@ -495,10 +504,19 @@ pub fn load_part(
     part: Part,
     progress: &mut dyn FnMut(usize),
 ) -> Result<Loaded, ImportError> {
-    match decode::decode(name, bytes)? {
+    match decoded(name, bytes)? {
         None => load_text_part(store, name, bytes, part, progress),
         Some(mut text) => load_decoded_part(store, name, &mut text, part, progress),
     }
+}
+
+/// [`decode::decode`], except for OTLP protobuf, which is never text in
+/// another dress (a length prefix can look like UTF-16's first bytes).
+fn decoded(name: &str, bytes: &[u8]) -> Result<Option<decode::Decoded>, ImportError> {
+    if otlp_proto::sniff(bytes).is_some() {
+        return Ok(None);
+    }
+    decode::decode(name, bytes)
 }
 
 /// [`load_part`] of a file decoded already (the worker decodes first, to
@@ -531,7 +549,9 @@ fn load_text_part(
     progress: &mut dyn FnMut(usize),
 ) -> Result<Loaded, ImportError> {
     let mut blanks = None;
-    if part != Part::WHOLE {
+    // Protobuf is binary: never blanked (its parts pass the other parts'
+    // spans by their length).
+    if part != Part::WHOLE && otlp_proto::sniff(bytes).is_none() {
         blanks = blank::Blanks::find(bytes, part.share(bytes.len()));
         if let Some(b) = &blanks {
             b.apply(bytes);
