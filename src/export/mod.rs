@@ -1,6 +1,8 @@
 //! Store -> bytes: one trace of the store written as a file another tool (or
 //! Strata itself) reads. The inverse of [`crate::import`]: [`otlp_json`] writes
-//! OTLP/JSON (`TracesData`, as the OTLP spec's JSON mapping spells it) and
+//! OTLP/JSON (`TracesData`, as the OTLP spec's JSON mapping spells it),
+//! [`otlp_proto`] the same `TracesData` as protobuf (what an OTLP/HTTP
+//! exporter POSTs), and
 //! [`jaeger_json`] writes the Jaeger query-API answer (what the Jaeger UI's
 //! "Download JSON" saves). Importing either output gives back the trace: same
 //! ids, parents, tree, names, services, kinds, statuses, typed attributes,
@@ -37,9 +39,11 @@
 pub mod jaeger;
 pub(crate) mod json;
 pub mod otlp;
+pub mod otlp_proto;
 
 pub use jaeger::jaeger_json;
 pub use otlp::otlp_json;
+pub use otlp_proto::otlp_proto;
 
 use std::ops::Range;
 

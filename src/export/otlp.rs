@@ -58,17 +58,17 @@ pub fn trace_id_value(store: &Store, id: TraceId) -> u128 {
     }
 }
 
-/// Spans of one resource, by scope.
-struct Group {
-    res: ResKey,
-    scopes: Vec<(Option<u32>, Vec<u32>)>,
+/// Spans of one resource, by scope (also what the protobuf export writes).
+pub(super) struct Group {
+    pub(super) res: ResKey,
+    pub(super) scopes: Vec<(Option<u32>, Vec<u32>)>,
 }
 
 /// (resource, scope) of a span, and (group, scope slot) where its spans go.
 type ScopeKey = (ResKey, Option<u32>);
 type Slot = (usize, usize);
 
-fn groups(store: &Store, t: u32) -> Vec<Group> {
+pub(super) fn groups(store: &Store, t: u32) -> Vec<Group> {
     let mut out: Vec<Group> = Vec::new();
     let mut res_index: FxHashMap<ResKey, usize> = FxHashMap::default();
     let mut scope_index: FxHashMap<ScopeKey, Slot> = FxHashMap::default();
@@ -165,7 +165,14 @@ pub fn otlp_json(store: &Store, t: u32) -> Vec<u8> {
     j.buf
 }
 
-fn write_resource(j: &mut Json, store: &Store, keys: &Keys, res: ResKey) {
+/// What a resource is written with: its attributes, its dropped count,
+/// and the `service.name` to write before them when they have none (the
+/// service came from a Jaeger process or a Zipkin endpoint).
+pub(super) fn resource_parts<'s>(
+    store: &'s Store,
+    keys: &Keys,
+    res: ResKey,
+) -> (&'s [Attr], u32, Option<&'s str>) {
     let (attrs, dropped) = match res {
         ResKey::Res(r) => {
             let r = &store.resources[r as usize];
@@ -174,9 +181,14 @@ fn write_resource(j: &mut Json, store: &Store, keys: &Keys, res: ResKey) {
         ResKey::Bare(_) => (&[][..], 0),
     };
     let service = store.str(service_of(store, res));
-    let add_service = !service.is_empty() && !has_key(attrs, keys.service_name);
+    let add = (!service.is_empty() && !has_key(attrs, keys.service_name)).then_some(service);
+    (attrs, dropped, add)
+}
+
+fn write_resource(j: &mut Json, store: &Store, keys: &Keys, res: ResKey) {
+    let (attrs, dropped, add_service) = resource_parts(store, keys, res);
     j.raw("\"attributes\":[");
-    if add_service {
+    if let Some(service) = add_service {
         j.raw("{\"key\":\"service.name\",\"value\":{\"stringValue\":");
         j.str(service);
         j.raw("}}");
