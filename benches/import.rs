@@ -1,7 +1,9 @@
 //! Native benchmarks of everything a dropped trace goes through before and
 //! while it is on screen, at the sizes of `BENCH_SIZES` (generated,
-//! deterministic traces; see `common`): import (Jaeger and OTLP JSON, each
-//! half of a Jaeger file parsed in two parts as the two workers do, the
+//! deterministic traces; see `common`): import (Jaeger and OTLP JSON; the
+//! OTLP spans as OTLP protobuf, which should take at most half the OTLP/JSON
+//! time, and decoding those bytes into `prost` structs alone for comparison;
+//! each half of a Jaeger file parsed in two parts as the two workers do, the
 //! hand-over of the parts to the page (snapshots encoded, appended), and
 //! `serde_json::Value` on the same Jaeger bytes for comparison, up to 300k
 //! spans: the importer should stay within 2x of it), tree building, the
@@ -75,8 +77,28 @@ fn bench(c: &mut Criterion) {
         g.bench_with_input(BenchmarkId::new("otlp", spans), &otlp, |b, bytes| {
             b.iter(|| load(bytes))
         });
-        g.finish();
+        // The same spans as OTLP protobuf (what the OTLP/JSON import makes,
+        // exported): the budget is at most half the OTLP/JSON time.
+        let proto = common::otlp_proto(&otlp);
         drop(otlp);
+        g.throughput(Throughput::Bytes(proto.len() as u64));
+        g.bench_with_input(BenchmarkId::new("otlp_proto", spans), &proto, |b, bytes| {
+            b.iter(|| load(bytes))
+        });
+        // Decoding the same bytes into prost's structs alone (no store): what
+        // the importer would pay before copying into the store, had it used them.
+        g.bench_with_input(
+            BenchmarkId::new("prost_structs(otlp_proto)", spans),
+            &proto,
+            |b, bytes| {
+                b.iter(|| {
+                    <strata::import::proto::TracesData as prost::Message>::decode(&bytes[..])
+                        .unwrap()
+                })
+            },
+        );
+        g.finish();
+        drop(proto);
 
         let mut store = load(&jaeger);
         drop(jaeger);

@@ -47,6 +47,16 @@ pub fn files(spans: usize) -> (Vec<u8>, Vec<u8>) {
     (jaeger, otlp)
 }
 
+/// OTLP/JSON bytes as OTLP protobuf: the store they import to, each trace
+/// exported (`strata::export::otlp_proto`) and the messages written one
+/// after another (which protobuf reads as one `TracesData`).
+pub fn otlp_proto(otlp_json: &[u8]) -> Vec<u8> {
+    let store = load(otlp_json);
+    (0..store.traces.len() as u32)
+        .flat_map(|t| strata::export::otlp_proto(&store, t))
+        .collect()
+}
+
 /// The generated trace of `spans` spans as Jaeger JSON.
 pub fn jaeger(spans: usize) -> Vec<u8> {
     let (s, r) = big::generate(spans, 1);
