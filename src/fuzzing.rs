@@ -10,6 +10,11 @@
 //!   real files of that format) is read as it is; anything else is wrapped
 //!   into that format's envelope, so the fuzzer works inside it. `otlp` also
 //!   reads the bytes as JSON Lines.
+//! - `otlp_proto`: OTLP protobuf (seed it with tests/captures/node/proto;
+//!   `make fuzz` does not run it yet): a whole body is read as it is,
+//!   anything else as the first `ResourceSpans` of a body and as a
+//!   length-prefixed message of a collector file; each also in 2 and 3
+//!   parts, as `parts` checks.
 //! - `parts`: a file parsed in 2 and in 3 parts (as the workers do) makes
 //!   the store a plain load makes, or fails as it fails.
 //! - `snapshot`: any bytes decode to a store or an error; a store that
@@ -75,6 +80,34 @@ pub fn wrappers(data: &[u8]) {
     as_format("{\"batches\":", data, "}");
     detect(&wrapped("{\"result\":{\"resourceSpans\":", data, "}}"));
     detect(&wrapped("{\"trace\":", data, "}"));
+}
+
+/// OTLP protobuf: the bytes as they are when they are a protobuf body,
+/// else inside `TracesData { resource_spans: [bytes] }` and as the one
+/// length-prefixed message of a collector file; each loaded whole and in
+/// parts.
+pub fn otlp_proto(data: &[u8]) {
+    let mut inputs = Vec::new();
+    if import::otlp_proto::sniff(data).is_some() {
+        inputs.push(data.to_vec());
+    } else {
+        let mut body = vec![0x0a];
+        let mut n = data.len();
+        while n >= 0x80 {
+            body.push(n as u8 | 0x80);
+            n >>= 7;
+        }
+        body.push(n as u8);
+        body.extend_from_slice(data);
+        let mut framed = (body.len() as u32).to_be_bytes().to_vec();
+        framed.extend_from_slice(&body);
+        inputs.push(body);
+        inputs.push(framed);
+    }
+    for input in inputs {
+        detect(&input);
+        parts(&input);
+    }
 }
 
 /// A plain load of `bytes` into the store `base` makes: the store as text

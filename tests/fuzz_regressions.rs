@@ -9,6 +9,7 @@ type Check = fn(&[u8]);
 const TARGETS: &[(&str, Check)] = &[
     ("detect", strata::fuzzing::detect),
     ("otlp", strata::fuzzing::otlp),
+    ("otlp_proto", strata::fuzzing::otlp_proto),
     ("jaeger", strata::fuzzing::jaeger),
     ("zipkin", strata::fuzzing::zipkin),
     ("wrappers", strata::fuzzing::wrappers),
