@@ -1,7 +1,7 @@
 //! Sharing and exporting the open trace: copy the link (it names the source,
 //! trace, view and selection), copy a self-contained link (the trace itself,
-//! compressed into the URL, within a 64 KB budget), export OTLP/JSON or
-//! Jaeger JSON, and the current view as PNG.
+//! compressed into the URL, within a 64 KB budget), export OTLP/JSON, OTLP
+//! protobuf or Jaeger JSON, and the current view as PNG.
 
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
@@ -107,6 +107,14 @@ fn view_png(app: AppState, t: u32) -> Option<String> {
     }
 }
 
+/// What a trace downloads as.
+#[derive(Clone, Copy)]
+enum Format {
+    Otlp,
+    Proto,
+    Jaeger,
+}
+
 #[component]
 pub fn ShareMenu() -> impl IntoView {
     let app = expect_context::<AppState>();
@@ -148,21 +156,21 @@ pub fn ShareMenu() -> impl IntoView {
             Err(size) => too_big.set(Some(size)),
         }
     };
-    let save = move |jaeger: bool| {
+    let save = move |format: Format| {
         if let Some(t) = app.trace.get_untracked() {
-            let bytes = app.store.with_value(|s| {
-                if jaeger {
-                    export::jaeger_json(s, t)
-                } else {
-                    export::otlp_json(s, t)
-                }
+            let bytes = app.store.with_value(|s| match format {
+                Format::Jaeger => export::jaeger_json(s, t),
+                Format::Otlp => export::otlp_json(s, t),
+                Format::Proto => export::otlp_proto(s, t),
             });
-            let name = format!(
-                "{}.{}.json",
-                file_stem(app, t),
-                if jaeger { "jaeger" } else { "otlp" }
-            );
-            platform::download(&name, &bytes, "application/json");
+            let (ext, mime) = match format {
+                Format::Jaeger => ("jaeger.json", "application/json"),
+                Format::Otlp => ("otlp.json", "application/json"),
+                // The OTLP/HTTP body type; `.binpb` as the collector's docs name it.
+                Format::Proto => ("otlp.binpb", "application/x-protobuf"),
+            };
+            let name = format!("{}.{ext}", file_stem(app, t));
+            platform::download(&name, &bytes, mime);
         }
     };
     let png = move |_| {
@@ -184,8 +192,9 @@ pub fn ShareMenu() -> impl IntoView {
             <button class="btn small" title="Copy a link to this trace, view and selection" on:click=copy_link>"Copy link"</button>
             <button class="btn small" title="Copy a link that carries the trace itself (up to 64 KB compressed)" on:click=copy_embedded>"Copy self-contained link"</button>
             <span class="sep"></span>
-            <button class="btn small" title="Download as OTLP/JSON" on:click=move |_| save(false)>"OTLP/JSON"</button>
-            <button class="btn small" title="Download as Jaeger JSON" on:click=move |_| save(true)>"Jaeger JSON"</button>
+            <button class="btn small" title="Download as OTLP/JSON" on:click=move |_| save(Format::Otlp)>"OTLP/JSON"</button>
+            <button class="btn small" title="Download as OTLP protobuf (a TracesData / ExportTraceServiceRequest body)" on:click=move |_| save(Format::Proto)>"OTLP protobuf"</button>
+            <button class="btn small" title="Download as Jaeger JSON" on:click=move |_| save(Format::Jaeger)>"Jaeger JSON"</button>
             <button class="btn small" title="Download the current view as a PNG picture" on:click=png>"PNG"</button>
             {move || too_big.get().map(|size| view! {
                 <div class="too-big" role="alert">
@@ -194,7 +203,7 @@ pub fn ShareMenu() -> impl IntoView {
                         size.div_ceil(1024),
                         share::BUDGET / 1024
                     )}
-                    <button class="link" on:click=move |_| { save(false); too_big.set(None); }>"download OTLP/JSON"</button>
+                    <button class="link" on:click=move |_| { save(Format::Otlp); too_big.set(None); }>"download OTLP/JSON"</button>
                     <button class="icon" title="Dismiss" on:click=move |_| too_big.set(None)>"×"</button>
                 </div>
             })}

@@ -85,7 +85,7 @@ pub fn TopBar() -> impl IntoView {
             <div class="actions">
                 <label class="btn primary" title="Open trace files (o)">
                     "Open files…"
-                    <input id="file-input" type="file" multiple accept=".json,.jsonl,.ndjson,application/json" on:click=move |_| app.prepare_workers() on:change=on_pick />
+                    <input id="file-input" type="file" multiple accept=".json,.jsonl,.ndjson,.gz,.pb,.binpb,.bin,application/json,application/gzip,application/x-protobuf" on:click=move |_| app.prepare_workers() on:change=on_pick />
                 </label>
                 <button class="btn" title="Paste trace JSON (p, or Ctrl+V anywhere)" on:click=move |_| app.dialog.set(Dialog::Paste)>
                     "Paste JSON"
