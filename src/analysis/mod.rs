@@ -8,6 +8,7 @@
 pub mod answers;
 pub mod critical_path;
 pub mod errors;
+pub mod network;
 pub mod health;
 pub mod patterns;
 pub mod query;
