@@ -8,8 +8,8 @@
 pub mod answers;
 pub mod critical_path;
 pub mod errors;
-pub mod network;
 pub mod health;
+pub mod network;
 pub mod patterns;
 pub mod query;
 pub mod search;
