@@ -1044,6 +1044,7 @@ fn export_never_panics_and_empty_traces_are_valid_documents() {
         tree: Default::default(),
         summary: Default::default(),
         warnings: Vec::new(),
+        skew: Default::default(),
     };
     store.traces.push(mk(strata::model::Range32::default()));
     store.traces.push(mk(strata::model::Range32 {

@@ -16,6 +16,7 @@ pub mod search;
 pub mod selftime;
 pub mod semconv;
 pub mod services;
+pub mod skew;
 pub mod stats;
 #[cfg(test)]
 pub(crate) mod testing;

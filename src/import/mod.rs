@@ -788,9 +788,11 @@ fn group(
             tree: Tree::default(),
             summary: TraceSummary::default(),
             warnings: Vec::new(),
+            skew: Default::default(),
         });
         if trees {
             analysis::tree::build(store, t);
+            analysis::skew::correct(store, t);
         }
     }
     file.traces = Range32::new(first_trace, store.traces.len());

@@ -303,6 +303,7 @@ fn check(s: &Store, attrs: usize, symbols: usize) -> Result<(), String> {
                 index(x, spans, true, "warning span")?;
             }
         }
+        t.skew.check(t)?;
     }
     for f in &s.files {
         within(f.traces, s.traces.len(), "file traces")?;

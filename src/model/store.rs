@@ -385,6 +385,87 @@ pub struct Trace {
     pub tree: Tree,
     pub summary: TraceSummary,
     pub warnings: Vec<TraceWarning>,
+    /// Its clock-skew correction (`analysis::skew`), applied or not.
+    #[serde(default)]
+    pub skew: Skew,
+}
+
+/// The clock-skew correction of one trace (`analysis::skew` computes it at
+/// import and applies it), and everything else that differs between the
+/// trace's raw and corrected times, so that switching between them
+/// ([`Store::set_skew_corrected`]) swaps the values that differ, linear in
+/// their number: no rebuild. Spans are offsets from the trace's first span,
+/// so appending or removing files moves none of it.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct Skew {
+    /// (span offset, ns) of every moved span, by offset: added to its start
+    /// and its events' times when applied.
+    pub shifts: Vec<(u32, i64)>,
+    /// The store holds the corrected times.
+    pub applied: bool,
+    /// The other state's (span offset, start, duration, flags) where they
+    /// differ from the current.
+    pub spans: Vec<(u32, i64, i64, SpanFlags)>,
+    /// The other state's (position, span offset) in `tree.children` and in
+    /// `tree.roots` where they differ (lists are sorted by start time).
+    pub children: Vec<(u32, u32)>,
+    pub roots: Vec<(u32, u32)>,
+    /// The other state's summary start, end and root (offset, or [`NONE`]).
+    pub summary: (i64, i64, u32),
+    /// The other state's warnings, their spans as offsets.
+    pub warnings: Vec<TraceWarning>,
+}
+
+impl Skew {
+    /// Spans moved (or to be moved) by the correction.
+    pub fn adjusted(&self) -> usize {
+        self.shifts.len()
+    }
+
+    /// The largest shift either way, ns (0 when none; the first moved span's
+    /// of equal ones).
+    pub fn largest(&self) -> i64 {
+        self.shifts
+            .iter()
+            .rev()
+            .map(|&(_, ns)| ns)
+            .max_by_key(|ns| ns.unsigned_abs())
+            .unwrap_or(0)
+    }
+
+    /// The shift of span offset `k` (0 when not moved).
+    pub fn shift_of(&self, k: u32) -> i64 {
+        match self.shifts.binary_search_by_key(&k, |&(s, _)| s) {
+            Ok(at) => self.shifts[at].1,
+            Err(_) => 0,
+        }
+    }
+
+    /// Every offset and position points inside trace `t` (a decoded
+    /// snapshot is checked before use).
+    pub fn check(&self, t: &Trace) -> Result<(), String> {
+        let n = t.spans.len;
+        let bad = |what: &str, x: u32, len: usize| Err(format!("skew {what} {x} past {len}"));
+        let offsets = self.shifts.iter().map(|s| s.0);
+        let offsets = offsets.chain(self.spans.iter().map(|s| s.0));
+        let offsets = offsets.chain(self.children.iter().chain(&self.roots).map(|c| c.1));
+        let offsets = offsets.chain(self.warnings.iter().flat_map(|w| w.spans.iter().copied()));
+        if let Some(k) = offsets
+            .chain([self.summary.2].into_iter().filter(|&r| r != NONE))
+            .find(|&k| k >= n)
+        {
+            return bad("span", k, n as usize);
+        }
+        for (list, len, what) in [
+            (&self.children, t.tree.children.len(), "child"),
+            (&self.roots, t.tree.roots.len(), "root"),
+        ] {
+            if let Some(&(p, _)) = list.iter().find(|c| c.0 as usize >= len) {
+                return bad(what, p, len);
+            }
+        }
+        Ok(())
+    }
 }
 
 impl Trace {
@@ -590,6 +671,90 @@ impl Store {
 
     pub fn trace_of(&self, span: u32) -> &Trace {
         &self.traces[self.spans.trace[span as usize] as usize]
+    }
+
+    /// Adds `sign * ns` to the start of each `(span, ns)` and to its events'
+    /// times: `sign` 1 applies shifts, -1 undoes them exactly (wrapping, so
+    /// even an absurd event time comes back as it was).
+    pub fn shift_spans(&mut self, shifts: &[(u32, i64)], sign: i64) {
+        for &(i, ns) in shifts {
+            let d = ns.wrapping_mul(sign);
+            let i = i as usize;
+            self.spans.start[i] = self.spans.start[i].wrapping_add(d);
+            for e in &mut self.events[self.spans.events[i].range()] {
+                e.time = e.time.wrapping_add(d);
+            }
+        }
+    }
+
+    /// Shows every trace with its clock-skew correction applied (`on`, the
+    /// default after import) or with the file's raw times. Linear in what
+    /// differs between the two (moved spans, their children lists,
+    /// warnings). Analyses and views read whichever the store holds.
+    pub fn set_skew_corrected(&mut self, on: bool) {
+        for t in 0..self.traces.len() {
+            let skew = &self.traces[t].skew;
+            if !skew.shifts.is_empty() && skew.applied != on {
+                self.swap_skew(t as u32);
+            }
+        }
+    }
+
+    /// Switches trace `t` between its raw and corrected times.
+    pub fn swap_skew(&mut self, t: u32) {
+        let tr = &mut self.traces[t as usize];
+        let base = tr.spans.start;
+        let mut skew = std::mem::take(&mut tr.skew);
+        let sign = if skew.applied { -1 } else { 1 };
+        for (k, start, duration, flags) in &mut skew.spans {
+            let i = (base + *k) as usize;
+            std::mem::swap(&mut self.spans.start[i], start);
+            std::mem::swap(&mut self.spans.duration[i], duration);
+            std::mem::swap(&mut self.spans.flags[i], flags);
+        }
+        let tr = &mut self.traces[t as usize];
+        for (list, patch) in [
+            (&mut tr.tree.children, &mut skew.children),
+            (&mut tr.tree.roots, &mut skew.roots),
+        ] {
+            for (at, k) in patch.iter_mut() {
+                let here = &mut list[*at as usize];
+                (*here, *k) = (base + *k, here.wrapping_sub(base));
+            }
+        }
+        let s = &mut tr.summary;
+        let root = |r: u32| {
+            if r == NONE {
+                NONE
+            } else {
+                r.wrapping_add(base)
+            }
+        };
+        let other = (
+            s.start,
+            s.end,
+            if s.root == NONE { NONE } else { s.root - base },
+        );
+        (s.start, s.end, s.root) = (skew.summary.0, skew.summary.1, root(skew.summary.2));
+        skew.summary = other;
+        std::mem::swap(&mut tr.warnings, &mut skew.warnings);
+        for (ws, by) in [
+            (&mut tr.warnings, base),
+            (&mut skew.warnings, base.wrapping_neg()),
+        ] {
+            for x in ws.iter_mut().flat_map(|w| w.spans.iter_mut()) {
+                *x = x.wrapping_add(by);
+            }
+        }
+        // Events are not derived: shifted back and forth.
+        for &(k, ns) in &skew.shifts {
+            let i = (base + k) as usize;
+            for e in &mut self.events[self.spans.events[i].range()] {
+                e.time = e.time.wrapping_add(ns.wrapping_mul(sign));
+            }
+        }
+        skew.applied = !skew.applied;
+        self.traces[t as usize].skew = skew;
     }
 
     /// Children of `span` in its trace, by start time.
