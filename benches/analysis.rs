@@ -7,6 +7,16 @@
 //! `BaselineBuilder`, `stats::TableJob`). After criterion's own report, one
 //! line per budget, `budget <name> <spans>: <median> ms (<= <limit> ms)
 //! ok|OVER`, then the longest slice of each sliced computation.
+//!
+//! Clock skew and network time (issue 19) run on the same trace with every
+//! service's clock off by its own few milliseconds (see [`skewed`]), so
+//! nearly every span below the root is moved: the corrections on raw times
+//! (`skew_corrections`, within 20 ms at 100k spans), the whole correction as
+//! import runs it, rebuild included (`skew_correct`), switching to raw times
+//! and back (`skew_toggle`), the calls' network gaps (`network_calls`,
+//! within 20 ms) and their sum per service edge (`network_by_edge`); and the
+//! corrections of the unskewed trace (`skew_corrections_none`), what most
+//! traces cost.
 
 #[allow(dead_code)]
 mod common;
@@ -14,7 +24,8 @@ mod common;
 use criterion::{BenchmarkId, Criterion};
 use strata::analysis::patterns::{self, Baseline, BaselineBuilder, Thresholds};
 use strata::analysis::stats::{self, GroupBy, TableJob};
-use strata::analysis::{answers, critical_path, errors, selftime, Facts};
+use strata::analysis::{answers, critical_path, errors, network, selftime, skew, Facts};
+use strata::demo::{big, synth};
 use strata::layout::waterfall::{self, RowSpec};
 
 use common::{load, tune};
@@ -75,12 +86,73 @@ fn analysis(c: &mut Criterion) {
     }
 }
 
+/// The generated trace of `spans` spans as Jaeger JSON, each service's
+/// clock off by its own whole number of ms between -9 and +9
+/// (the first service, the gateway holding the root, is right), its spans'
+/// starts and events moved by it.
+fn skewed(spans: usize) -> Vec<u8> {
+    let (mut s, r) = big::generate(spans, 1);
+    let offset = |service: &str| {
+        let k = r.iter().position(|x| x.service == service).unwrap_or(0) as i64;
+        (k % 19 - 9) * 1_000_000 * i64::from(k != 0)
+    };
+    for span in &mut s {
+        let d = offset(&span.service);
+        span.start_ns += d;
+        for e in &mut span.events {
+            e.time_ns += d;
+        }
+    }
+    let mut out = Vec::new();
+    synth::write_jaeger_json(&s, &r, &mut out).unwrap();
+    out
+}
+
+fn skew_and_network(c: &mut Criterion) {
+    for spans in common::sizes() {
+        let plain = load(&common::jaeger(spans));
+        let mut store = load(&skewed(spans));
+        let mut g = c.benchmark_group("answers");
+        tune(&mut g, spans, 20);
+        println!(
+            "skewed {spans}: {} spans adjusted, {} calls",
+            store.traces[0].skew.adjusted(),
+            network::calls(&store, 0).len()
+        );
+        g.bench_function(BenchmarkId::new("skew_corrections_none", spans), |b| {
+            b.iter(|| skew::corrections(&plain, 0))
+        });
+        g.bench_function(BenchmarkId::new("network_calls", spans), |b| {
+            b.iter(|| network::calls(&store, 0))
+        });
+        g.bench_function(BenchmarkId::new("network_by_edge", spans), |b| {
+            b.iter(|| network::by_edge(&store, &[0]))
+        });
+        g.bench_function(BenchmarkId::new("skew_toggle", spans), |b| {
+            b.iter(|| {
+                store.set_skew_corrected(false);
+                store.set_skew_corrected(true);
+            })
+        });
+        g.bench_function(BenchmarkId::new("skew_correct", spans), |b| {
+            b.iter(|| skew::correct(&mut store, 0))
+        });
+        store.set_skew_corrected(false);
+        g.bench_function(BenchmarkId::new("skew_corrections", spans), |b| {
+            b.iter(|| skew::corrections(&store, 0))
+        });
+        g.finish();
+    }
+}
+
 /// (benchmark, spans it applies to (0: every size), limit in ms).
 const BUDGETS: &[(&str, usize, f64)] = &[
     ("summary", 100_000, 50.0),
     ("critical_path", 100_000, 20.0),
     ("stats_operation", 100_000, 50.0),
     ("stats_attribute_by_service", 100_000, 50.0),
+    ("skew_corrections", 100_000, 20.0),
+    ("network_calls", 100_000, 20.0),
 ];
 
 /// Prints each budget against criterion's median of this run.
@@ -167,6 +239,7 @@ fn steps() {
 fn main() {
     let mut c = Criterion::default().configure_from_args();
     analysis(&mut c);
+    skew_and_network(&mut c);
     c.final_summary();
     budgets();
     steps();

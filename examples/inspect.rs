@@ -11,17 +11,24 @@
 //! "error_origins": [{"span_id", "service", "operation", "message",
 //! "reaches_root"}], "patterns": [{"kind", "parent_span_id", "span_ids",
 //! "count", "total_ns", "saved_ns", "on_critical_path"}],
-//! "self_ns_by_service": {"<service>": ns}}`. The critical path lists its spans
+//! "self_ns_by_service": {"<service>": ns}, "skew_adjusted", "skew":
+//! [{"span_id", "kind", "shift_ns"}], "network_ns", "network":
+//! [{"client_span_id", "server_span_id", "request_ns", "response_ns"}]}`.
+//! The critical path lists its spans
 //! in path order (from the root's end back), the primary error origin comes
 //! first, ids are lowercase hex, and `saved_ns` is 0 where it does not apply.
 //! The patterns' baseline (for slow queries) is built from the whole file.
+//! Times are corrected for clock skew (`analysis::skew`): `skew` lists the
+//! moved spans (`skew_adjusted` of them) and `network` every client -> server
+//! call with its request and response gaps (`analysis::network`),
+//! `network_ns` their sum.
 
 use std::collections::BTreeMap;
 
 use serde_json::{json, Map, Value};
-use strata::analysis::answers;
 use strata::analysis::patterns::{Baseline, Thresholds};
 use strata::analysis::services::service_name;
+use strata::analysis::{answers, network};
 use strata::import;
 use strata::model::Store;
 
@@ -143,6 +150,35 @@ fn analysis(store: &Store, file: u32) -> Value {
                     .entry(service_name(store, store.spans.service[span]))
                     .or_default() += ns;
             }
+            let skew: Vec<Value> = tr
+                .skew
+                .shifts
+                .iter()
+                .map(|&(k, ns)| {
+                    let span = tr.spans.start + k;
+                    json!({
+                        "span_id": id(span),
+                        "kind": match store.spans.kind[span as usize].label() {
+                            "" => "unspecified",
+                            k => k,
+                        },
+                        "shift_ns": ns,
+                    })
+                })
+                .collect();
+            let calls = network::calls(store, t as u32);
+            let network: Vec<Value> = calls
+                .iter()
+                .map(|c| {
+                    json!({
+                        "client_span_id": id(c.client),
+                        "server_span_id": id(c.server),
+                        "request_ns": c.request_ns,
+                        "response_ns": c.response_ns,
+                    })
+                })
+                .collect();
+            let network_ns: i64 = calls.iter().map(|c| c.network_ns()).sum();
             json!({
                 "trace_id": tr.id.to_text(&store.strings),
                 "spans": tr.span_count(),
@@ -151,6 +187,10 @@ fn analysis(store: &Store, file: u32) -> Value {
                 "error_origins": error_origins,
                 "patterns": patterns,
                 "self_ns_by_service": by_service,
+                "skew_adjusted": tr.skew.adjusted(),
+                "skew": skew,
+                "network_ns": network_ns,
+                "network": network,
             })
         })
         .collect();
