@@ -144,7 +144,7 @@ bench: test-tools
 # 512 MB (8,192 times the largest input), 2 GB of memory in all.
 
 FUZZ_SECONDS ?= 600
-FUZZ_TARGETS ?= detect otlp jaeger zipkin wrappers parts snapshot share
+FUZZ_TARGETS ?= detect otlp jaeger zipkin wrappers parts snapshot share otlp_proto
 TRACES ?= $(CURDIR)/../shared/traces
 
 tool-fuzz:
@@ -157,6 +157,7 @@ fuzz: tool-fuzz
 	  find $(TRACES) -type f \( -name '*.json' -o -name '*.jsonl' -o -name '*.ndjson' \) -size -4M \
 	    -exec sh -c 'head -c 65536 "$$1" > fuzz/corpus/'$$t'/seed-$$(basename "$$1")' _ {} \; ; \
 	done
+	@mkdir -p fuzz/corpus/otlp_proto && cp tests/captures/node/proto/*.bin fuzz/corpus/otlp_proto/
 	@cargo run --release --quiet --example fuzz_seeds -- fuzz/corpus $$(find $(TRACES) -type f -name '*.json' -size -64k)
 	@for t in $(FUZZ_TARGETS); do \
 	  echo "== $$t: $(FUZZ_SECONDS) s"; \
