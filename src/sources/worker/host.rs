@@ -192,7 +192,13 @@ struct Job {
 fn parse(job: Job, bytes: Vec<u8>) {
     let (to, mut part) = (job.to, job.part);
     let t1 = now();
-    let mut text = match import::decode::decode(&job.name, &bytes) {
+    // OTLP protobuf is never text in another dress (a length prefix can
+    // look like UTF-16's first bytes).
+    let decoded = match import::otlp_proto::sniff(&bytes) {
+        Some(_) => Ok(None),
+        None => import::decode::decode(&job.name, &bytes),
+    };
+    let mut text = match decoded {
         Ok(text) => text,
         Err(e) => return fail(to, &e),
     };
