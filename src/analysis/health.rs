@@ -18,7 +18,7 @@
 
 use rustc_hash::FxHashMap;
 
-use crate::model::{SpanFlags, SpanId, SpanKind, Store, WarningKind, NONE};
+use crate::model::{SpanFlags, SpanId, Store, WarningKind};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CheckKind {
@@ -151,11 +151,7 @@ pub fn check(store: &Store, t: u32) -> Vec<Check> {
 
     // Async work may outlive its caller; anything else outside its parent
     // is clock skew or a bug.
-    let is_async = |i: usize| {
-        sp.flags[i].contains(SpanFlags::FOLLOWS_FROM)
-            || matches!(sp.kind[i], SpanKind::Consumer | SpanKind::Producer)
-            || (sp.parent[i] != NONE && sp.kind[sp.parent[i] as usize] == SpanKind::Producer)
-    };
+    let is_async = |i: usize| super::tree::is_async(sp, i);
     let outside: Vec<u32> = range
         .clone()
         .filter(|&i| {

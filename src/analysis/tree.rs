@@ -290,6 +290,14 @@ fn summarize(store: &Store, t: u32, tree: &Tree) -> TraceSummary {
     s
 }
 
+/// Span `i` is async work (FOLLOWS_FROM, messaging, or under a producer):
+/// it may outlive its parent without anything being wrong.
+pub fn is_async(spans: &crate::model::store::Spans, i: usize) -> bool {
+    spans.flags[i].contains(SpanFlags::FOLLOWS_FROM)
+        || matches!(spans.kind[i], SpanKind::Consumer | SpanKind::Producer)
+        || (spans.parent[i] != NONE && spans.kind[spans.parent[i] as usize] == SpanKind::Producer)
+}
+
 fn warnings(store: &Store, t: u32, tree: &Tree) -> Vec<TraceWarning> {
     let spans = &store.spans;
     let range = store.traces[t as usize].spans.range();
@@ -367,12 +375,7 @@ fn warnings(store: &Store, t: u32, tree: &Tree) -> Vec<TraceWarning> {
         },
     );
     // Async children (FOLLOWS_FROM, messaging) outliving their parent is normal.
-    let is_async = |i: usize| {
-        has(i, SpanFlags::FOLLOWS_FROM)
-            || matches!(spans.kind[i], SpanKind::Consumer | SpanKind::Producer)
-            || (spans.parent[i] != NONE
-                && spans.kind[spans.parent[i] as usize] == SpanKind::Producer)
-    };
+    let is_async = |i: usize| is_async(spans, i);
     add(
         WarningKind::EndsAfterParent,
         &|i| has(i, SpanFlags::ENDS_AFTER_PARENT) && !is_async(i),
