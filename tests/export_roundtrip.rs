@@ -1045,6 +1045,7 @@ fn export_never_panics_and_empty_traces_are_valid_documents() {
         summary: Default::default(),
         warnings: Vec::new(),
         skew: Default::default(),
+        sources: Vec::new(),
     };
     store.traces.push(mk(strata::model::Range32::default()));
     store.traces.push(mk(strata::model::Range32 {

@@ -11,6 +11,7 @@ pub mod decode;
 pub mod detect;
 pub mod error;
 pub mod jaeger;
+pub mod join;
 pub mod json;
 pub mod limits;
 pub mod notes;
@@ -674,6 +675,7 @@ fn finish(mut sink: Sink<'_>, name: &str, bytes: usize, trees: bool) -> u32 {
         spans: 0,
         warnings: notes,
         end: Default::default(),
+        parts: Vec::new(),
     };
     group(store, base, &trace_ids, file, trees)
 }
@@ -789,11 +791,15 @@ fn group(
             summary: TraceSummary::default(),
             warnings: Vec::new(),
             skew: Default::default(),
+            sources: Vec::new(),
         });
         if trees {
             analysis::tree::build(store, t);
             analysis::skew::correct(store, t);
         }
+    }
+    if trees {
+        store.follow_skew_choice(first_trace);
     }
     file.traces = Range32::new(first_trace, store.traces.len());
     file.spans = n as u32;

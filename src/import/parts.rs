@@ -171,6 +171,7 @@ where
 {
     let mark = store.mark();
     let first = store.files.len() as u32;
+    let first_trace = store.traces.len();
     let parts = parts.into_iter();
     let count = parts.len();
     for (k, p) in parts.enumerate() {
@@ -187,6 +188,9 @@ where
     if store.files.len() - first as usize > 1 {
         join(store, first);
     }
+    // The worker corrected clock skew; a page showing raw times shows these
+    // raw too.
+    store.follow_skew_choice(first_trace);
     Ok(first)
 }
 
@@ -236,6 +240,7 @@ pub fn join(store: &mut Store, first_file: u32) -> u32 {
         spans: 0,
         warnings,
         end: Default::default(),
+        parts: Vec::new(),
     };
     group(store, base, &trace_ids, file, true)
 }

@@ -193,37 +193,62 @@ impl Store {
     /// [`Removed`] renumbers indices kept elsewhere. None if there is no
     /// file `f`. Linear in the size of the files after `f`.
     pub fn remove_file(&mut self, f: u32) -> Option<Removed> {
+        self.take_file(f).map(|(_, _, removed)| removed)
+    }
+
+    /// Where file `f`'s rows start and end in every column, when they are
+    /// one block of this store (a decoded snapshot is checked for it).
+    fn block(&self, f: u32) -> Option<(Mark, Mark)> {
         let end = self.files.get(f as usize)?.end;
         let start = match f {
             0 => Mark::default(),
             _ => self.files[f as usize - 1].end,
         };
-        if !(start.within(&end) && end.within(&self.mark()) && self.text.is_boundary(end.text)) {
-            return None;
-        }
+        let whole = start.within(&end) && end.within(&self.mark());
+        (whole && self.text.is_boundary(end.text)).then_some((start, end))
+    }
+
+    /// Every file of `files` is one block of this store.
+    pub(crate) fn are_blocks(&self, files: &[u32]) -> bool {
+        files.iter().all(|&f| self.block(f).is_some())
+    }
+
+    /// Takes file `f`'s rows out as a store of their own, whose indices still
+    /// count from the returned mark (symbols are this store's): what
+    /// [`Store::put_back`] moves to the end again. Later files move down.
+    pub(crate) fn take_file(&mut self, f: u32) -> Option<(Store, Mark, Removed)> {
+        let (start, end) = self.block(f)?;
         let removed = Removed {
             file: f,
             traces: Range32::new(start.traces, end.traces),
             spans: Range32::new(start.spans, end.spans),
         };
         let tail = self.split_off(end);
-        self.rollback(start);
-        let mut attrs = tail.attrs;
+        let taken = self.split_off(start);
+        self.put_back(tail, end);
+        Some((taken, start, removed))
+    }
+
+    /// Moves rows split off this store (their indices counting from `base`)
+    /// to its end.
+    pub(crate) fn put_back(&mut self, rows: Store, base: Mark) -> u32 {
+        let mut attrs = rows.attrs;
         let rest = Store {
             attrs: Vec::new(),
-            ..tail
+            raw_times: self.raw_times,
+            ..rows
         };
-        self.move_in(rest, None, end, |sh, to| {
+        self.move_in(rest, None, base, |sh, to| {
             attrs.iter_mut().for_each(|a| sh.attr(a));
             to.append(&mut attrs);
-        });
-        Some(removed)
+        })
     }
 
     /// Moves the rows from `m` on into a store of their own (indices
     /// unchanged, symbols those of this store's interner).
     fn split_off(&mut self, m: Mark) -> Store {
         Store {
+            raw_times: self.raw_times,
             strings: Default::default(),
             text: self.text.split_off(m.text),
             files: self.files.split_off(m.files),
@@ -259,6 +284,7 @@ impl Store {
             mut links,
             mut resources,
             mut scopes,
+            raw_times: _,
         } = other;
         let d = |here: usize, there: usize| (here as u32).wrapping_sub(there as u32);
         let sh = Shift {

@@ -12,7 +12,7 @@ pub mod value;
 
 pub use ids::{SpanId, TraceId};
 pub use store::{
-    Dropped, Event, Link, LinkKind, NewSpan, Range32, Resource, Scope, SourceFile, SpanFlags,
+    Dropped, Event, FilePart, Link, LinkKind, NewSpan, Range32, Resource, Scope, SourceFile, SpanFlags,
     Store, Trace, TraceSummary, TraceWarning, Tree, WarningKind, NONE,
 };
 pub use strings::{Strings, Sym, Text, TextArena};

@@ -186,6 +186,7 @@ impl Store {
             links: w.links,
             resources: w.resources,
             scopes: w.scopes,
+            raw_times: false,
         };
         check(&other, n, symbols).map_err(damaged)?;
         Ok(self.append_with(other, |sh, to| {

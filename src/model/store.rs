@@ -388,6 +388,10 @@ pub struct Trace {
     /// Its clock-skew correction (`analysis::skew`), applied or not.
     #[serde(default)]
     pub skew: Skew,
+    /// The parts of its file ([`SourceFile::parts`]) its spans came from,
+    /// ascending; empty when the file is one part (`import::join`).
+    #[serde(default)]
+    pub sources: Vec<u32>,
 }
 
 /// The clock-skew correction of one trace (`analysis::skew` computes it at
@@ -505,6 +509,36 @@ pub struct SourceFile {
     /// where the previous file's end: what [`Store::remove_file`] cuts out.
     #[serde(default)]
     pub end: Mark,
+    /// The files joined into this one because they hold spans of the same
+    /// traces (`import::join`), in load order; empty for a file loaded alone.
+    #[serde(default)]
+    pub parts: Vec<FilePart>,
+}
+
+/// One of the files a joined [`SourceFile`] was made of, as it was loaded.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FilePart {
+    pub name: String,
+    pub format: String,
+    pub bytes: usize,
+    pub spans: u32,
+    pub warnings: Vec<String>,
+}
+
+impl SourceFile {
+    /// The files it was made of: its parts, or itself.
+    pub fn members(&self) -> Vec<FilePart> {
+        if !self.parts.is_empty() {
+            return self.parts.clone();
+        }
+        vec![FilePart {
+            name: self.name.clone(),
+            format: self.format.clone(),
+            bytes: self.bytes,
+            spans: self.spans,
+            warnings: self.warnings.clone(),
+        }]
+    }
 }
 
 /// Lengths of every growable part, to undo a failed load (and where each
@@ -534,9 +568,18 @@ pub struct Store {
     pub links: Vec<Link>,
     pub resources: Vec<Resource>,
     pub scopes: Vec<Scope>,
+    /// The traces show their files' raw times, not the clock-skew-corrected
+    /// ones ([`Store::set_skew_corrected`]); traces added later follow.
+    #[serde(default)]
+    pub raw_times: bool,
 }
 
 impl Mark {
+    /// Spans before the mark: where the next file's spans start.
+    pub fn span_count(&self) -> usize {
+        self.spans
+    }
+
     /// Every length of `self` is at most that of `other`.
     pub fn within(&self, other: &Mark) -> bool {
         self.spans <= other.spans
@@ -692,7 +735,16 @@ impl Store {
     /// differs between the two (moved spans, their children lists,
     /// warnings). Analyses and views read whichever the store holds.
     pub fn set_skew_corrected(&mut self, on: bool) {
-        for t in 0..self.traces.len() {
+        self.raw_times = !on;
+        self.follow_skew_choice(0);
+    }
+
+    /// Shows traces `from..` as the store shows its times (corrected, or
+    /// raw after [`Store::set_skew_corrected`]`(false)`): what a load or an
+    /// append does with the traces it adds.
+    pub fn follow_skew_choice(&mut self, from: usize) {
+        let on = !self.raw_times;
+        for t in from..self.traces.len() {
             let skew = &self.traces[t].skew;
             if !skew.shifts.is_empty() && skew.applied != on {
                 self.swap_skew(t as u32);
