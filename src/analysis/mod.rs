@@ -6,6 +6,7 @@
 //! rule and where it differs from Jaeger, Zipkin or Sentry.
 
 pub mod answers;
+pub mod compare;
 pub mod critical_path;
 pub mod errors;
 pub mod health;

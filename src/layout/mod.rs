@@ -4,6 +4,7 @@
 pub mod attr_table;
 pub mod charts;
 pub mod colors;
+pub mod compare;
 pub mod flame;
 pub mod force;
 pub mod map_edges;
