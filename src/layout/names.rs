@@ -68,6 +68,31 @@ pub fn tab_labels(s: &Store, tabs: &[u32], tz_minutes: i32) -> Vec<TabLabel> {
         .collect()
 }
 
+/// The files trace `t`'s spans came from (a joined file's parts its spans
+/// are in, else its file), as the header shows them ("a.json + b.json",
+/// "a.json + 3 more files") and in full, one per line, for its tooltip.
+pub fn trace_sources(s: &Store, t: u32) -> (String, String) {
+    let Some(tr) = s.traces.get(t as usize) else {
+        return Default::default();
+    };
+    let Some(file) = s.files.get(tr.file as usize) else {
+        return Default::default();
+    };
+    let parts: Vec<_> = tr
+        .sources
+        .iter()
+        .filter_map(|&p| file.parts.get(p as usize).cloned())
+        .collect();
+    if parts.is_empty() {
+        return (file.name.clone(), format!("Loaded from {}", file.name));
+    }
+    let names: Vec<&str> = parts.iter().map(|p| p.name.as_str()).collect();
+    (
+        crate::import::join::joined_name(&parts),
+        format!("Joined from:\n{}", names.join("\n")),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -120,5 +145,35 @@ mod tests {
             trace_name(&s, 0),
             ("(no service)".into(), "x[U+202E]".into())
         );
+    }
+
+    #[test]
+    fn a_joined_trace_names_the_files_it_came_from() {
+        let mut s = Store::default();
+        let span = |id: &str, parent: &str| {
+            format!(
+                r#"[{{"traceId":"a","id":"{id}","parentId":"{parent}","name":"x","timestamp":1000,"duration":5}}]"#
+            )
+        };
+        crate::import::load(&mut s, "one.json", span("1", "").as_bytes()).unwrap();
+        crate::import::load(
+            &mut s,
+            "other.json",
+            br#"[{"traceId":"b","id":"1","name":"y","timestamp":1,"duration":1}]"#,
+        )
+        .unwrap();
+        assert_eq!(trace_sources(&s, 0).0, "one.json");
+        crate::import::join::load_joined(&mut s, "two.json", span("2", "1").as_bytes()).unwrap();
+        let t = s.find_trace(s.traces[1].id).unwrap();
+        assert_eq!(s.traces[t as usize].span_count(), 2);
+        assert_eq!(
+            trace_sources(&s, t),
+            (
+                "one.json + two.json".into(),
+                "Joined from:\none.json\ntwo.json".into()
+            )
+        );
+        assert_eq!(trace_sources(&s, 0).0, "other.json");
+        assert_eq!(trace_sources(&s, 99), Default::default());
     }
 }

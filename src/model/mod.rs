@@ -12,8 +12,8 @@ pub mod value;
 
 pub use ids::{SpanId, TraceId};
 pub use store::{
-    Dropped, Event, FilePart, Link, LinkKind, NewSpan, Range32, Resource, Scope, SourceFile, SpanFlags,
-    Store, Trace, TraceSummary, TraceWarning, Tree, WarningKind, NONE,
+    Dropped, Event, FilePart, Link, LinkKind, NewSpan, Range32, Resource, Scope, SourceFile,
+    SpanFlags, Store, Trace, TraceSummary, TraceWarning, Tree, WarningKind, NONE,
 };
 pub use strings::{Strings, Sym, Text, TextArena};
 pub use value::{Attr, SpanKind, StatusCode, Value};

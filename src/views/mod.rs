@@ -10,6 +10,7 @@ pub mod find;
 pub mod flame;
 pub mod grid;
 pub mod hash;
+pub mod join;
 pub mod minimap;
 pub mod platform;
 pub mod probe;

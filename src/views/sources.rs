@@ -9,10 +9,12 @@ use crate::model::Range32;
 
 #[derive(Clone, PartialEq)]
 struct Loaded {
+    name: String,
     format: String,
     traces: Range32,
     spans: u32,
     notes: Vec<String>,
+    parts: Vec<String>,
 }
 
 #[component]
@@ -154,12 +156,20 @@ fn SourceItem(load: Load) -> impl IntoView {
                     ));
                 }
                 Loaded {
+                    name: f.name.clone(),
                     format: f.format.clone(),
                     traces: f.traces,
                     spans: f.spans,
                     notes,
+                    parts: f
+                        .parts
+                        .iter()
+                        .map(|p| format!("{} · {}", p.name, crate::model::units::counted(p.spans as u64, "span")))
+                        .collect(),
                 }
             });
+            // A joined file has the name of all its parts.
+            let name = info.name.clone();
             let open = move |_| {
                 if info.traces.len == 1 {
                     app.open_trace(info.traces.start);
@@ -179,6 +189,7 @@ fn SourceItem(load: Load) -> impl IntoView {
                         <SourceActions file=file name=name.clone() />
                     </div>
                     <div class="src-format">{info.format.clone()}</div>
+                    {(!info.parts.is_empty()).then(|| view! { <JoinedParts parts=info.parts.clone() /> })}
                     <div class="src-meta">
                         {format!(
                             "{} · {} · {size} · {:.0} ms",
@@ -197,6 +208,17 @@ fn SourceItem(load: Load) -> impl IntoView {
             }
             .into_any()
         }
+    }
+}
+
+/// The files a joined source was made of (`import::join`).
+#[component]
+fn JoinedParts(parts: Vec<String>) -> impl IntoView {
+    view! {
+        <div class="src-parts">
+            <span>{format!("Joined from {} files (they share traces):", parts.len())}</span>
+            <ul>{parts.into_iter().map(|p| view! { <li>{p}</li> }).collect_view()}</ul>
+        </div>
     }
 }
 

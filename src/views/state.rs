@@ -427,10 +427,7 @@ impl AppState {
             .try_update_value(|s| import::load(s, name, bytes));
         let ms = super::platform::now_ms() - t0;
         match result {
-            Some(Ok(loaded)) => {
-                self.loaded(id, loaded.file, origin, ms);
-                Some(loaded.file)
-            }
+            Some(Ok(loaded)) => Some(self.loaded(id, loaded.file, origin, ms)),
             Some(Err(e)) => {
                 self.mark_pending.set(false);
                 self.fail_load(id, e);
@@ -440,12 +437,22 @@ impl AppState {
         }
     }
 
-    /// A load succeeded as file `file`: record it and open what it holds (its
-    /// trace, or the trace list when it holds several).
-    fn loaded(&self, id: u32, file: u32, origin: Origin, ms: f64) {
+    /// A load succeeded as file `file`: join it with the loaded files that
+    /// share its traces (`join`), record it and open what it holds (its
+    /// trace, or the trace list when it holds several; a trace open that it
+    /// added spans to stays open). Returns the file's index (after a join,
+    /// the joined file's).
+    fn loaded(&self, id: u32, file: u32, origin: Origin, ms: f64) -> u32 {
+        let (file, joined) = self.join_loaded(file, &self.load_name(id));
         self.origins.update_value(|o| {
+            // A joined file's origin is its members' when they agree.
+            let before = o.get(file as usize).cloned();
+            o.truncate(file as usize);
             o.resize(file as usize, Origin::Local);
-            o.push(origin);
+            o.push(match before {
+                Some(b) if b != origin => Origin::Local,
+                _ => origin,
+            });
         });
         let (bytes, traces) = self.store.with_value(|s| {
             let f = &s.files[file as usize];
@@ -469,12 +476,18 @@ impl AppState {
         });
         self.set_load(id, LoadState::Loaded { file, ms });
         self.rev.update(|r| *r += 1);
-        if traces.len == 1 {
+        let on_trace =
+            self.page.get_untracked() == Page::Trace && self.trace.get_untracked().is_some();
+        if joined.is_some() && on_trace {
+            // The trace open stays open, with what was added (`join`).
+            self.mark_pending.set(false);
+        } else if traces.len == 1 {
             self.open_trace(traces.start);
         } else {
             self.mark_pending.set(false);
             self.show(Page::Traces);
         }
+        file
     }
 
     /// What the parsing worker reports.
@@ -497,7 +510,7 @@ impl AppState {
                 let (origin, then) = self.take_pending(id);
                 match file {
                     Some(Ok(file)) => {
-                        self.loaded(id, file, origin, ms);
+                        let file = self.loaded(id, file, origin, ms);
                         then(Some(file));
                     }
                     Some(Err(e)) => {

@@ -29,7 +29,8 @@ struct Header {
     errors: u32,
     warnings: usize,
     notes: usize,
-    file: String,
+    /// The files its spans came from, and all of them for the tooltip.
+    file: (String, String),
 }
 
 #[component]
@@ -53,7 +54,7 @@ pub fn TraceView() -> impl IntoView {
                 errors: tr.summary.errors,
                 warnings: health.iter().filter(|c| c.problem).count(),
                 notes: health.iter().filter(|c| !c.problem).count() + tr.notes(),
-                file: s.files[tr.file as usize].name.clone(),
+                file: crate::layout::names::trace_sources(s, t),
             }
         }))
     });
@@ -99,7 +100,7 @@ pub fn TraceView() -> impl IntoView {
                             >
                                 {move || if copied.get() { "Copied" } else { "Copy" }}
                             </button>
-                            <span class="tv-file" title="Loaded from">{h.file.clone()}</span>
+                            <span class="tv-file" title=h.file.1.clone()>{h.file.0.clone()}</span>
                         </div>
                         <dl class="tv-stats">
                             <div><dt>"Started"</dt><dd>{h.start.clone()}</dd></div>

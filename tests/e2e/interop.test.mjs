@@ -1,6 +1,6 @@
 // OpenTelemetry's own outputs (issue 22): a protobuf body the JavaScript
 // SDK's OTLP/HTTP exporter sent loads through the parsing worker and reads
-// like the JSON body of the same spans.
+// like the JSON body of the same spans (the two join: every span the same).
 
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,6 +26,10 @@ export const tests = {
     const proto = await source(page, 'payment-1.bin');
     assert(/protobuf/i.test(proto.format), `format: ${proto.format}`);
     assertEq(proto.counts, json.counts, 'the same traces and spans');
+    // The same spans: joined with the JSON file's, every one a duplicate
+    // kept once (import::join compares them field by field).
+    const notes = await page.locator('.source.loaded', { hasText: 'payment-1.bin' }).locator('.src-notes').textContent();
+    assert(notes.includes('6 spans were in more than one file, the same in each: kept once'), `notes: ${notes}`);
     const marks = await page.evaluate(() => performance.getEntriesByName('strata:merge').length);
     assert(marks >= 2, `both went through the worker (${marks} merges)`);
     await screenshot(page, 'interop-protobuf');
