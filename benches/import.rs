@@ -181,5 +181,52 @@ fn query(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, bench, query);
+/// Joining a trace's spans from two files (`import::join`): the spans of
+/// `spans` spans' worth of generated traces (1,000 spans each) split by
+/// service into two OTLP/JSON files, as per-service exporters write them;
+/// every trace is in both. "load_halves" is what loading them costs (each
+/// file imported into a store of its own, as the workers do), "join" what
+/// joining the second with the first costs once both are in the page's
+/// store. The budget: join <= ~10% of load_halves (issue 22, at 600k spans:
+/// two 300k-span halves).
+fn join(c: &mut Criterion) {
+    for spans in common::sizes() {
+        let (all, resources) = strata::demo::big::generate_many(spans.div_ceil(1000), 1000, 1);
+        let mut services: Vec<&str> = all.iter().map(|s| s.service.as_str()).collect();
+        services.sort_unstable();
+        services.dedup();
+        let (a, b): (Vec<_>, Vec<_>) = all
+            .iter()
+            .cloned()
+            .partition(|s| services.binary_search(&s.service.as_str()).unwrap_or(0) % 2 == 0);
+        drop(all);
+        let halves: Vec<Vec<u8>> = [a, b]
+            .iter()
+            .map(|h| {
+                let mut out = Vec::new();
+                strata::demo::synth::write_otlp_json(h, &resources, &mut out).unwrap();
+                out
+            })
+            .collect();
+        let mut g = c.benchmark_group("join");
+        tune(&mut g, spans, 10);
+        g.bench_function(BenchmarkId::new("load_halves", spans), |b| {
+            b.iter(|| halves.iter().map(|h| load(h)).collect::<Vec<_>>())
+        });
+        g.bench_function(BenchmarkId::new("join", spans), |b| {
+            b.iter_batched_ref(
+                || {
+                    let mut store = load(&halves[0]);
+                    store.append(load(&halves[1]));
+                    store
+                },
+                |store| import::join::join_new(store, 1).unwrap(),
+                criterion::BatchSize::LargeInput,
+            )
+        });
+        g.finish();
+    }
+}
+
+criterion_group!(benches, bench, query, join);
 criterion_main!(benches);

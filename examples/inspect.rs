@@ -22,6 +22,13 @@
 //! moved spans (`skew_adjusted` of them) and `network` every client -> server
 //! call with its request and response gaps (`analysis::network`),
 //! `network_ns` their sum.
+//!
+//! `inspect --together FILE...` loads the files into one store as the page
+//! does with files dropped together: a file holding spans of traces loaded
+//! from another is joined with it (`import::join`), so per-service exports
+//! make whole traces. It prints one line for the set, with the per-file
+//! line's fields and `file` the list of files (an error line for each file
+//! that could not be loaded).
 
 use std::collections::BTreeMap;
 
@@ -34,10 +41,14 @@ use strata::model::Store;
 
 fn main() {
     let mut files: Vec<String> = std::env::args().skip(1).collect();
+    if let Some(k) = files.iter().position(|f| f == "--together") {
+        files.remove(k);
+        std::process::exit(together(&files));
+    }
     let analyze = files.iter().any(|f| f == "--analyze");
     files.retain(|f| f != "--analyze");
     if files.is_empty() {
-        eprintln!("usage: inspect [--analyze] FILE...");
+        eprintln!("usage: inspect [--analyze] FILE... | inspect --together FILE...");
         std::process::exit(2);
     }
     let mut failed = false;
@@ -70,6 +81,49 @@ fn main() {
         println!("{line}");
     }
     std::process::exit(if failed { 1 } else { 0 });
+}
+
+/// `inspect --together FILE...`: one line for the files loaded into one
+/// store and joined; the exit code.
+fn together(paths: &[String]) -> i32 {
+    if paths.is_empty() {
+        eprintln!("usage: inspect --together FILE...");
+        return 2;
+    }
+    let mut store = Store::default();
+    let mut failed = false;
+    for path in paths {
+        let result = std::fs::read(path)
+            .map_err(|e| format!("cannot read: {e}"))
+            .and_then(|bytes| {
+                import::join::load_joined(&mut store, path, &bytes).map_err(|e| e.message)
+            });
+        if let Err(message) = result {
+            failed = true;
+            println!("{}", json!({"file": path, "error": {"message": message}}));
+        }
+    }
+    let mut formats: Vec<String> = Vec::new();
+    let mut traces = Vec::new();
+    let mut warnings = Vec::new();
+    for f in 0..store.files.len() as u32 {
+        let line = describe(&store, f);
+        for x in line["format"].as_str().unwrap_or_default().split(" + ") {
+            if !formats.iter().any(|y| y == x) {
+                formats.push(x.to_owned());
+            }
+        }
+        traces.extend(line["traces"].as_array().cloned().unwrap_or_default());
+        warnings.extend(line["warnings"].as_array().cloned().unwrap_or_default());
+    }
+    let loaded = json!({
+        "file": paths,
+        "format": formats.join(" + "),
+        "traces": traces,
+        "warnings": warnings,
+    });
+    println!("{loaded}");
+    i32::from(failed)
 }
 
 fn describe(store: &Store, file: u32) -> Value {

@@ -284,3 +284,45 @@ fn joining_keeps_raw_times_when_shown() {
     s.set_skew_corrected(true);
     assert_eq!(server_start(&s), 1_025_000, "centred in the client");
 }
+
+/// gzip and zstd copies (both of the collector file exporter's zstd
+/// layouts) of every capture, JSON and protobuf, import alike.
+#[test]
+fn gzip_and_zstd_copies_import_alike() {
+    use std::io::Write;
+    let zst = |b: &[u8]| {
+        ruzstd::encoding::compress_to_vec(b, ruzstd::encoding::CompressionLevel::Fastest)
+    };
+    let gzip = |b: &[u8]| {
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gz.write_all(b).unwrap();
+        gz.finish().unwrap()
+    };
+    for encoding in ["json", "proto"] {
+        for service in SERVICES {
+            let (name, plain) = capture(encoding, service);
+            let one = |bytes: &[u8]| {
+                let mut s = Store::default();
+                import::load(&mut s, &name, bytes).unwrap_or_else(|e| panic!("{name}: {e}"));
+                s
+            };
+            let want = spans_dump(&one(&plain));
+            let z = zst(&plain);
+            let mut record = (z.len() as u32).to_be_bytes().to_vec();
+            record.extend(&z);
+            for (how, bytes) in [
+                ("gzip", gzip(&plain)),
+                ("zstd", z),
+                ("zstd records", record),
+            ] {
+                let s = one(&bytes);
+                assert_eq!(spans_dump(&s), want, "{name} as {how}");
+                let note = &s.files[0].warnings[0];
+                assert!(
+                    note.starts_with(&format!("{}-compressed: ", &how[..4])),
+                    "{note}"
+                );
+            }
+        }
+    }
+}

@@ -1,17 +1,26 @@
-//! Files that hold JSON text in another dress: gzip-compressed (a `.json.gz`
-//! a collector or a backup wrote) or UTF-16 text (what Windows PowerShell's
-//! `>` and `Out-File` write). They are decoded to UTF-8 first, then parsed
-//! as any file; the file's notes say what was done. The size limit
-//! ([`MAX_FILE_BYTES`]) counts the decoded text: decompression stops as soon
-//! as its output passes it, so a small file that inflates to gigabytes (a
-//! "gzip bomb") is refused with a message instead of exhausting memory.
+//! Files that hold a trace file in another dress: gzip-compressed (a
+//! `.json.gz` a collector or a backup wrote), zstd-compressed (the
+//! OpenTelemetry Collector file exporter's `compression: zstd`) or UTF-16
+//! text (what Windows PowerShell's `>` and `Out-File` write). They are
+//! decoded first, then parsed as any file (JSON or OTLP protobuf); the
+//! file's notes say what was done. The size limit ([`MAX_FILE_BYTES`])
+//! counts the decoded bytes: decompression stops as soon as its output
+//! passes it, so a small file that inflates to gigabytes (a "gzip bomb") is
+//! refused with a message instead of exhausting memory.
 //!
-//! Other encodings and containers (zstd, zip, UTF-32) are named by
-//! `detect`, not read.
+//! The file exporter writes zstd two ways, by version: one zstd stream (one
+//! or more frames: `zstd -d` reads it), or each message compressed on its
+//! own and written after its length (4 bytes, big-endian), as it writes
+//! protobuf messages. Inside either, messages may again follow their
+//! lengths. Decoded, JSON messages become JSON Lines and protobuf messages
+//! keep their lengths (which the protobuf reader takes).
+//!
+//! Other containers (zip, UTF-32) are named by `detect`, not read.
 
 use std::io::Read;
 
 use super::limits::MAX_FILE_BYTES;
+use super::zstd;
 use super::ImportError;
 use crate::model::units::{format_bytes, format_count};
 
@@ -32,6 +41,10 @@ pub struct Decoded {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Encoding {
     Gzip,
+    /// One zstd stream (frames one after another).
+    Zstd,
+    /// Messages each zstd-compressed and written after their length.
+    ZstdRecords,
     Utf16Le,
     Utf16Be,
 }
@@ -44,6 +57,7 @@ pub fn decode(name: &str, bytes: &[u8]) -> Result<Option<Decoded>, ImportError> 
     };
     let (bytes_out, replaced) = match from {
         Encoding::Gzip => (gunzip(name, bytes, MAX_FILE_BYTES)?, 0),
+        Encoding::Zstd | Encoding::ZstdRecords => (zstd::decode(name, bytes, MAX_FILE_BYTES)?, 0),
         Encoding::Utf16Le | Encoding::Utf16Be => {
             utf16(name, bytes, from == Encoding::Utf16Be, MAX_FILE_BYTES)?
         }
@@ -63,6 +77,8 @@ fn encoding(bytes: &[u8]) -> Option<Encoding> {
     let starts_json = |b: u8| matches!(b, b'{' | b'[' | b' ' | b'\t' | b'\r' | b'\n');
     match bytes {
         [0x1f, 0x8b, 8, ..] => Some(Encoding::Gzip),
+        _ if zstd::is_stream(bytes) => Some(Encoding::Zstd),
+        _ if zstd::is_records(bytes) => Some(Encoding::ZstdRecords),
         [0xff, 0xfe, 0, 0, ..] | [0, 0, 0xfe, 0xff, ..] => None,
         [0xff, 0xfe, ..] => Some(Encoding::Utf16Le),
         [0xfe, 0xff, ..] => Some(Encoding::Utf16Be),
@@ -76,8 +92,13 @@ impl Decoded {
     /// The note the loaded file carries.
     pub fn note(&self) -> String {
         let mut note = match self.from {
-            Encoding::Gzip => format!(
-                "gzip-compressed: {} decompressed to {} of JSON",
+            Encoding::Gzip | Encoding::Zstd | Encoding::ZstdRecords => format!(
+                "{}-compressed: {} decompressed to {}",
+                if self.from == Encoding::Gzip {
+                    "gzip"
+                } else {
+                    "zstd"
+                },
                 format_bytes(self.file_bytes as u64),
                 format_bytes(self.bytes.len() as u64)
             ),
@@ -99,7 +120,9 @@ impl Decoded {
     pub fn error(&self, mut e: ImportError) -> ImportError {
         if e.offset.is_some() {
             e.message.push_str(match self.from {
-                Encoding::Gzip => " (positions count the decompressed text)",
+                Encoding::Gzip | Encoding::Zstd | Encoding::ZstdRecords => {
+                    " (positions count the decompressed text)"
+                }
                 _ => " (positions count the text as UTF-8)",
             });
         }
@@ -116,7 +139,7 @@ fn counted(n: usize, noun: &str) -> String {
 }
 
 /// What a decoded text over `limit` is told.
-fn too_big(what: &str, limit: u64) -> String {
+pub(super) fn too_big(what: &str, limit: u64) -> String {
     format!(
         "the file {what} more than {} of JSON, and Strata loads files of up to {} (a browser \
          tab's WebAssembly memory is 4 GB, and the text and its parsed spans must fit in it at \
@@ -127,7 +150,7 @@ fn too_big(what: &str, limit: u64) -> String {
 }
 
 /// Bytes decompressed at a time.
-const CHUNK: usize = 256 << 10;
+pub(super) const CHUNK: usize = 256 << 10;
 
 /// The decompressed content of a gzip file (every member of it, as `gunzip`
 /// does), refused once it passes `limit` bytes. Room for all of it is taken
@@ -179,7 +202,7 @@ fn gunzip(name: &str, bytes: &[u8], limit: u64) -> Result<Vec<u8>, ImportError> 
     Ok(out)
 }
 
-fn out_of_memory(bytes: usize) -> String {
+pub(super) fn out_of_memory(bytes: usize) -> String {
     format!(
         "the browser could not give Strata enough memory to decode the file ({} so far); close \
          other tabs or load a smaller file",

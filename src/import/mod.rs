@@ -21,6 +21,7 @@ pub mod parts;
 pub mod proto;
 pub mod surrogates;
 pub mod zipkin;
+pub mod zstd;
 
 use rustc_hash::FxHashMap;
 
@@ -512,9 +513,12 @@ pub fn load_part(
 }
 
 /// [`decode::decode`], except for OTLP protobuf, which is never text in
-/// another dress (a length prefix can look like UTF-16's first bytes).
-fn decoded(name: &str, bytes: &[u8]) -> Result<Option<decode::Decoded>, ImportError> {
-    if otlp_proto::sniff(bytes).is_some() {
+/// another dress (a length prefix can look like UTF-16's first bytes): a
+/// file's content, decompressed or as UTF-8, or None when it is read as it
+/// is. The parsing worker decodes with it before it parses.
+pub fn decoded(name: &str, bytes: &[u8]) -> Result<Option<decode::Decoded>, ImportError> {
+    // zstd records follow their lengths, as protobuf messages do.
+    if otlp_proto::sniff(bytes).is_some() && !zstd::is_records(bytes) {
         return Ok(None);
     }
     decode::decode(name, bytes)

@@ -10,10 +10,10 @@ const captures = resolve(dirname(fileURLToPath(import.meta.url)), '../captures/n
 const json = (service) => resolve(captures, `json/${service}-1.json`);
 const DECLINED = 'a54729c8f5f5cadfdeb3b31ca34bef10';
 
-/** Opens trace `id` from the trace list, filtered to a service of it. */
-async function openTrace(page, id, service) {
+/** Opens trace `id` from the trace list, filtered to a file it came from. */
+async function openTrace(page, id, file) {
   await page.click('.tab >> text=Traces');
-  await page.fill('input[aria-label="Filter traces"]', `service=${service}`);
+  await page.fill('input[aria-label="Filter traces"]', `source~${file}`);
   const row = page.locator('.tl-row', { has: page.locator('.tl-id', { hasText: id.slice(0, 8) }) });
   await row.first().click();
   await waitText(page, '.tv-id .trace-id', id);
@@ -34,7 +34,7 @@ export const tests = {
     assertEq(await page.locator('.source.loaded').count(), 2, 'the joined source and the demo');
     await page.click('.tab >> text=Traces');
     await waitText(page, '.tl-count', '44 traces');
-    await openTrace(page, DECLINED, 'payment');
+    await openTrace(page, DECLINED, 'payment-1.json');
     await waitText(page, '.n-spans', '8');
     assertEq(await text(page, '.tv-file'), 'api-gateway-1.json + orders-1.json + payment-1.json', 'the header lists its sources');
     assertEq(await page.locator('.wf-row').count(), 8, 'one tree: no false roots');
@@ -44,7 +44,7 @@ export const tests = {
   async 'join: files dropped one by one join the open trace with a notice'(page) {
     await dropFiles(page, [json('api-gateway')]);
     await page.locator('.source.loaded', { hasText: 'api-gateway-1.json' }).waitFor();
-    await openTrace(page, DECLINED, 'api-gateway');
+    await openTrace(page, DECLINED, 'api-gateway-1.json');
     await waitText(page, '.n-spans', '2');
     await dropFiles(page, [json('orders')]);
     await waitText(page, '.toast', '+8 spans from orders-1.json in 2 loaded traces');

@@ -192,13 +192,7 @@ struct Job {
 fn parse(job: Job, bytes: Vec<u8>) {
     let (to, mut part) = (job.to, job.part);
     let t1 = now();
-    // OTLP protobuf is never text in another dress (a length prefix can
-    // look like UTF-16's first bytes).
-    let decoded = match import::otlp_proto::sniff(&bytes) {
-        Some(_) => Ok(None),
-        None => import::decode::decode(&job.name, &bytes),
-    };
-    let mut text = match decoded {
+    let mut text = match import::decoded(&job.name, &bytes) {
         Ok(text) => text,
         Err(e) => return fail(to, &e),
     };
