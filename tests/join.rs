@@ -326,3 +326,45 @@ fn gzip_and_zstd_copies_import_alike() {
         }
     }
 }
+
+/// The OpenTelemetry Python SDK's per-service protobuf requests
+/// (tests/captures/python, the inventory one gzipped as the exporter sent
+/// it): 9 fragments alone, 3 whole traces of 6 spans together.
+#[test]
+fn python_sdk_requests_make_whole_traces() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/captures/python");
+    let files: Vec<(String, Vec<u8>)> = ["frontend", "cart", "inventory"]
+        .iter()
+        .map(|s| {
+            let name = format!("{s}-1.bin");
+            let bytes = std::fs::read(dir.join(&name)).unwrap();
+            (name, bytes)
+        })
+        .collect();
+    let mut alone = 0;
+    for (name, bytes) in &files {
+        let mut s = Store::default();
+        import::load(&mut s, name, bytes).unwrap();
+        assert_eq!(s.files[0].format, "OTLP/protobuf");
+        alone += s.traces.len();
+    }
+    assert_eq!(alone, 9);
+    let (s, _) = load_all(&files);
+    assert_eq!(s.files.len(), 1);
+    assert_eq!(s.traces.len(), 3);
+    for t in &s.traces {
+        assert_eq!(t.span_count(), 6);
+        assert_eq!((t.summary.roots, t.summary.orphans), (1, 0));
+        assert_eq!(t.summary.services.len(), 3);
+        assert_eq!(t.summary.max_depth, 5);
+    }
+    let errors: Vec<u32> = s.traces.iter().map(|t| t.summary.errors).collect();
+    assert_eq!(
+        errors,
+        [0, 5, 0],
+        "out of stock: from inventory up to the root"
+    );
+    assert!(s.files[0]
+        .warnings
+        .contains(&"inventory-1.bin: gzip-compressed: 985 bytes decompressed to 2 KB".to_owned()));
+}
