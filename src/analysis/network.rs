@@ -92,26 +92,46 @@ pub fn is_call(store: &Store, parent: u32, child: u32) -> bool {
         || (s.flags[c].contains(SpanFlags::SHARED) && s.id[c] == s.id[p])
 }
 
+/// The call `server` answered for its parent, if it is one (see [`calls`]).
+pub fn call(store: &Store, server: u32) -> Option<Call> {
+    let s = &store.spans;
+    let p = s.parent[server as usize];
+    if p == NONE || !is_call(store, p, server) || !measured(store, p) || !measured(store, server) {
+        return None;
+    }
+    Some(Call {
+        client: p,
+        server,
+        request_ns: s.start[server as usize]
+            .saturating_sub(s.start[p as usize])
+            .max(0),
+        response_ns: store
+            .span_end(p)
+            .saturating_sub(store.span_end(server))
+            .max(0),
+    })
+}
+
 /// The calls of trace `t`, by client then server, on the store's times.
 pub fn calls(store: &Store, t: u32) -> Vec<Call> {
-    let s = &store.spans;
-    let mut out = Vec::new();
-    for i in store.traces[t as usize].spans.range() {
-        let p = s.parent[i];
-        let i = i as u32;
-        if p == NONE || !is_call(store, p, i) || !measured(store, p) || !measured(store, i) {
-            continue;
-        }
-        out.push(Call {
-            client: p,
-            server: i,
-            request_ns: s.start[i as usize]
-                .saturating_sub(s.start[p as usize])
-                .max(0),
-            response_ns: store.span_end(p).saturating_sub(store.span_end(i)).max(0),
-        });
-    }
+    let mut out: Vec<Call> = store.traces[t as usize]
+        .spans
+        .range()
+        .filter_map(|i| call(store, i as u32))
+        .collect();
     out.sort_unstable_by_key(|c| (c.client, c.server));
+    out
+}
+
+/// The calls `span` takes part in: those it made (one per server child, in
+/// child order) and the one it answered, if any (last).
+pub fn calls_of(store: &Store, span: u32) -> Vec<Call> {
+    let mut out: Vec<Call> = store
+        .children(span)
+        .iter()
+        .filter_map(|&c| call(store, c))
+        .collect();
+    out.extend(call(store, span));
     out
 }
 
@@ -262,6 +282,69 @@ mod tests {
 
     /// A server that outlives its client (same host: never moved) gives no
     /// negative gap.
+    /// The calls one span takes part in, as client and as server.
+    #[test]
+    fn calls_of_one_span() {
+        let s = zipkin_store(&[
+            span("1", "", "SERVER", "front", 0, 100_000),
+            span("2", "1", "CLIENT", "front", 1_000, 96_000),
+            span("3", "2", "SERVER", "back", 1_480, 95_040),
+            span("8", "3", "CLIENT", "back", 2_000, 1_000),
+            span("9", "8", "SERVER", "db", 2_100, 700),
+        ]);
+        let at = |id: &str| {
+            (0..s.spans.len() as u32)
+                .find(|&i| short_id(&s, i) == id)
+                .unwrap()
+        };
+        let gaps = |span: &str| -> Vec<(String, String, i64, i64)> {
+            calls_of(&s, at(span))
+                .iter()
+                .map(|c| {
+                    (
+                        short_id(&s, c.client),
+                        short_id(&s, c.server),
+                        c.request_ns,
+                        c.response_ns,
+                    )
+                })
+                .collect()
+        };
+        assert!(gaps("1").is_empty());
+        assert_eq!(gaps("2"), [("2".into(), "3".into(), 480_000, 480_000)]);
+        // A server answers one call; the calls under it are its client child's.
+        assert_eq!(gaps("3"), [("2".into(), "3".into(), 480_000, 480_000)]);
+        assert_eq!(gaps("8"), [("8".into(), "9".into(), 100_000, 200_000)]);
+        assert_eq!(gaps("9"), gaps("8"));
+        assert_eq!(call(&s, at("9")).map(|c| c.network_ns()), Some(300_000));
+        assert_eq!(call(&s, at("2")), None);
+    }
+
+    /// The demo's featured checkout: api-gateway's POST /orders call to
+    /// order-service (the e2e test reads the same line in the page).
+    #[test]
+    fn the_demo_gateway_order_call() {
+        let mut s = Store::default();
+        crate::import::load(&mut s, "demo", &crate::sources::demo::bytes()).unwrap();
+        let id = crate::demo::shop::featured_trace_id(crate::sources::demo::SEED);
+        let t = (0..s.traces.len() as u32)
+            .find(|&t| s.traces[t as usize].id.to_text(&s.strings) == format!("{id:032x}"))
+            .unwrap();
+        let c = calls(&s, t)
+            .into_iter()
+            .find(|c| {
+                let i = c.client as usize;
+                (s.str(s.spans.service[i]), s.str(s.spans.name[i]))
+                    == ("api-gateway", "POST /orders")
+            })
+            .unwrap();
+        assert_eq!(
+            format(&s, &c),
+            "network 2.26 ms = 0.58 request + 1.69 response, 1% of the call"
+        );
+        assert_eq!(calls_of(&s, c.client), [c]);
+    }
+
     #[test]
     fn gaps_are_never_negative() {
         let s = zipkin_store(&[

@@ -356,6 +356,46 @@ pub struct TimelineRow {
     pub origin: bool,
     /// The row stands for a folded run of this many calls.
     pub folded: Option<usize>,
+    /// Network time of the calls the span made (`analysis::network`): the
+    /// request and response gaps on its bar.
+    pub network: Vec<NetSegment>,
+}
+
+/// A stretch of a client's bar spent on the network: before its server
+/// started (request) or after it ended (response).
+#[derive(Clone, Debug, PartialEq)]
+pub struct NetSegment {
+    pub bar: Bar,
+    pub request: bool,
+    /// "req 480µs", "resp 480µs".
+    pub label: String,
+}
+
+/// The network segments of the calls `span` made, in the window.
+pub fn net_segments(store: &Store, span: u32, trace_start: i64, w: &Window) -> Vec<NetSegment> {
+    let mut out = Vec::new();
+    for c in crate::analysis::network::calls_of(store, span) {
+        if c.client != span {
+            continue;
+        }
+        let cs = (store.spans.start[span as usize] - trace_start) as f64;
+        let ce = cs + store.spans.duration[span as usize] as f64;
+        for (request, ns, a, b) in [
+            (true, c.request_ns, cs, cs + c.request_ns as f64),
+            (false, c.response_ns, ce - c.response_ns as f64, ce),
+        ] {
+            let bar = Bar::between(a, b, w);
+            if ns > 0 && bar.width > 0.0 {
+                let what = if request { "req" } else { "resp" };
+                out.push(NetSegment {
+                    bar,
+                    request,
+                    label: format!("{what} {}", format_duration(ns)),
+                });
+            }
+        }
+    }
+    out
 }
 
 pub fn timeline_row(store: &Store, span: u32, trace_start: i64, w: &Window) -> TimelineRow {
@@ -377,6 +417,7 @@ pub fn timeline_row(store: &Store, span: u32, trace_start: i64, w: &Window) -> T
         critical: Vec::new(),
         origin: false,
         folded: None,
+        network: net_segments(store, span, trace_start, w),
     }
 }
 
@@ -411,6 +452,7 @@ pub fn analysed_row(
         r.error = f.spans.iter().any(|&s| store.is_error(s));
         r.folded = Some(f.spans.len());
         r.critical.clear();
+        r.network.clear();
     }
     r
 }
@@ -678,6 +720,45 @@ mod tests {
         assert_eq!(r.bar.label_side(), LabelSide::Inside);
         let zoomed = whole.sub(0.5, 1.0, 1.0);
         assert_eq!(timeline_row(&s, 0, start, &zoomed).events.len(), 1);
+    }
+
+    /// A client 1000..2000 ns whose server ran 1100..1800: 100 ns of
+    /// request and 200 of response on the client's bar, none on the
+    /// server's; a zoom keeps only what is in view.
+    #[test]
+    fn network_segments_on_the_client_bar() {
+        let json = r#"{"resourceSpans":[{"scopeSpans":[{"spans":[
+          {"traceId":"0af7651916cd43dd8448eb211c80319c","spanId":"00000000000000c1","name":"GET","kind":3,"startTimeUnixNano":"1000","endTimeUnixNano":"2000"},
+          {"traceId":"0af7651916cd43dd8448eb211c80319c","spanId":"00000000000000c2","parentSpanId":"00000000000000c1","name":"GET /x","kind":2,"startTimeUnixNano":"1100","endTimeUnixNano":"1800"}]}]}]}"#;
+        let mut s = Store::default();
+        import::load(&mut s, "t", json.as_bytes()).unwrap();
+        let start = s.traces[0].summary.start;
+        let whole = Window::whole(&s, 0);
+        let r = timeline_row(&s, 0, start, &whole);
+        let got: Vec<_> = r
+            .network
+            .iter()
+            .map(|n| {
+                (
+                    n.request,
+                    n.label.clone(),
+                    (n.bar.left * 100.0).round(),
+                    (n.bar.width * 100.0).round(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (true, format!("req {}", format_duration(100)), 0.0, 10.0),
+                (false, format!("resp {}", format_duration(200)), 80.0, 20.0)
+            ]
+        );
+        assert!(timeline_row(&s, 1, start, &whole).network.is_empty());
+        let zoomed = whole.sub(0.5, 1.0, 1.0);
+        let r = timeline_row(&s, 0, start, &zoomed);
+        assert_eq!(r.network.len(), 1);
+        assert_eq!((r.network[0].bar.left, r.network[0].bar.width), (0.6, 0.4));
     }
 
     #[test]

@@ -10,7 +10,7 @@
 use web_sys::CanvasRenderingContext2d;
 
 use super::canvas::{css, origin_diamond, set_font, text_on, Palette};
-use crate::layout::waterfall::{LabelSide, TimelineRow};
+use crate::layout::waterfall::{LabelSide, NetSegment, TimelineRow};
 
 pub const FONT: &str = "11px system-ui, -apple-system, Segoe UI, Roboto, sans-serif";
 
@@ -66,6 +66,9 @@ pub fn draw(
             ctx.fill_rect(x, y + BAR_TOP, w, BAR_H);
         }
         ctx.set_global_alpha(look.alpha);
+        if !r.network.is_empty() {
+            network(ctx, r, y, width, look.alpha, p);
+        }
         // The critical path: a stripe under the bar where the span was on it.
         ctx.set_fill_style_str(p.critical);
         for c in &r.critical {
@@ -129,4 +132,52 @@ pub fn draw(
         }
     }
     ctx.set_global_alpha(1.0);
+}
+
+/// A client's network time on its bar: each gap a pale stretch of the bar
+/// with its label ("req 480µs") when the label fits inside, else a thin
+/// wire of the service's color through it.
+fn network(
+    ctx: &CanvasRenderingContext2d,
+    r: &TimelineRow,
+    y: f64,
+    width: f64,
+    alpha: f64,
+    p: &Palette,
+) {
+    for NetSegment { bar, label, .. } in &r.network {
+        let x = bar.left * width;
+        let w = (bar.width * width).max(1.0);
+        // ~6.3 px a character of FONT (no measuring per frame).
+        let fits = label.chars().count() as f64 * 6.3 + 6.0 <= w;
+        ctx.set_global_alpha(alpha * if fits { 0.85 } else { 0.7 });
+        ctx.set_fill_style_str(p.bg);
+        ctx.fill_rect(x, y + BAR_TOP + 1.0, w, BAR_H - 2.0);
+        ctx.set_global_alpha(alpha);
+        if fits {
+            ctx.set_text_align("center");
+            ctx.set_fill_style_str(p.text);
+            let _ = ctx.fill_text(label, x + w / 2.0, y + BAR_TOP + BAR_H / 2.0);
+        } else {
+            ctx.set_fill_style_str(&css(r.rgb));
+            ctx.fill_rect(x, y + BAR_TOP + BAR_H / 2.0 - 1.0, w, 2.0);
+        }
+    }
+}
+
+/// The network segments of `rows` as drawn across `width` px, for tests:
+/// "row label x width" (px, rounded) joined by "; ".
+pub fn network_scene(rows: &[(TimelineRow, Look)], width: f64) -> String {
+    let mut out = Vec::new();
+    for (k, (r, _)) in rows.iter().enumerate() {
+        for n in &r.network {
+            out.push(format!(
+                "{k} {} {:.0} {:.0}",
+                n.label,
+                n.bar.left * width,
+                n.bar.width * width
+            ));
+        }
+    }
+    out.join("; ")
 }

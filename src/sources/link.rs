@@ -122,6 +122,8 @@ pub struct LinkState {
     pub stats: Option<String>,
     /// The trace list's filter.
     pub list_query: Option<String>,
+    /// Raw times shown, clock skew not corrected: `skew=raw`.
+    pub raw_times: bool,
 }
 
 const MAX_VALUE: usize = 2048;
@@ -187,6 +189,7 @@ pub fn parse(hash: &str) -> (LinkState, Vec<String>) {
             }
             "find" => problems.push(format!("find: unknown mode {v:?}")),
             "cp" => st.critical = v == "1",
+            "skew" => st.raw_times = v == "raw",
             "focus" if is_id(&v) => st.focus = Some(v.into_owned()),
             "focus" => problems.push(format!("focus: {v:?} is not an id")),
             "unfold" => {
@@ -260,6 +263,9 @@ pub fn format(st: &LinkState) -> String {
     if st.critical {
         out.append_pair("cp", "1");
     }
+    if st.raw_times {
+        out.append_pair("skew", "raw");
+    }
     if let Some(f) = &st.focus {
         out.append_pair("focus", f);
     }
@@ -322,6 +328,7 @@ mod tests {
             unfolded: vec!["00000000000000b2".into()],
             stats: Some("operation,http.route;all".into()),
             list_query: Some("service=cart failed response>500ms".into()),
+            raw_times: true,
         };
         let h = format(&st);
         assert_eq!(parse(&h), (st.clone(), vec![]));

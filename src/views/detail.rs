@@ -194,6 +194,7 @@ pub fn DetailPanel() -> impl IntoView {
                     </header>
                     <div class="detail-scroll">
                         <Facts d=d.clone() />
+                        <super::timing::SpanTimingFacts span=span />
                         <super::span_answers::SpanAnswers span=span />
                         {(!d.flags.is_empty()).then(|| view! {
                             <div class="flags">

@@ -24,6 +24,7 @@ pub const SHORTCUTS: &[(&str, &str)] = &[
         "z",
         "Focus the selected span's subtree (Backspace: one level out)",
     ),
+    ("r", "Raw times / clock skew corrected"),
     ("↓ / j, ↑ / k", "Next / previous span"),
     ("← / h", "Collapse the span, or go to its parent"),
     ("→ / l", "Expand the span"),

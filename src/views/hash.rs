@@ -39,10 +39,12 @@ fn source_of(origin: Origin) -> Option<Source> {
 /// The state on screen, as a link.
 pub fn on_screen(app: AppState) -> LinkState {
     let list_query = Some(app.list_query.get()).filter(|q| !q.is_empty());
+    let raw_times = super::timing::raw(app);
     let Some(t) = app.trace.get() else {
         return LinkState {
             view: (app.page.get() == Page::Traces).then_some(View::Traces),
             list_query,
+            raw_times,
             ..LinkState::default()
         };
     };
@@ -95,6 +97,7 @@ pub fn on_screen(app: AppState) -> LinkState {
                 .filter(|x| *x != StatsSpec::default())
                 .map(|x| x.format()),
             list_query,
+            raw_times,
         }
     })
 }
@@ -225,6 +228,7 @@ fn apply_view(app: AppState, st: &LinkState, mut notes: Vec<String>) {
             )),
         }
     }
+    super::timing::set_corrected(app, !st.raw_times);
     if let Some(f) = st.flame {
         app.flame_mode.set(f);
     }

@@ -23,6 +23,7 @@ pub mod span_answers;
 pub mod state;
 pub mod stats;
 pub mod summary;
+pub mod timing;
 pub mod topbar;
 pub mod trace_list;
 pub mod trace_view;
@@ -171,6 +172,10 @@ fn install_global_handlers(app: AppState) {
                 true
             }
             "x" if app.trace.get_untracked().is_some() => summary::go_to_origin(app),
+            "r" => {
+                timing::toggle(app);
+                true
+            }
             _ if app.page.get_untracked() == Page::Trace
                 && app.view.get_untracked() == View::Waterfall =>
             {

@@ -109,6 +109,7 @@ pub fn TraceView() -> impl IntoView {
                             <div><dt>"Services"</dt><dd>{h.services}</dd></div>
                             <div><dt>"Depth"</dt><dd>{h.depth}</dd></div>
                             <div class:bad={h.errors > 0}><dt>"Errors"</dt><dd class="n-errors">{h.errors}</dd></div>
+                            <super::timing::SkewHeader />
                             {(h.warnings > 0)
                                 .then(|| {
                                     view! {

@@ -48,7 +48,12 @@ impl AppState {
     /// Removes every loaded file (a drop that replaces them). Loads still
     /// under way stay and land in the emptied store.
     pub fn remove_all_sources(&self) {
-        self.store.set_value(Store::default());
+        // The raw/corrected clock-skew choice stays for what comes next.
+        let raw_times = self.store.with_value(|s| s.raw_times);
+        self.store.set_value(Store {
+            raw_times,
+            ..Store::default()
+        });
         self.origins.set_value(Vec::new());
         self.loads
             .update(|l| l.retain(|x| matches!(x.state, LoadState::Reading(_))));

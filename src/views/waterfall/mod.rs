@@ -198,6 +198,9 @@ pub fn Waterfall() -> impl IntoView {
         if let Some(ctx) = canvas::context(&el, width, height, platform::device_pixel_ratio()) {
             timeline::draw(&ctx, &drawn, width, ROW_H, &palette);
         }
+        // The network segments drawn, for tests: "row label x width; …".
+        let net = timeline::network_scene(&drawn, width);
+        let _ = web_sys::Element::set_attribute(&el, "data-net", &net);
     });
     super::probe::install_synthetic_loader(app);
 

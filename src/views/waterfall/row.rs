@@ -35,10 +35,14 @@ pub(super) struct RowData {
     critical: bool,
     /// [`pattern_bits`] of the patterns the span is in.
     patterns: u8,
+    /// Its clock-skew shift ("+1.2ms"), when applied.
+    skew: Option<String>,
 }
 
 pub(super) fn row_data(s: &Store, i: u32, a: Option<&Answers>, fold: Option<&Fold>) -> RowData {
     let iu = i as usize;
+    let tr = s.trace_of(i);
+    let shift = tr.skew.shift_of(i - tr.spans.start);
     let service = s.str(s.spans.service[iu]).to_owned();
     let facts = a.map(|a| &a.facts).filter(|f| f.trace == s.spans.trace[iu]);
     let unfolded_run = fold.is_none()
@@ -67,6 +71,7 @@ pub(super) fn row_data(s: &Store, i: u32, a: Option<&Answers>, fold: Option<&Fol
         children: s.children(i).len(),
         flags: s.spans.flags[iu],
         duration: format_duration(s.spans.duration[iu]),
+        skew: (shift != 0 && tr.skew.applied).then(|| crate::analysis::skew::signed(shift)),
     }
 }
 
@@ -132,6 +137,7 @@ pub(super) fn Row(
             flag(|d| d.origin)(),
             data.with(|d| d.as_ref().map_or(0, |d| d.patterns)),
             flag(|d| d.unfolded_run)(),
+            data.with(|d| d.as_ref().and_then(|d| d.skew.clone())),
         )
     });
     let title = field(|d| match &d.fold {
@@ -218,13 +224,14 @@ pub(super) fn Row(
                 <span class="op">{field(|d| d.fold.clone().unwrap_or_else(|| d.op.clone()))}</span>
                 // Badges: rebuilt together, only when they change.
                 {move || {
-                    let (error, kind, note, origin, patterns, unfolded) = badges.get();
+                    let (error, kind, note, origin, patterns, unfolded, skew) = badges.get();
                     view! {
                         {origin.then(|| view! { <span class="origin-badge" title="Error origin: the failure started here (x goes to the primary one)">"origin"</span> })}
                         {(error && !origin).then(|| view! { <span class="err-badge" title="Error status (passed on from below, or handled)">"!"</span> })}
                         {(!kind.is_empty()).then(|| view! { <span class="kind">{kind}</span> })}
                         {pattern_badges(patterns).into_iter().map(|(text, why)| view! { <span class="pattern-badge" title=why>{text}</span> }).collect_view()}
                         {note.map(|(text, why)| view! { <span class="note" title=why>{text}</span> })}
+                        {skew.map(|shift| view! { <span class="skew-badge" title=format!("Moved {shift} to correct clock skew: its host's clock disagrees with its caller's")>{format!("⇄ {shift}")}</span> })}
                         {unfolded.then(|| view! {
                             <button class="link fold-again" title="Fold the run of repeated calls into one row" on:click=move |e| {
                                 e.stop_propagation();
