@@ -10,6 +10,7 @@ pub mod compare;
 pub mod critical_path;
 pub mod errors;
 pub mod health;
+pub mod links;
 pub mod network;
 pub mod patterns;
 pub mod query;

@@ -208,6 +208,7 @@ pub fn DetailPanel() -> impl IntoView {
                         <AttributesSection span=span count=n_attrs />
                         {(n_events > 0).then(|| view! { <EventsSection span=span count=n_events /> })}
                         {(n_links > 0).then(|| view! { <LinksSection span=span count=n_links /> })}
+                        <super::backlinks::BackLinksSection span=span />
                         {(n_resource > 0).then(|| view! {
                             <section>
                                 <h3>{format!("Resource ({})", format_count(n_resource as u64))}</h3>

@@ -322,11 +322,25 @@ pub fn install(app: AppState) {
         apply(app, &initial, Arrival::Opening);
     }
     let scheduled = StoredValue::new(false);
+    // The link of what was on screen last: written over the current entry
+    // before a new one is pushed, so that the step back returns to it even
+    // when it changed less than REPLACE_EVERY ago (a span selected, then a
+    // link to another trace followed).
+    let last = StoredValue::new(String::new());
     Effect::new(move |prev: Option<(Option<String>, Option<View>)>| {
         let st = on_screen(app);
         let key = (st.trace.clone(), st.view);
+        let now = link::format(&st);
+        let before = last.get_value();
+        last.set_value(now.clone());
         if prev.as_ref().is_none_or(|p| *p != key) {
-            write_hash(&link::format(&st), prev.is_some());
+            // Only while the address bar still shows the entry being left
+            // (not after back/forward moved to another one).
+            let here = link::parse(&location_hash()).0;
+            if prev.as_ref() == Some(&(here.trace, here.view)) && !before.is_empty() {
+                write_hash(&before, false);
+            }
+            write_hash(&now, prev.is_some());
         } else if !scheduled.get_value() {
             scheduled.set_value(true);
             set_timeout(

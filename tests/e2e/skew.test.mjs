@@ -89,6 +89,32 @@ export const tests = {
       await screenshot(page, `network-${want.split(' ')[0]}`);
     }
   },
+
+  async 'links: the producer of a malformed message lists its failed consumer; following links and Back keep the place'(page) {
+    // The consumer that starts a trace of its own (its producer is in another).
+    await openOnly(page, 'service=notification-service status=error failed');
+    await selectRow(page, 'notification-service', 'orders process');
+    await page.click('.detail .links .link');
+    await waitText(page, '.detail h2 .op', 'orders publish');
+    assertEq(await text(page, '.detail h2 .svc'), 'outbox-worker', 'the producer selected');
+    const producerTrace = await text(page, '.tv-id .trace-id');
+    assertEq(await text(page, '.detail .back-links .back-link'), 'consumed by notification-service orders process — failed', 'the back-link');
+    assert(await page.locator('.wf-row.selected .link-badge.back.bad').count() === 1, 'the row marks the failed back-link');
+    const summary = await text(page, '.sum-links');
+    assert(summary.includes('orders publish: consumed by notification-service orders process — failed'), `summary: ${summary}`);
+    const top = await page.evaluate(() => document.querySelector('.wf-scroll').scrollTop);
+    await screenshot(page, 'links-producer');
+
+    await page.click('.detail .back-links .back-link');
+    await waitText(page, '.detail h2 .svc', 'notification-service');
+    assert(await text(page, '.tv-id .trace-id') !== producerTrace, 'the consumer trace opened');
+    await page.goBack();
+    await waitText(page, '.tv-id .trace-id', producerTrace);
+    await waitText(page, '.detail h2 .op', 'orders publish');
+    await page.waitForTimeout(200);
+    const back = await page.evaluate(() => document.querySelector('.wf-scroll').scrollTop);
+    assertEq(back, top, 'the scroll is where it was');
+  },
 };
 
 // Filled in from the rules (see tests/real_traces.rs and src/demo/shop.rs).

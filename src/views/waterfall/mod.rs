@@ -134,7 +134,17 @@ pub fn Waterfall() -> impl IntoView {
                     m.keep_top(&old, top)
                 }
             }
-            _ => Some(selected_pos().and_then(|p| m.reveal(p, 0.0)).unwrap_or(0.0)),
+            _ => {
+                // Another trace: it keeps the scroll it was left with (a
+                // link followed and Back) while its selection is in view.
+                if let Some(t) = prev.and_then(|p| p.0) {
+                    super::backlinks::remember_top(app, t, top);
+                }
+                let back = trace.and_then(|t| super::backlinks::recall_top(app, t));
+                let pos = selected_pos();
+                let kept = back.filter(|&b| pos.is_none_or(|p| m.reveal(p, b).is_none()));
+                Some(kept.unwrap_or_else(|| pos.and_then(|p| m.reveal(p, 0.0)).unwrap_or(0.0)))
+            }
         };
         if let Some(to) = to {
             // The spacer's own effect may not have run yet: size it first, or
@@ -146,6 +156,14 @@ pub fn Waterfall() -> impl IntoView {
             vp.scroll_to(to);
         }
         (trace, reveal, m)
+    });
+    // Each trace's scroll, for when it is opened again (not the first
+    // measure of a view just built: that is no scroll of the user's).
+    Effect::new(move |prev: Option<()>| {
+        let top = vp.top.get();
+        if let (Some(()), Some(t)) = (prev, app.trace.get_untracked()) {
+            super::backlinks::remember_top(app, t, top);
+        }
     });
     // The timeline column of the rows in `visible`, on one canvas that sits
     // where they do (so it scrolls with them) and is redrawn when they, the
@@ -287,11 +305,12 @@ pub fn Waterfall() -> impl IntoView {
                             let data = Memo::new(move |_| {
                                 app.rev.track();
                                 let (_, span) = item.get()?;
+                                let back = super::backlinks::index(app);
                                 d.answers.with(|a| {
                                     rows.with(|r| {
                                         d.folds.with(|folds| {
                                             let fold = r.folded.get(&span).map(|&f| &folds[f]);
-                                            Some(app.store.with_value(|s| row_data(s, span, a.as_deref(), fold)))
+                                            Some(app.store.with_value(|s| row_data(s, span, a.as_deref(), fold, &back)))
                                         })
                                     })
                                 })

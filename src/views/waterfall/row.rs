@@ -7,6 +7,7 @@ use rustc_hash::FxHashSet;
 
 use super::{fade, INDENT, MAX_INDENT_LEVELS, ROW_H};
 use crate::analysis::answers::Answers;
+use crate::analysis::links::BackLinks;
 use crate::analysis::pattern_bits;
 use crate::layout::colors::service_css;
 use crate::layout::waterfall::{self as wl, Fold};
@@ -37,12 +38,22 @@ pub(super) struct RowData {
     patterns: u8,
     /// Its clock-skew shift ("+1.2ms"), when applied.
     skew: Option<String>,
+    /// Its links, and the back-links to it (whether one failed).
+    links: usize,
+    back: (usize, bool),
 }
 
-pub(super) fn row_data(s: &Store, i: u32, a: Option<&Answers>, fold: Option<&Fold>) -> RowData {
+pub(super) fn row_data(
+    s: &Store,
+    i: u32,
+    a: Option<&Answers>,
+    fold: Option<&Fold>,
+    back: &BackLinks,
+) -> RowData {
     let iu = i as usize;
     let tr = s.trace_of(i);
     let shift = tr.skew.shift_of(i - tr.spans.start);
+    let back = back.of(i);
     let service = s.str(s.spans.service[iu]).to_owned();
     let facts = a.map(|a| &a.facts).filter(|f| f.trace == s.spans.trace[iu]);
     let unfolded_run = fold.is_none()
@@ -72,6 +83,8 @@ pub(super) fn row_data(s: &Store, i: u32, a: Option<&Answers>, fold: Option<&Fol
         flags: s.spans.flags[iu],
         duration: format_duration(s.spans.duration[iu]),
         skew: (shift != 0 && tr.skew.applied).then(|| crate::analysis::skew::signed(shift)),
+        links: s.span_links(i).len(),
+        back: (back.len(), back.iter().any(|b| s.is_error(b.from))),
     }
 }
 
@@ -137,7 +150,7 @@ pub(super) fn Row(
             flag(|d| d.origin)(),
             data.with(|d| d.as_ref().map_or(0, |d| d.patterns)),
             flag(|d| d.unfolded_run)(),
-            data.with(|d| d.as_ref().and_then(|d| d.skew.clone())),
+            data.with(|d| d.as_ref().map(|d| (d.skew.clone(), d.links, d.back))),
         )
     });
     let title = field(|d| match &d.fold {
@@ -224,7 +237,8 @@ pub(super) fn Row(
                 <span class="op">{field(|d| d.fold.clone().unwrap_or_else(|| d.op.clone()))}</span>
                 // Badges: rebuilt together, only when they change.
                 {move || {
-                    let (error, kind, note, origin, patterns, unfolded, skew) = badges.get();
+                    let (error, kind, note, origin, patterns, unfolded, extra) = badges.get();
+                    let (skew, links, back) = extra.unwrap_or_default();
                     view! {
                         {origin.then(|| view! { <span class="origin-badge" title="Error origin: the failure started here (x goes to the primary one)">"origin"</span> })}
                         {(error && !origin).then(|| view! { <span class="err-badge" title="Error status (passed on from below, or handled)">"!"</span> })}
@@ -232,6 +246,8 @@ pub(super) fn Row(
                         {pattern_badges(patterns).into_iter().map(|(text, why)| view! { <span class="pattern-badge" title=why>{text}</span> }).collect_view()}
                         {note.map(|(text, why)| view! { <span class="note" title=why>{text}</span> })}
                         {skew.map(|shift| view! { <span class="skew-badge" title=format!("Moved {shift} to correct clock skew: its host's clock disagrees with its caller's")>{format!("⇄ {shift}")}</span> })}
+                        {(links > 0).then(|| view! { <span class="link-badge" title=format!("{links} span link(s): see Links in the details")>{format!("↗ {links}")}</span> })}
+                        {(back.0 > 0).then(|| view! { <span class="link-badge back" class:bad=back.1 title=if back.1 { format!("{} span(s) link here; one failed: see Back-links in the details", back.0) } else { format!("{} span(s) link here: see Back-links in the details", back.0) }>{format!("↩ {}", back.0)}</span> })}
                         {unfolded.then(|| view! {
                             <button class="link fold-again" title="Fold the run of repeated calls into one row" on:click=move |e| {
                                 e.stop_propagation();
