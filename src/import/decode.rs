@@ -139,7 +139,7 @@ fn counted(n: usize, noun: &str) -> String {
 }
 
 /// What a decoded text over `limit` is told.
-pub(super) fn too_big(what: &str, limit: u64) -> String {
+fn too_big(what: &str, limit: u64) -> String {
     format!(
         "the file {what} more than {} of JSON, and Strata loads files of up to {} (a browser \
          tab's WebAssembly memory is 4 GB, and the text and its parsed spans must fit in it at \
@@ -188,21 +188,37 @@ fn gunzip(name: &str, bytes: &[u8], limit: u64) -> Result<Vec<u8>, ImportError> 
                 ));
             }
         };
-        if out.len() + n > limit {
-            return Err(ImportError::new(
-                name,
-                too_big("decompresses to", limit as u64),
-            ));
-        }
-        if out.try_reserve(n).is_err() {
-            return Err(ImportError::new(name, out_of_memory(out.len() + n)));
-        }
-        out.extend_from_slice(&chunk[..n]);
+        grow(name, &mut out, &chunk[..n], limit, limit)?;
     }
     Ok(out)
 }
 
-pub(super) fn out_of_memory(bytes: usize) -> String {
+/// Appends decompressed bytes to `out`, refused when `out` would pass `cap`
+/// bytes (the file's `limit` is what the message names) or memory runs out.
+pub(super) fn grow(
+    name: &str,
+    out: &mut Vec<u8>,
+    piece: &[u8],
+    cap: usize,
+    limit: usize,
+) -> Result<(), ImportError> {
+    if out.len() + piece.len() > cap {
+        return Err(ImportError::new(
+            name,
+            too_big("decompresses to", limit as u64),
+        ));
+    }
+    if out.try_reserve(piece.len()).is_err() {
+        return Err(ImportError::new(
+            name,
+            out_of_memory(out.len() + piece.len()),
+        ));
+    }
+    out.extend_from_slice(piece);
+    Ok(())
+}
+
+fn out_of_memory(bytes: usize) -> String {
     format!(
         "the browser could not give Strata enough memory to decode the file ({} so far); close \
          other tabs or load a smaller file",

@@ -8,7 +8,7 @@ use std::io::Read;
 use ruzstd::decoding::errors::{FrameDecoderError, ReadFrameHeaderError};
 use ruzstd::decoding::StreamingDecoder;
 
-use super::decode::{out_of_memory, too_big, CHUNK};
+use super::decode::{grow, CHUNK};
 use super::ImportError;
 use crate::model::units::format_bytes;
 
@@ -140,16 +140,7 @@ fn unzstd(
                     return Err(fail(corrupt(&e.to_string()), rest, out));
                 }
             };
-            if out.len() - start + n > room {
-                return Err(ImportError::new(
-                    name,
-                    too_big("decompresses to", limit as u64),
-                ));
-            }
-            if out.try_reserve(n).is_err() {
-                return Err(ImportError::new(name, out_of_memory(out.len() + n)));
-            }
-            out.extend_from_slice(&chunk[..n]);
+            grow(name, out, &chunk[..n], start + room, limit)?;
         }
     }
     Ok(())
