@@ -30,8 +30,8 @@ pub use parts::Part;
 
 use crate::analysis;
 use crate::model::{
-    Attr, NewSpan, Range32, Resource, Scope, SourceFile, SpanFlags, Store, Sym, Trace, TraceId,
-    TraceSummary, Tree, Value,
+    Attr, Link, LinkKind, NewSpan, Range32, Resource, Scope, SourceFile, SpanFlags, SpanId, Store,
+    Sym, Trace, TraceId, TraceSummary, Tree, Value,
 };
 
 /// Where an importer writes: the store, plus what this load has added so far.
@@ -230,6 +230,60 @@ impl<'s> Sink<'s> {
             attrs: Range32::default(),
         });
         (self.store.scopes.len() - 1) as u32
+    }
+
+    /// Gives resource `resource` its attributes and, from their
+    /// `service.name` (a string), its service (OTLP, JSON and protobuf).
+    pub fn set_resource_attrs(&mut self, resource: u32, attrs: Range32) {
+        let key = self.intern("service.name");
+        let service = self.store.attrs[attrs.range()]
+            .iter()
+            .find(|a| a.key == key)
+            .and_then(|a| match a.value {
+                Value::Str(t) => Some(t),
+                _ => None,
+            })
+            .map(|t| {
+                let s = self.store.text.get(t).to_owned();
+                self.intern(&s)
+            });
+        let r = &mut self.store.resources[resource as usize];
+        r.attrs = attrs;
+        if let Some(service) = service {
+            r.service = service;
+        }
+    }
+
+    /// An OTLP span link from what the importer read of it (`bad`: why an
+    /// id was not one), or None with a note saying why it is dropped;
+    /// `names` spell the id fields as the format does ("traceId", "spanId"
+    /// or "trace_id", "span_id").
+    pub fn otlp_link(
+        &mut self,
+        ids: (Option<TraceId>, Option<SpanId>),
+        bad: Option<String>,
+        (attrs, dropped_attrs): (Range32, u32),
+        names: [&str; 2],
+    ) -> Option<Link> {
+        let why = match (bad, ids) {
+            (Some(why), _) => why,
+            (None, (None, _)) => format!("a link has no {}", names[0]),
+            (None, (_, None)) => format!("a link has no {}", names[1]),
+            (None, (Some(trace_id), Some(span_id))) => {
+                return Some(Link {
+                    trace_id,
+                    span_id,
+                    kind: LinkKind::Link,
+                    attrs,
+                    dropped_attrs,
+                })
+            }
+        };
+        self.issue(format!(
+            "{why}, so the link is dropped{}",
+            notes::LEFT_OUT.tail
+        ));
+        None
     }
 
     /// Appends `attrs` to the attribute arena and returns their range.

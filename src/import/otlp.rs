@@ -24,7 +24,7 @@ use super::notes::LEFT_OUT;
 use super::{event_time, otlp_times, Sink};
 use crate::model::ids::{otlp_span_id, otlp_trace_id};
 use crate::model::{
-    Attr, Dropped, Event, Link, LinkKind, NewSpan, Range32, SpanKind, StatusCode, Text, Value,
+    Attr, Dropped, Event, Link, NewSpan, Range32, SpanKind, StatusCode, Text, Value,
 };
 
 pub const FORMAT: &str = "OTLP/JSON";
@@ -155,23 +155,7 @@ impl<'de> Visitor<'de> for ResourceSeed<'_, '_> {
             match k.0.as_ref() {
                 "attributes" => {
                     let attrs = map.next_value_seed(AttrList::new(&mut *sink))?;
-                    let key = sink.intern("service.name");
-                    let service = sink.store.attrs[attrs.range()]
-                        .iter()
-                        .find(|a| a.key == key)
-                        .and_then(|a| match a.value {
-                            Value::Str(t) => Some(t),
-                            _ => None,
-                        })
-                        .map(|t| {
-                            let s = sink.store.text.get(t).to_owned();
-                            sink.intern(&s)
-                        });
-                    let r = &mut sink.store.resources[self.resource as usize];
-                    r.attrs = attrs;
-                    if let Some(service) = service {
-                        r.service = service;
-                    }
+                    sink.set_resource_attrs(self.resource, attrs);
                 }
                 "droppedAttributesCount" | "dropped_attributes_count" => {
                     let n = map.next_value_seed(LooseU64)?.unwrap_or(0);
@@ -716,21 +700,11 @@ impl Object for SpanLink {
                 _ => skip(&mut map)?,
             }
         }
-        let why = match (bad, trace_id, span_id) {
-            (Some(why), _, _) => why,
-            (None, None, _) => "a link has no traceId".to_owned(),
-            (None, _, None) => "a link has no spanId".to_owned(),
-            (None, Some(trace_id), Some(span_id)) => {
-                return Ok(Some(Link {
-                    trace_id,
-                    span_id,
-                    kind: LinkKind::Link,
-                    attrs,
-                    dropped_attrs,
-                }))
-            }
-        };
-        sink.issue(format!("{why}, so the link is dropped{}", LEFT_OUT.tail));
-        Ok(None)
+        Ok(sink.otlp_link(
+            (trace_id, span_id),
+            bad,
+            (attrs, dropped_attrs),
+            ["traceId", "spanId"],
+        ))
     }
 }

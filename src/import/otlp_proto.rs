@@ -43,8 +43,8 @@ use super::otlp::clamp_u32;
 use super::{span_times, ImportError, Sink};
 use crate::model::units::format_count;
 use crate::model::{
-    Attr, Dropped, Event, Link, LinkKind, NewSpan, Range32, SpanId, SpanKind, StatusCode, Sym,
-    Text, TraceId, Value,
+    Attr, Dropped, Event, Link, NewSpan, Range32, SpanId, SpanKind, StatusCode, Sym, Text, TraceId,
+    Value,
 };
 
 /// A body of one message (or of messages written one after another, which
@@ -913,23 +913,7 @@ impl<'a> Decoder<'a, '_, '_> {
         self.cut_list(n, over, "attributes");
         if n + over > 0 {
             let attrs = Range32::new(first, self.sink.store.attrs.len());
-            let key = self.sink.intern("service.name");
-            let service = self.sink.store.attrs[attrs.range()]
-                .iter()
-                .find(|a| a.key == key)
-                .and_then(|a| match a.value {
-                    Value::Str(t) => Some(t),
-                    _ => None,
-                })
-                .map(|t| {
-                    let s = self.sink.store.text.get(t).to_owned();
-                    self.sink.intern(&s)
-                });
-            let r = &mut self.sink.store.resources[resource as usize];
-            r.attrs = attrs;
-            if let Some(service) = service {
-                r.service = service;
-            }
+            self.sink.set_resource_attrs(resource, attrs);
         }
         Ok(())
     }
@@ -1251,23 +1235,12 @@ impl<'a> Decoder<'a, '_, '_> {
         } else {
             Range32::default()
         };
-        let why = match (bad, trace_id, span_id) {
-            (Some(why), _, _) => why,
-            (None, None, _) => "a link has no trace_id".to_owned(),
-            (None, _, None) => "a link has no span_id".to_owned(),
-            (None, Some(trace_id), Some(span_id)) => {
-                return Ok(Some(Link {
-                    trace_id,
-                    span_id,
-                    kind: LinkKind::Link,
-                    attrs,
-                    dropped_attrs,
-                }))
-            }
-        };
-        self.sink
-            .issue(format!("{why}, so the link is dropped{}", LEFT_OUT.tail));
-        Ok(None)
+        Ok(self.sink.otlp_link(
+            (trace_id, span_id),
+            bad,
+            (attrs, dropped_attrs),
+            ["trace_id", "span_id"],
+        ))
     }
 
     /// A `KeyValue` at JSON level `depth` (see [`RESOURCE_ATTR`]).
