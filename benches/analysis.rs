@@ -17,6 +17,10 @@
 //! within 20 ms) and their sum per service edge (`network_by_edge`); and the
 //! corrections of the unskewed trace (`skew_corrections_none`), what most
 //! traces cost.
+//!
+//! Comparing two traces (issue 19, `compare`): the generated trace against
+//! itself with other durations and 2% of its leaves left out ([`compared`]),
+//! each in its own store; within 100 ms at 10k spans.
 
 #[allow(dead_code)]
 mod common;
@@ -145,6 +149,52 @@ fn skew_and_network(c: &mut Criterion) {
     }
 }
 
+/// The generated trace of `spans` spans as B for the comparison: every
+/// span of A's trace (seed 1) 0-40% longer by its position (`i % 5` tenths),
+/// the last of each 50 leaves left out, so most nodes align and some are
+/// removed.
+fn compared(spans: usize) -> Vec<u8> {
+    let (mut s, r) = big::generate(spans, 1);
+    let parents: rustc_hash::FxHashSet<u64> = s.iter().filter_map(|x| x.parent_id).collect();
+    let mut leaf = 0;
+    let mut i = 0;
+    s.retain_mut(|x| {
+        i += 1;
+        x.duration_ns += x.duration_ns * (i % 5) / 10;
+        if parents.contains(&x.span_id) {
+            return true;
+        }
+        leaf += 1;
+        leaf % 50 != 0
+    });
+    let mut out = Vec::new();
+    synth::write_jaeger_json(&s, &r, &mut out).unwrap();
+    out
+}
+
+fn compare(c: &mut Criterion) {
+    for spans in common::sizes() {
+        let a = load(&common::jaeger(spans));
+        let b = load(&compared(spans));
+        let cmp = strata::analysis::compare::compare(&a, 0, &b, 0);
+        let both = cmp
+            .nodes
+            .iter()
+            .filter(|n| n.a.present() && n.b.present())
+            .count();
+        println!(
+            "compare {spans}: {} nodes, {both} in both traces",
+            cmp.nodes.len()
+        );
+        let mut g = c.benchmark_group("answers");
+        tune(&mut g, spans, 20);
+        g.bench_function(BenchmarkId::new("compare", spans), |x| {
+            x.iter(|| strata::analysis::compare::compare(&a, 0, &b, 0))
+        });
+        g.finish();
+    }
+}
+
 /// (benchmark, spans it applies to (0: every size), limit in ms).
 const BUDGETS: &[(&str, usize, f64)] = &[
     ("summary", 100_000, 50.0),
@@ -153,6 +203,7 @@ const BUDGETS: &[(&str, usize, f64)] = &[
     ("stats_attribute_by_service", 100_000, 50.0),
     ("skew_corrections", 100_000, 20.0),
     ("network_calls", 100_000, 20.0),
+    ("compare", 10_000, 100.0),
 ];
 
 /// Prints each budget against criterion's median of this run.
@@ -240,6 +291,7 @@ fn main() {
     let mut c = Criterion::default().configure_from_args();
     analysis(&mut c);
     skew_and_network(&mut c);
+    compare(&mut c);
     c.final_summary();
     budgets();
     steps();

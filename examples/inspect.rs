@@ -23,6 +23,12 @@
 //! call with its request and response gaps (`analysis::network`),
 //! `network_ns` their sum.
 //!
+//! `inspect --compare A B` aligns two traces (`analysis::compare`: A the
+//! baseline, B the other; each `FILE` or `FILE#traceid`, else the file's
+//! first trace) and prints one JSON document of the aligned nodes ranked by
+//! their contribution to the difference, with their duration, self-time and
+//! critical-path deltas (`compare::to_json` says the fields).
+//!
 //! `inspect --together FILE...` loads the files into one store as the page
 //! does with files dropped together: a file holding spans of traces loaded
 //! from another is joined with it (`import::join`), so per-service exports
@@ -41,6 +47,10 @@ use strata::model::Store;
 
 fn main() {
     let mut files: Vec<String> = std::env::args().skip(1).collect();
+    if let Some(k) = files.iter().position(|f| f == "--compare") {
+        files.remove(k);
+        std::process::exit(compare(&files));
+    }
     if let Some(k) = files.iter().position(|f| f == "--together") {
         files.remove(k);
         std::process::exit(together(&files));
@@ -48,7 +58,9 @@ fn main() {
     let analyze = files.iter().any(|f| f == "--analyze");
     files.retain(|f| f != "--analyze");
     if files.is_empty() {
-        eprintln!("usage: inspect [--analyze] FILE... | inspect --together FILE...");
+        eprintln!(
+            "usage: inspect [--analyze] FILE... | inspect --together FILE... | inspect --compare A B"
+        );
         std::process::exit(2);
     }
     let mut failed = false;
@@ -81,6 +93,48 @@ fn main() {
         println!("{line}");
     }
     std::process::exit(if failed { 1 } else { 0 });
+}
+
+/// `inspect --compare A B`: prints the comparison, or `{"error"}`; the exit code.
+fn compare(args: &[String]) -> i32 {
+    let [a, b] = args else {
+        eprintln!("usage: inspect --compare A.json[#traceid] B.json[#traceid]");
+        return 2;
+    };
+    let open = |arg: &str| -> Result<(Store, u32), String> {
+        // FILE#id, unless a file is named so.
+        let (path, id) = match arg.rsplit_once('#') {
+            Some((p, id)) if !std::path::Path::new(arg).exists() => (p, Some(id)),
+            _ => (arg, None),
+        };
+        let bytes = std::fs::read(path).map_err(|e| format!("{path}: cannot read: {e}"))?;
+        let mut store = Store::default();
+        let loaded =
+            import::load(&mut store, path, &bytes).map_err(|e| format!("{path}: {}", e.message))?;
+        let traces = store.files[loaded.file as usize].traces;
+        let t = match id {
+            None if traces.len > 0 => traces.start,
+            None => return Err(format!("{path}: no traces")),
+            Some(id) => strata::model::ids::parse_trace_id_text(id, &store.strings)
+                .and_then(|tid| store.find_trace(tid))
+                .ok_or_else(|| format!("{path}: no trace {id}"))?,
+        };
+        Ok((store, t))
+    };
+    match (open(a), open(b)) {
+        (Ok((sa, ta)), Ok((sb, tb))) => {
+            let c = strata::analysis::compare::compare(&sa, ta, &sb, tb);
+            println!(
+                "{}",
+                strata::analysis::compare::to_json(&c, &sa, ta, &sb, tb)
+            );
+            0
+        }
+        (Err(e), _) | (_, Err(e)) => {
+            println!("{}", json!({"error": {"message": e}}));
+            1
+        }
+    }
 }
 
 /// `inspect --together FILE...`: one line for the files loaded into one

@@ -10,7 +10,7 @@ use crate::analysis::compare::{Comparison, Measure, Status};
 use crate::model::{Store, NONE};
 
 /// How the table lists the nodes.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum Order {
     /// Every node by rank: the biggest contribution to the difference first.
     #[default]

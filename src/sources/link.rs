@@ -124,6 +124,8 @@ pub struct LinkState {
     pub list_query: Option<String>,
     /// Raw times shown, clock skew not corrected: `skew=raw`.
     pub raw_times: bool,
+    /// Two traces compared (A, B), by trace id: `cmp=<a>,<b>`.
+    pub compare: Option<(String, String)>,
 }
 
 const MAX_VALUE: usize = 2048;
@@ -202,6 +204,12 @@ pub fn parse(hash: &str) -> (LinkState, Vec<String>) {
             }
             "stats" => st.stats = Some(v.into_owned()),
             "tq" => st.list_query = Some(v.into_owned()),
+            "cmp" => match v.split_once(',') {
+                Some((a, b)) if is_id(a) && is_id(b) => {
+                    st.compare = Some((a.to_owned(), b.to_owned()))
+                }
+                _ => problems.push(format!("cmp: {v:?} is not two trace ids like a1,b2")),
+            },
             "zoom" => match v
                 .split_once('-')
                 .and_then(|(a, b)| Some((a.parse::<f64>().ok()?, b.parse::<f64>().ok()?)))
@@ -275,6 +283,9 @@ pub fn format(st: &LinkState) -> String {
     if let Some(q) = st.list_query.as_deref().filter(|q| !q.is_empty()) {
         out.append_pair("tq", q);
     }
+    if let Some((a, b)) = &st.compare {
+        out.append_pair("cmp", &format!("{a},{b}"));
+    }
     if let Some((a, b)) = st.window {
         out.append_pair("zoom", &format!("{}-{}", a.round(), b.round()));
     }
@@ -329,10 +340,31 @@ mod tests {
             stats: Some("operation,http.route;all".into()),
             list_query: Some("service=cart failed response>500ms".into()),
             raw_times: true,
+            compare: Some(("0af7651916cd43dd".into(), "b7ad6b7169203331".into())),
         };
         let h = format(&st);
         assert_eq!(parse(&h), (st.clone(), vec![]));
         assert_eq!(parse(&format!("#{h}")).0, st);
+    }
+
+    #[test]
+    fn compared_pair() {
+        let (st, problems) = parse("src=demo&cmp=2073d707d3020f13,96236d630a79e49b");
+        assert_eq!(
+            st.compare,
+            Some(("2073d707d3020f13".into(), "96236d630a79e49b".into()))
+        );
+        assert!(problems.is_empty());
+        assert_eq!(
+            format(&st),
+            "src=demo&cmp=2073d707d3020f13%2C96236d630a79e49b"
+        );
+        let (st, problems) = parse("cmp=onlyone");
+        assert_eq!(st.compare, None);
+        assert_eq!(
+            problems,
+            ["cmp: \"onlyone\" is not two trace ids like a1,b2"]
+        );
     }
 
     #[test]

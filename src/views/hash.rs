@@ -40,6 +40,16 @@ fn source_of(origin: Origin) -> Option<Source> {
 pub fn on_screen(app: AppState) -> LinkState {
     let list_query = Some(app.list_query.get()).filter(|q| !q.is_empty());
     let raw_times = super::timing::raw(app);
+    if app.page.get() == Page::Compare {
+        if let Some((a, b, t)) = super::compare::link_ids(app) {
+            return LinkState {
+                source: source_of(app.origin_of(t)),
+                compare: Some((a, b)),
+                list_query,
+                ..LinkState::default()
+            };
+        }
+    }
     let Some(t) = app.trace.get() else {
         return LinkState {
             view: (app.page.get() == Page::Traces).then_some(View::Traces),
@@ -98,6 +108,7 @@ pub fn on_screen(app: AppState) -> LinkState {
                 .map(|x| x.format()),
             list_query,
             raw_times,
+            compare: None,
         }
     })
 }
@@ -299,6 +310,11 @@ fn apply_view(app: AppState, st: &LinkState, mut notes: Vec<String>) {
         }
     } else if st.view == Some(View::Traces) {
         app.show(Page::Traces);
+    }
+    if let Some((a, b)) = &st.compare {
+        if let Err(e) = super::compare::open_ids(app, a, b) {
+            notes.push(e);
+        }
     }
     app.notice.set(if notes.is_empty() {
         None

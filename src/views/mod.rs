@@ -3,6 +3,7 @@
 
 pub mod backlinks;
 pub mod charts;
+pub mod compare;
 pub mod derived;
 pub mod detail;
 pub mod dialogs;
@@ -87,6 +88,7 @@ pub fn App() -> impl IntoView {
                     {move || match app.page.get() {
                         Page::Traces => view! { <trace_list::TraceList /> }.into_any(),
                         Page::Trace => view! { <trace_view::TraceView /> }.into_any(),
+                        Page::Compare => view! { <compare::CompareView /> }.into_any(),
                     }}
                 </main>
             </div>

@@ -79,6 +79,8 @@ pub enum Page {
     Traces,
     /// One trace's waterfall.
     Trace,
+    /// Two traces compared (`views::compare`).
+    Compare,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -243,6 +245,11 @@ pub struct AppState {
     pub hidden: RwSignal<FxHashSet<u32>>,
     /// A short confirmation ("Link copied"), shown for a few seconds.
     pub toast: RwSignal<Option<String>>,
+    /// The traces compared (A, the baseline, then B), by id: they stay
+    /// right when files before them are removed (`views::compare`).
+    pub compare: RwSignal<Option<(crate::model::TraceId, crate::model::TraceId)>>,
+    /// Traces Ctrl+clicked in the trace list to compare (at most two).
+    pub compare_pick: RwSignal<Vec<crate::model::TraceId>>,
     next_load: StoredValue<u32>,
     /// The parsing worker (files are read and parsed off the main thread).
     loader: StoredValue<Option<Loader>, LocalStorage>,
@@ -324,6 +331,8 @@ impl AppState {
             origins: StoredValue::new(Vec::new()),
             hidden: RwSignal::new(FxHashSet::default()),
             toast: RwSignal::new(None),
+            compare: RwSignal::new(None),
+            compare_pick: RwSignal::new(Vec::new()),
             next_load: StoredValue::new(0),
             loader: StoredValue::new_local(None),
             pending: StoredValue::new_local(Vec::new()),

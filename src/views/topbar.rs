@@ -81,6 +81,7 @@ pub fn TopBar() -> impl IntoView {
                         }
                     }
                 />
+                <super::compare::CompareTab />
             </nav>
             <div class="actions">
                 <label class="btn primary" title="Open trace files (o)">

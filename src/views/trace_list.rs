@@ -149,6 +149,7 @@ pub fn TraceList() -> impl IntoView {
             >
                 <super::charts::TraceScatter />
                 <ListFilter />
+                <super::compare::CompareBar />
                 <ListTable />
             </Show>
         </div>
@@ -309,7 +310,12 @@ fn ListRow(pos: usize, row: TraceRow, longest: i64) -> impl IntoView {
             role="row"
             aria-rowindex=pos + 2
             tabindex="-1"
-            on:click=move |_| open()
+            class:cmp-picked=move || remote.is_none() && super::compare::is_picked(app, t)
+            on:click=move |e| if remote.is_none() && (e.ctrl_key() || e.meta_key()) {
+                super::compare::toggle_pick(app, t)
+            } else {
+                open()
+            }
             on:keydown=move |e| super::grid::row_key(&e, open)
             data-trace=t
         >

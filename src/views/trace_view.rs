@@ -83,6 +83,7 @@ pub fn TraceView() -> impl IntoView {
                                 <span class="op">{h.op.clone()}</span>
                             </h1>
                             <div class="tv-share">
+                                <super::compare::CompareWithButton />
                                 <super::share::ShareMenu />
                             </div>
                         </div>
