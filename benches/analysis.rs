@@ -21,6 +21,11 @@
 //! Comparing two traces (issue 19, `compare`): the generated trace against
 //! itself with other durations and 2% of its leaves left out ([`compared`]),
 //! each in its own store; within 100 ms at 10k spans.
+//!
+//! Span links (issue 19): the back-link index of the store, built again at
+//! every store change (`back_links`, within 20 ms at 100k spans), on the
+//! generated trace with every tenth span linking to a span 1,000 before it
+//! ([`linked`]), and on the trace without links (`back_links_none`).
 
 #[allow(dead_code)]
 mod common;
@@ -28,7 +33,7 @@ mod common;
 use criterion::{BenchmarkId, Criterion};
 use strata::analysis::patterns::{self, Baseline, BaselineBuilder, Thresholds};
 use strata::analysis::stats::{self, GroupBy, TableJob};
-use strata::analysis::{answers, critical_path, errors, network, selftime, skew, Facts};
+use strata::analysis::{answers, critical_path, errors, links, network, selftime, skew, Facts};
 use strata::demo::{big, synth};
 use strata::layout::waterfall::{self, RowSpec};
 
@@ -195,6 +200,39 @@ fn compare(c: &mut Criterion) {
     }
 }
 
+/// The generated trace with every tenth span linking to the span 1,000
+/// before it (10% of the spans link; their links can be followed back).
+fn linked(spans: usize) -> Vec<u8> {
+    let (mut s, r) = big::generate(spans, 1);
+    for i in (1_000..s.len()).step_by(10) {
+        let (t, id) = (s[i - 1_000].trace_id, s[i - 1_000].span_id);
+        s[i].links.push((t, id));
+    }
+    let mut out = Vec::new();
+    synth::write_jaeger_json(&s, &r, &mut out).unwrap();
+    out
+}
+
+fn back_links(c: &mut Criterion) {
+    for spans in common::sizes() {
+        let plain = load(&common::jaeger(spans));
+        let store = load(&linked(spans));
+        let mut g = c.benchmark_group("answers");
+        tune(&mut g, spans, 20);
+        println!(
+            "linked {spans}: {} back-links",
+            links::BackLinks::build(&store).len()
+        );
+        g.bench_function(BenchmarkId::new("back_links", spans), |b| {
+            b.iter(|| links::BackLinks::build(&store))
+        });
+        g.bench_function(BenchmarkId::new("back_links_none", spans), |b| {
+            b.iter(|| links::BackLinks::build(&plain))
+        });
+        g.finish();
+    }
+}
+
 /// (benchmark, spans it applies to (0: every size), limit in ms).
 const BUDGETS: &[(&str, usize, f64)] = &[
     ("summary", 100_000, 50.0),
@@ -204,6 +242,7 @@ const BUDGETS: &[(&str, usize, f64)] = &[
     ("skew_corrections", 100_000, 20.0),
     ("network_calls", 100_000, 20.0),
     ("compare", 10_000, 100.0),
+    ("back_links", 100_000, 20.0),
 ];
 
 /// Prints each budget against criterion's median of this run.
@@ -292,6 +331,7 @@ fn main() {
     analysis(&mut c);
     skew_and_network(&mut c);
     compare(&mut c);
+    back_links(&mut c);
     c.final_summary();
     budgets();
     steps();

@@ -195,6 +195,10 @@ pub fn DetailPanel() -> impl IntoView {
                     <div class="detail-scroll">
                         <Facts d=d.clone() />
                         <super::timing::SpanTimingFacts span=span />
+                        // Links both ways near the top: following them is
+                        // how async work is read (issue 19).
+                        {(n_links > 0).then(|| view! { <LinksSection span=span count=n_links /> })}
+                        <super::backlinks::BackLinksSection span=span />
                         <super::span_answers::SpanAnswers span=span />
                         {(!d.flags.is_empty()).then(|| view! {
                             <div class="flags">
@@ -207,8 +211,6 @@ pub fn DetailPanel() -> impl IntoView {
                         </section>
                         <AttributesSection span=span count=n_attrs />
                         {(n_events > 0).then(|| view! { <EventsSection span=span count=n_events /> })}
-                        {(n_links > 0).then(|| view! { <LinksSection span=span count=n_links /> })}
-                        <super::backlinks::BackLinksSection span=span />
                         {(n_resource > 0).then(|| view! {
                             <section>
                                 <h3>{format!("Resource ({})", format_count(n_resource as u64))}</h3>

@@ -926,7 +926,9 @@ fn MapTip(map: Map) -> impl IntoView {
                 Pick::Edge(i) => {
                     let e = g.edges.get(i)?;
                     let (a, b) = (g.nodes.get(e.from)?, g.nodes.get(e.to)?);
-                    (format!("{} → {}", a.name, b.name), map_edges::edge_tip(e))
+                    let mut lines = map_edges::edge_tip(e);
+                    lines.extend(map.app.with_store(|s| map_edges::network_line(s, e)));
+                    (format!("{} → {}", a.name, b.name), lines)
                 }
             })
         })?;
@@ -1037,10 +1039,12 @@ fn EdgePanel(map: Map, g: Arc<ServiceGraph>, i: usize) -> impl IntoView {
             .collect()
     });
     let more = e.spans.len().saturating_sub(calls.len());
+    let mut lines = map_edges::edge_tip(&e);
+    lines.extend(app.with_store(|s| map_edges::network_line(s, &e)));
     view! {
         <aside class="map-panel">
             <h3>{format!("{} → {}", g.nodes[e.from].name, g.nodes[e.to].name)}</h3>
-            {map_edges::edge_tip(&e).into_iter().map(|l| view! { <p class="muted tight">{l}</p> }).collect_view()}
+            {lines.into_iter().map(|l| view! { <p class="muted tight">{l}</p> }).collect_view()}
             <ol class="calls">
                 {calls.into_iter().map(|(sp, name, dur, err)| view! {
                     <li>

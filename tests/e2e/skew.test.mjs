@@ -63,6 +63,10 @@ export const tests = {
     await page.waitForFunction(() => !location.hash.includes('skew=raw'));
     await page.waitForTimeout(100);
     assertEq(await canvasPixels(page), before, 'the bars are back where they were');
+    await page.setViewportSize({ width: 1024, height: 700 });
+    await page.click('button[title="Light / dark theme"]');
+    await page.waitForTimeout(200);
+    await screenshot(page, 'skew-corrected-1024-dark');
   },
 
   async 'skew: a file loaded while raw times are shown comes in raw'(page) {
@@ -88,9 +92,36 @@ export const tests = {
       assert(w > 80, `wide enough to read: ${net}`);
       await screenshot(page, `network-${want.split(' ')[0]}`);
     }
+    await page.click('button[title="Light / dark theme"]');
+    await page.waitForTimeout(200);
+    await screenshot(page, 'network-resp-dark');
+  },
+
+  async 'map: an edge sums its calls\' network time with the share of their time'(page) {
+    await page.keyboard.press('m');
+    await page.waitForSelector('.map-canvas[data-settled="true"]', { timeout: 20000 });
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => r())));
+    const s = JSON.parse(await page.evaluate(() => window.__strataMapScene?.()));
+    const box = await page.locator('.map-canvas').boundingBox();
+    // The featured checkout's one api-gateway -> order-service call.
+    let tip = '';
+    for (let i = 0; i < s.edges && !tip.startsWith('api-gateway → order-service'); i++) {
+      const mid = await page.evaluate((i) => window.__strataMapEdge?.(i), i);
+      if (!mid) continue;
+      await page.mouse.move(box.x + mid[0], box.y + mid[1]);
+      await page.waitForTimeout(50);
+      tip = (await page.locator('.map-tip').count()) ? await text(page, '.map-tip') : '';
+    }
+    assert(tip.includes(MAP_NETWORK), `edge tooltip: ${tip}`);
+    await screenshot(page, 'network-map-edge');
+    await page.click('button[title="Light / dark theme"]');
+    await page.waitForTimeout(200);
+    await screenshot(page, 'network-map-edge-dark');
   },
 
   async 'links: the producer of a malformed message lists its failed consumer; following links and Back keep the place'(page) {
+    // A short window: the producer's row lies below the first screen.
+    await page.setViewportSize({ width: 1024, height: 600 });
     // The consumer that starts a trace of its own (its producer is in another).
     await openOnly(page, 'service=notification-service status=error failed');
     await selectRow(page, 'notification-service', 'orders process');
@@ -102,8 +133,13 @@ export const tests = {
     assert(await page.locator('.wf-row.selected .link-badge.back.bad').count() === 1, 'the row marks the failed back-link');
     const summary = await text(page, '.sum-links');
     assert(summary.includes('orders publish: consumed by notification-service orders process — failed'), `summary: ${summary}`);
+    await page.waitForTimeout(300);
     const top = await page.evaluate(() => document.querySelector('.wf-scroll').scrollTop);
-    await screenshot(page, 'links-producer');
+    assert(top > 0, `the producer's row is scrolled to (${top})`);
+    await screenshot(page, 'links-producer-1024');
+    await page.click('button[title="Light / dark theme"]');
+    await page.waitForTimeout(200);
+    await screenshot(page, 'links-producer-1024-dark');
 
     await page.click('.detail .back-links .back-link');
     await waitText(page, '.detail h2 .svc', 'notification-service');
@@ -134,4 +170,5 @@ const SKEW_FACT = "moved +699.99ms: its host's clock disagrees with its caller's
 const NET_SERVICE = 'api-gateway';
 const NET_OP = 'POST /orders';
 const NET_TEXT = 'network 2.26 ms = 0.58 request + 1.69 response, 1% of the call';
+const MAP_NETWORK = 'network 2.26ms over 1 call, 1% of their time';
 const NET_ZOOMS = [['54300000-56000000', 'req 577.57µs'], ['477500000-480500000', 'resp 1.69ms']];
