@@ -101,6 +101,26 @@ export async function dropFiles(page, files) {
   }, payload);
 }
 
+/**
+ * Drops files ({name, text}) on one zone of the overlay shown while dragging
+ * over loaded traces: 'add' or 'replace'. Returns the zones' texts.
+ */
+export async function dropOnZone(page, files, zone) {
+  return page.evaluate(([files, zone]) => {
+    const dt = new DataTransfer();
+    for (const f of files) dt.items.add(new File([f.text], f.name, { type: 'application/json' }));
+    const fire = (el, type) => el.dispatchEvent(new DragEvent(type, { bubbles: true, cancelable: true, dataTransfer: dt }));
+    fire(document.querySelector('.content'), 'dragenter');
+    return new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(() => {
+      const boxes = [...document.querySelectorAll('.drop-box')].map((b) => b.textContent);
+      const target = document.querySelector(`.drop-box[data-drop=${zone}]`);
+      fire(target, 'dragover');
+      fire(target, 'drop');
+      done(boxes);
+    })));
+  }, [files, zone]);
+}
+
 /** Pastes text as Ctrl+V outside a text field would. */
 export async function paste(page, text) {
   await page.evaluate((text) => {

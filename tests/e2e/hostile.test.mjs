@@ -284,7 +284,9 @@ export const tests = {
 
   async 'gzip and UTF-16 files are decoded, then read like any other'(page) {
     const doc = JSON.stringify(otlp([span({ id: 1, name: 'zipped root' }), span({ id: 2, parent: 1, name: 'child' })]));
-    const utf16 = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(doc, 'utf16le')]);
+    // Another trace: the same one would join the first file (import::join).
+    const other = doc.replaceAll(hex(0xabc, 32), hex(0xabd, 32));
+    const utf16 = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(other, 'utf16le')]);
     await dropFiles(page, [{ name: 'trace.json.gz', text: gzipSync(Buffer.from(doc)) }]);
     await page.waitForFunction(() => document.querySelector('.n-spans')?.textContent === '2');
     await dropFiles(page, [{ name: 'trace-utf16.json', text: utf16 }]);

@@ -2,7 +2,7 @@
 // told apart, the trace list filtered with the query language, response time
 // vs extent, distinct service colours; screenshots at three sizes, two themes.
 
-import { assert, assertEq, dropFiles, jaegerTrace, screenshot, text, waitText } from './harness.mjs';
+import { assert, assertEq, dropFiles, dropOnZone, jaegerTrace, screenshot, text, waitText } from './harness.mjs';
 
 /** What scrolls sideways: the page, a container of the frame with a
  *  horizontal scroll offset, or a top-bar button past the window's edge. */
@@ -31,24 +31,6 @@ function oldTrace(id, yearsAgo) {
   const shift = Math.round(yearsAgo * 365.25 * 24 * 3600 * 1e6);
   for (const s of doc.data[0].spans) s.startTime -= shift;
   return JSON.stringify(doc);
-}
-
-/** Drags files over the page and drops them on the overlay's zone `zone`
- *  ('add' or 'replace'); returns the overlay's texts seen before the drop. */
-async function dropOnZone(page, files, zone) {
-  return page.evaluate(([files, zone]) => {
-    const dt = new DataTransfer();
-    for (const f of files) dt.items.add(new File([f.text], f.name, { type: 'application/json' }));
-    const fire = (el, type) => el.dispatchEvent(new DragEvent(type, { bubbles: true, cancelable: true, dataTransfer: dt }));
-    fire(document.querySelector('.content'), 'dragenter');
-    return new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(() => {
-      const boxes = [...document.querySelectorAll('.drop-box')].map((b) => b.textContent);
-      const target = document.querySelector(`.drop-box[data-drop=${zone}]`);
-      fire(target, 'dragover');
-      fire(target, 'drop');
-      done(boxes);
-    })));
-  }, [files, zone]);
 }
 
 /** The sources panel's loaded files, by name. */
