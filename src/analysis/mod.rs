@@ -5,6 +5,7 @@
 //! a pure function of the store, in its own file, whose doc comment states its
 //! rule and where it differs from Jaeger, Zipkin or Sentry.
 
+pub mod anomaly;
 pub mod answers;
 pub mod compare;
 pub mod critical_path;
