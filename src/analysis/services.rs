@@ -11,7 +11,7 @@ use rustc_hash::FxHashMap;
 
 use crate::model::{SpanFlags, SpanKind, Store, Sym, Value, NONE};
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ServiceNode {
     pub name: String,
     /// Spans of this service (0 for external nodes).
@@ -19,9 +19,19 @@ pub struct ServiceNode {
     pub errors: u32,
     /// Not instrumented: only seen as the target of client calls.
     pub external: bool,
+    /// Durations of its requests, sorted: its spans that a root or another
+    /// service's span started (what callers wait for), ns.
+    pub requests: Vec<i64>,
+    /// Requests that ended in an error.
+    pub failed_requests: u32,
 }
 
 impl ServiceNode {
+    /// Nearest-rank percentile of its requests' durations (p in 0..=100).
+    pub fn percentile(&self, p: f64) -> i64 {
+        percentile(&self.requests, p)
+    }
+
     pub fn error_rate(&self) -> f64 {
         if self.spans == 0 {
             0.0
@@ -151,9 +161,8 @@ pub fn graph(store: &Store, traces: &[u32]) -> ServiceGraph {
         }
         g.nodes.push(ServiceNode {
             name: name.clone(),
-            spans: 0,
-            errors: 0,
             external,
+            ..Default::default()
         });
         by_name.insert(name, g.nodes.len() - 1);
         g.nodes.len() - 1
@@ -186,9 +195,14 @@ pub fn graph(store: &Store, traces: &[u32]) -> ServiceGraph {
     for &t in traces {
         for i in store.traces[t as usize].spans.range() {
             let n = node(&mut g, service_name(store, spans.service[i]), false);
-            g.nodes[n].spans += 1;
-            if store.is_error(i as u32) {
-                g.nodes[n].errors += 1;
+            let failed = store.is_error(i as u32);
+            let node = &mut g.nodes[n];
+            node.spans += 1;
+            node.errors += u32::from(failed);
+            let p = spans.parent[i];
+            if p == NONE || spans.service[p as usize] != spans.service[i] {
+                node.requests.push(spans.duration[i]);
+                node.failed_requests += u32::from(failed);
             }
         }
     }
@@ -230,6 +244,9 @@ pub fn graph(store: &Store, traces: &[u32]) -> ServiceGraph {
     for e in &mut g.edges {
         e.latencies.sort_unstable();
     }
+    for n in &mut g.nodes {
+        n.requests.sort_unstable();
+    }
     g
 }
 
@@ -245,6 +262,33 @@ mod tests {
         let mut s = Store::default();
         import::load(&mut s, rel, &std::fs::read(path).unwrap()).unwrap();
         s
+    }
+
+    /// A service's requests: its spans started by a root or by another
+    /// service (not its own internal spans), with their durations and
+    /// failures.
+    #[test]
+    fn requests_per_service() {
+        let mut s = Store::default();
+        let json = br#"[
+          {"traceId":"1","id":"a","name":"get","timestamp":1000,"duration":100000,"localEndpoint":{"serviceName":"front"}},
+          {"traceId":"1","id":"b","parentId":"a","name":"pay","timestamp":2000,"duration":50000,"localEndpoint":{"serviceName":"back"},"tags":{"error":"declined"}},
+          {"traceId":"1","id":"c","parentId":"b","name":"db","timestamp":3000,"duration":10000,"localEndpoint":{"serviceName":"back"}},
+          {"traceId":"2","id":"d","name":"get","timestamp":9000,"duration":200000,"localEndpoint":{"serviceName":"front"}}]"#;
+        import::load(&mut s, "z.json", json).unwrap();
+        let g = graph(&s, &[0, 1]);
+        let front = &g.nodes[g.node("front").unwrap()];
+        assert_eq!(front.requests, [100_000_000, 200_000_000]);
+        assert_eq!(
+            (front.failed_requests, front.percentile(50.0)),
+            (0, 100_000_000)
+        );
+        let back = &g.nodes[g.node("back").unwrap()];
+        assert_eq!(
+            (back.spans, back.requests.as_slice()),
+            (2, &[50_000_000][..])
+        );
+        assert_eq!(back.failed_requests, 1);
     }
 
     #[test]

@@ -6,9 +6,9 @@
 //! Coordinates are CSS pixels, as the canvas draws them.
 
 use crate::analysis::network;
-use crate::analysis::services::{ServiceEdge, ServiceGraph};
+use crate::analysis::services::{ServiceEdge, ServiceGraph, ServiceNode};
 use crate::model::time::format_duration;
-use crate::model::units::counted;
+use crate::model::units::{counted, format_count};
 use crate::model::Store;
 
 /// A point in CSS pixels.
@@ -301,8 +301,21 @@ pub fn edge_tip(e: &ServiceEdge) -> Vec<String> {
 /// 3% of their time". None when none of its calls has both sides measured
 /// (queue hops, calls to services that were not instrumented).
 pub fn network_line(store: &Store, e: &ServiceEdge) -> Option<String> {
+    network_of(store, e.spans.iter().copied())
+}
+
+/// [`network_line`] of the calls into service `n` (its synchronous
+/// incoming edges).
+pub fn node_network_line(store: &Store, g: &ServiceGraph, n: usize) -> Option<String> {
+    let calls = g.edges.iter().filter(|e| e.to == n && !e.asynchronous);
+    network_of(store, calls.flat_map(|e| e.spans.iter().copied()))
+}
+
+/// The network time of the calls whose callee spans are `spans`, summed,
+/// with their share of the calls' time.
+fn network_of(store: &Store, spans: impl Iterator<Item = u32>) -> Option<String> {
     let (mut calls, mut net, mut total) = (0u64, 0i64, 0i64);
-    for c in e.spans.iter().filter_map(|&sp| network::call(store, sp)) {
+    for c in spans.filter_map(|sp| network::call(store, sp)) {
         calls += 1;
         net = net.saturating_add(c.network_ns());
         total = total.saturating_add(store.spans.duration[c.client as usize]);
@@ -327,22 +340,42 @@ pub fn network_line(store: &Store, e: &ServiceEdge) -> Option<String> {
     ))
 }
 
-/// The tooltip of a node: its spans and errors, and its traffic.
+/// A service's own numbers: spans and errors, requests (how many failed)
+/// and their p50/p95/p99 (the node panel's lines).
+pub fn node_stats(node: &ServiceNode) -> Vec<String> {
+    if node.external {
+        return vec!["not instrumented: seen only as the target of calls".to_owned()];
+    }
+    let mut lines = vec![format!(
+        "{} · {} ({:.1}%)",
+        counted(node.spans as u64, "span"),
+        counted(node.errors as u64, "error"),
+        node.error_rate() * 100.0
+    )];
+    if !node.requests.is_empty() {
+        let n = node.requests.len();
+        lines.push(format!(
+            "{} · {} failed ({:.1}%)",
+            counted(n as u64, "request"),
+            format_count(node.failed_requests as u64),
+            node.failed_requests as f64 * 100.0 / n as f64
+        ));
+        lines.push(format!(
+            "p50 {} · p95 {} · p99 {}",
+            format_duration(node.percentile(50.0)),
+            format_duration(node.percentile(95.0)),
+            format_duration(node.percentile(99.0))
+        ));
+    }
+    lines
+}
+
+/// The tooltip of a node: its numbers ([`node_stats`]) and its traffic.
 pub fn node_tip(g: &ServiceGraph, n: usize) -> Vec<String> {
     let Some(node) = g.nodes.get(n) else {
         return Vec::new();
     };
-    let mut lines = Vec::new();
-    if node.external {
-        lines.push("not instrumented: seen only as the target of calls".to_owned());
-    } else {
-        lines.push(format!(
-            "{} · {} ({:.1}%)",
-            counted(node.spans as u64, "span"),
-            counted(node.errors as u64, "error"),
-            node.error_rate() * 100.0
-        ));
-    }
+    let mut lines = node_stats(node);
     let sum = |pick: &dyn Fn(&ServiceEdge) -> bool| -> (usize, u64) {
         g.edges
             .iter()
@@ -566,21 +599,26 @@ mod tests {
                 ServiceNode {
                     name: "a".into(),
                     spans: 10,
-                    errors: 0,
-                    external: false,
+                    requests: vec![1_000_000, 2_000_000, 8_000_000],
+                    failed_requests: 1,
+                    ..Default::default()
                 },
                 ServiceNode {
                     name: "db".into(),
-                    spans: 0,
-                    errors: 0,
                     external: true,
+                    ..Default::default()
                 },
             ],
             edges: vec![e],
         };
         assert_eq!(
             node_tip(&g, 0),
-            vec!["10 spans · 0 errors (0.0%)", "calls 1 service: 4 calls"]
+            vec![
+                "10 spans · 0 errors (0.0%)",
+                "3 requests · 1 failed (33.3%)",
+                "p50 2ms · p95 8ms · p99 8ms",
+                "calls 1 service: 4 calls"
+            ]
         );
         assert_eq!(
             node_tip(&g, 1),

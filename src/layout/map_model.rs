@@ -289,6 +289,7 @@ mod tests {
                     spans: if i == n - 1 { 0 } else { 10 * (i as u32 + 1) },
                     errors: i as u32 % 2,
                     external: i == n - 1,
+                    ..Default::default()
                 })
                 .collect(),
             edges: (1..n)

@@ -922,7 +922,14 @@ fn MapTip(map: Map) -> impl IntoView {
         let (title, lines) = map.graph.with(|g| {
             let g = g.as_ref()?;
             Some(match hover {
-                Pick::Node(n) => (g.nodes.get(n)?.name.clone(), map_edges::node_tip(g, n)),
+                Pick::Node(n) => {
+                    let mut lines = map_edges::node_tip(g, n);
+                    lines.extend(
+                        map.app
+                            .with_store(|s| map_edges::node_network_line(s, g, n)),
+                    );
+                    (g.nodes.get(n)?.name.clone(), lines)
+                }
                 Pick::Edge(i) => {
                     let e = g.edges.get(i)?;
                     let (a, b) = (g.nodes.get(e.from)?, g.nodes.get(e.to)?);
@@ -1003,7 +1010,11 @@ fn NodePanel(map: Map, g: Arc<ServiceGraph>, n: usize) -> impl IntoView {
     view! {
         <aside class="map-panel">
             <h3>{node.name.clone()}</h3>
-            <p class="muted">{map_edges::node_tip(&g, n).into_iter().next()}</p>
+            {map_edges::node_stats(&node)
+                .into_iter()
+                .chain(app.with_store(|s| map_edges::node_network_line(s, &g, n)))
+                .map(|l| view! { <p class="muted">{l}</p> })
+                .collect_view()}
             <button class="btn small" on:click=move |_| { app.select_service(Some(name.clone())); app.show_view(View::Waterfall); }>"Show its spans in the waterfall"</button>
             <h4>{format!("Called by ({})", ins.len())}</h4>
             {list(ins)}
