@@ -7,6 +7,7 @@ pub mod colors;
 pub mod compare;
 pub mod flame;
 pub mod force;
+pub mod logs;
 pub mod map_edges;
 pub mod map_labels;
 pub mod map_model;
