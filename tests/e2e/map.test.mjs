@@ -141,7 +141,14 @@ export const tests = {
     const gw = await page.evaluate(() => window.__strataMapNode?.('api-gateway'));
     await page.mouse.move(box.x + gw[0], box.y + gw[1]);
     await page.waitForFunction(() => document.querySelector('.map-tip b')?.textContent === 'api-gateway');
-    assert(/spans/.test(await text(page, '.map-tip')), 'node tooltip has its spans');
+    const nodeTip = await text(page, '.map-tip');
+    assert(/spans/.test(nodeTip), 'node tooltip has its spans');
+    // Its requests across the demo's 40 traces (21 of them roots, 16 calls
+    // from web-frontend), their percentiles and the network share of the
+    // calls into it (issue 19).
+    for (const line of ['37 requests · 5 failed (13.5%)', 'p50 34.14ms · p95 10s · p99 10s', 'network 929.18ms over 16 calls, 6% of their time']) {
+      assert(nodeTip.includes(line), `node tooltip has "${line}": ${nodeTip}`);
+    }
     await screenshot(page, 'map-node-hover');
     await page.mouse.move(box.x + 2, box.y + 2);
     await page.waitForSelector('.map-tip', { state: 'detached' });
