@@ -12,6 +12,8 @@ pub enum View {
     Flame,
     Map,
     Stats,
+    /// Every event of the trace in time order (`views::logs`).
+    Logs,
 }
 
 impl View {
@@ -22,6 +24,7 @@ impl View {
             View::Flame => "flame",
             View::Map => "map",
             View::Stats => "stats",
+            View::Logs => "logs",
         }
     }
 
@@ -32,6 +35,7 @@ impl View {
             "flame" => Some(View::Flame),
             "map" => Some(View::Map),
             "stats" => Some(View::Stats),
+            "logs" => Some(View::Logs),
             _ => None,
         }
     }

@@ -13,6 +13,7 @@ pub mod flame;
 pub mod grid;
 pub mod hash;
 pub mod join;
+pub mod logs;
 pub mod minimap;
 pub mod platform;
 pub mod probe;
@@ -172,6 +173,10 @@ fn install_global_handlers(app: AppState) {
             }
             "s" => {
                 app.show_view(View::Stats);
+                true
+            }
+            "L" => {
+                app.show_view(View::Logs);
                 true
             }
             "x" if app.trace.get_untracked().is_some() => summary::go_to_origin(app),

@@ -141,7 +141,7 @@ pub fn TraceView() -> impl IntoView {
                     </header>
                     <super::summary::TraceSummary />
                     <nav class="view-tabs" aria-label="Views">
-                        {[(View::Waterfall, "Waterfall", "w"), (View::Flame, "Flame graph", "f"), (View::Map, "Service map", "m"), (View::Stats, "Statistics", "s")]
+                        {[(View::Waterfall, "Waterfall", "w"), (View::Flame, "Flame graph", "f"), (View::Map, "Service map", "m"), (View::Stats, "Statistics", "s"), (View::Logs, "Logs", "L")]
                             .into_iter()
                             .map(|(v, label, key)| view! {
                                 <button
@@ -162,6 +162,7 @@ pub fn TraceView() -> impl IntoView {
                                 View::Flame => view! { <FlameGraph /> }.into_any(),
                                 View::Map => view! { <ServiceMap /> }.into_any(),
                                 View::Stats => view! { <super::stats::StatsTable /> }.into_any(),
+                                View::Logs => view! { <super::logs::LogsView /> }.into_any(),
                                 _ => view! { <Minimap /> <Waterfall /> }.into_any(),
                             }}
                         </div>
