@@ -26,6 +26,10 @@
 //! every store change (`back_links`, within 20 ms at 100k spans), on the
 //! generated trace with every tenth span linking to a span 1,000 before it
 //! ([`linked`]), and on the trace without links (`back_links_none`).
+//!
+//! Anomalies (issue 19): every span's standing among its operation's spans
+//! across the loaded traces (`anomaly_build`, within 300 ms at 1M spans),
+//! on `generate_many` traces of 1,000 spans each.
 
 #[allow(dead_code)]
 mod common;
@@ -33,7 +37,7 @@ mod common;
 use criterion::{BenchmarkId, Criterion};
 use strata::analysis::patterns::{self, Baseline, BaselineBuilder, Thresholds};
 use strata::analysis::stats::{self, GroupBy, TableJob};
-use strata::analysis::{answers, critical_path, errors, links, network, selftime, skew, Facts};
+use strata::analysis::{anomaly, answers, critical_path, errors, links, network, selftime, skew, Facts};
 use strata::demo::{big, synth};
 use strata::layout::waterfall::{self, RowSpec};
 
@@ -233,6 +237,31 @@ fn back_links(c: &mut Criterion) {
     }
 }
 
+/// Every span's standing among its operation's spans across `spans` spans'
+/// worth of generated traces of 1,000 spans each (`anomaly::Anomalies`).
+fn anomalies(c: &mut Criterion) {
+    for spans in common::sizes() {
+        let (all, resources) = big::generate_many(spans.div_ceil(1000), 1000, 1);
+        let mut bytes = Vec::new();
+        synth::write_jaeger_json(&all, &resources, &mut bytes).unwrap();
+        drop(all);
+        let store = load(&bytes);
+        drop(bytes);
+        let traces: Vec<u32> = (0..store.traces.len() as u32).collect();
+        println!(
+            "anomalies {spans}: {} flagged in {} traces",
+            anomaly::Anomalies::build(&store, &traces).count(),
+            traces.len()
+        );
+        let mut g = c.benchmark_group("answers");
+        tune(&mut g, spans, 10);
+        g.bench_function(BenchmarkId::new("anomaly_build", spans), |b| {
+            b.iter(|| anomaly::Anomalies::build(&store, &traces))
+        });
+        g.finish();
+    }
+}
+
 /// (benchmark, spans it applies to (0: every size), limit in ms).
 const BUDGETS: &[(&str, usize, f64)] = &[
     ("summary", 100_000, 50.0),
@@ -243,6 +272,7 @@ const BUDGETS: &[(&str, usize, f64)] = &[
     ("network_calls", 100_000, 20.0),
     ("compare", 10_000, 100.0),
     ("back_links", 100_000, 20.0),
+    ("anomaly_build", 1_000_000, 300.0),
 ];
 
 /// Prints each budget against criterion's median of this run.
@@ -332,6 +362,7 @@ fn main() {
     skew_and_network(&mut c);
     compare(&mut c);
     back_links(&mut c);
+    anomalies(&mut c);
     c.final_summary();
     budgets();
     steps();

@@ -13,6 +13,7 @@ use leptos::prelude::*;
 use rustc_hash::FxHashSet;
 
 use super::state::{AppState, FindMode};
+use crate::analysis::anomaly::Anomalies;
 use crate::analysis::answers::{self, Answers, Verdict};
 use crate::analysis::patterns::{Baseline, BaselineBuilder, PatternKind, Thresholds};
 use crate::analysis::query::{Query, QueryError};
@@ -97,6 +98,9 @@ pub struct Derived {
     /// The loaded traces of the files not hidden: what the list, the
     /// scatter and the all-traces map, flame graph and statistics read.
     pub shown: Memo<Shared<Vec<u32>>>,
+    /// Spans unusually slow for their operation across the shown traces
+    /// (`analysis::anomaly`), built once per store or shown-files change.
+    pub anomalies: Memo<Shared<Anomalies>>,
 }
 
 impl Derived {
@@ -262,6 +266,9 @@ impl Derived {
                 })
             })
         });
+        let anomalies = Memo::new(move |_| {
+            shown.with(|t| app.with_store(|s| Shared::new(Anomalies::build(s, t))))
+        });
         let listed = Memo::new(move |_| {
             list_query.with(|q| {
                 shown.with(|shown| {
@@ -285,6 +292,7 @@ impl Derived {
             list_query,
             listed,
             shown,
+            anomalies,
             answers,
             analysing,
             query,

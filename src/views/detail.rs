@@ -207,6 +207,7 @@ pub fn DetailPanel() -> impl IntoView {
                         })}
                         <section>
                             <h3>"Latency of this operation (all loaded traces)"</h3>
+                            <super::anomaly::SpanStanding span=span />
                             <super::charts::LatencyHistogram span=span />
                         </section>
                         <AttributesSection span=span count=n_attrs />

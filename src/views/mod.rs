@@ -1,6 +1,7 @@
 //! Leptos components. They read the store through [`state::AppState`], ask
 //! `layout` where things go, and draw; nothing here decides what a trace means.
 
+pub mod anomaly;
 pub mod backlinks;
 pub mod charts;
 pub mod compare;

@@ -179,6 +179,7 @@ pub fn TraceSummary() -> impl IntoView {
                         <LooksWrong s=s.clone() />
                     }.into_any(),
                 }}
+                <super::anomaly::AnomalyLine />
                 <super::backlinks::TraceLinksLine />
             </section>
         }.into_any())

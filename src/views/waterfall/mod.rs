@@ -306,14 +306,14 @@ pub fn Waterfall() -> impl IntoView {
                                 app.rev.track();
                                 let (_, span) = item.get()?;
                                 let back = super::backlinks::index(app);
-                                d.answers.with(|a| {
+                                d.anomalies.with(|anomalies| d.answers.with(|a| {
                                     rows.with(|r| {
                                         d.folds.with(|folds| {
                                             let fold = r.folded.get(&span).map(|&f| &folds[f]);
-                                            Some(app.store.with_value(|s| row_data(s, span, a.as_deref(), fold, &back)))
+                                            Some(app.store.with_value(|s| row_data(s, span, a.as_deref(), fold, &back, anomalies)))
                                         })
                                     })
-                                })
+                                }))
                             });
                             view! { <Row item=item data=data shift=shift grid=grid matches=matches keep=keep base_depth=base_depth /> }
                         }

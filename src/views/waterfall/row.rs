@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use rustc_hash::FxHashSet;
 
 use super::{fade, INDENT, MAX_INDENT_LEVELS, ROW_H};
+use crate::analysis::anomaly::Anomalies;
 use crate::analysis::answers::Answers;
 use crate::analysis::links::BackLinks;
 use crate::analysis::pattern_bits;
@@ -41,6 +42,9 @@ pub(super) struct RowData {
     /// Its links, and the back-links to it (whether one failed).
     links: usize,
     back: (usize, bool),
+    /// Unusually slow for its operation across the loaded traces: the
+    /// flag's label and title (`views::anomaly::flag`).
+    anomaly: Option<(String, String)>,
 }
 
 pub(super) fn row_data(
@@ -49,6 +53,7 @@ pub(super) fn row_data(
     a: Option<&Answers>,
     fold: Option<&Fold>,
     back: &BackLinks,
+    anomalies: &Anomalies,
 ) -> RowData {
     let iu = i as usize;
     let tr = s.trace_of(i);
@@ -85,6 +90,9 @@ pub(super) fn row_data(
         skew: (shift != 0 && tr.skew.applied).then(|| crate::analysis::skew::signed(shift)),
         links: s.span_links(i).len(),
         back: (back.len(), back.iter().any(|b| s.is_error(b.from))),
+        anomaly: anomalies
+            .of(s, i)
+            .map(|a| crate::views::anomaly::flag(&a, s, i)),
     }
 }
 
@@ -151,6 +159,7 @@ pub(super) fn Row(
             data.with(|d| d.as_ref().map_or(0, |d| d.patterns)),
             flag(|d| d.unfolded_run)(),
             data.with(|d| d.as_ref().map(|d| (d.skew.clone(), d.links, d.back))),
+            data.with(|d| d.as_ref().and_then(|d| d.anomaly.clone())),
         )
     });
     let title = field(|d| match &d.fold {
@@ -237,7 +246,7 @@ pub(super) fn Row(
                 <span class="op">{field(|d| d.fold.clone().unwrap_or_else(|| d.op.clone()))}</span>
                 // Badges: rebuilt together, only when they change.
                 {move || {
-                    let (error, kind, note, origin, patterns, unfolded, extra) = badges.get();
+                    let (error, kind, note, origin, patterns, unfolded, extra, anomaly) = badges.get();
                     let (skew, links, back) = extra.unwrap_or_default();
                     view! {
                         {origin.then(|| view! { <span class="origin-badge" title="Error origin: the failure started here (x goes to the primary one)">"origin"</span> })}
@@ -245,6 +254,7 @@ pub(super) fn Row(
                         {(!kind.is_empty()).then(|| view! { <span class="kind">{kind}</span> })}
                         {pattern_badges(patterns).into_iter().map(|(text, why)| view! { <span class="pattern-badge" title=why>{text}</span> }).collect_view()}
                         {note.map(|(text, why)| view! { <span class="note" title=why>{text}</span> })}
+                        {anomaly.map(|(text, why)| view! { <span class="anomaly-badge" title=why>{text}</span> })}
                         {skew.map(|shift| view! { <span class="skew-badge" title=format!("Moved {shift} to correct clock skew: its host's clock disagrees with its caller's")>{format!("⇄ {shift}")}</span> })}
                         {(links > 0).then(|| view! { <span class="link-badge" title=format!("{links} span link(s): see Links in the details")>{format!("↗ {links}")}</span> })}
                         {(back.0 > 0).then(|| view! { <span class="link-badge back" class:bad=back.1 title=if back.1 { format!("{} span(s) link here; one failed: see Back-links in the details", back.0) } else { format!("{} span(s) link here: see Back-links in the details", back.0) }>{format!("↩ {}", back.0)}</span> })}
