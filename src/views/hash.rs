@@ -46,6 +46,7 @@ pub fn on_screen(app: AppState) -> LinkState {
                 source: source_of(app.origin_of(t)),
                 compare: Some((a, b)),
                 list_query,
+                raw_times,
                 ..LinkState::default()
             };
         }
