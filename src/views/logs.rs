@@ -146,6 +146,7 @@ fn ServicePicker(st: LogsState) -> impl IntoView {
 /// The virtualized table: a sticky header and the rows in view.
 #[component]
 fn LogsTable(st: LogsState) -> impl IntoView {
+    let app = expect_context::<AppState>();
     let vp = Viewport::new();
     let map = Memo::new(move |_| {
         ScrollMap::new(st.shown.with(|s| s.len()), ROW_H, vp.height.get() - HEAD_H)
@@ -153,11 +154,13 @@ fn LogsTable(st: LogsState) -> impl IntoView {
     let visible = Memo::new(move |_| {
         let range = map.get().visible(vp.top.get(), OVERSCAN);
         let logs = st.logs.get();
+        // Rows are drawn again when the store changes (raw times moved them).
+        let rev = app.rev.get();
         st.shown.with(|s| {
             range
                 .filter_map(|p| {
                     let row = *logs.as_ref()?.rows.get(*s.get(p)? as usize)?;
-                    Some((p, row))
+                    Some((p, row, rev))
                 })
                 .collect::<Vec<_>>()
         })
@@ -178,8 +181,8 @@ fn LogsTable(st: LogsState) -> impl IntoView {
             <div class="logs-body" role="rowgroup" style:height=move || format!("{}px", map.with(|m| m.spacer_h()))>
                 <For
                     each=move || visible.get()
-                    key=|(p, r)| (*p, r.span, r.event)
-                    children=move |(p, r)| view! { <LogRow st=st pos=p row=r shift=shift /> }
+                    key=|(p, r, rev)| (*p, r.span, r.event, *rev)
+                    children=move |(p, r, _)| view! { <LogRow st=st pos=p row=r shift=shift /> }
                 />
             </div>
         </div>
