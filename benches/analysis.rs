@@ -30,6 +30,12 @@
 //! Anomalies (issue 19): every span's standing among its operation's spans
 //! across the loaded traces (`anomaly_build`, within 300 ms at 1M spans),
 //! on `generate_many` traces of 1,000 spans each.
+//!
+//! The Logs view (issue 19, `logs_first_paint`): ordering every event of
+//! the generated trace with each span's events written five times over
+//! ([`with_more_events`]: 333,890 events at 100k spans), the
+//! unfiltered row list and the text of a first screen of 40 rows; within
+//! 100 ms at 100k spans. `logs_filter` filters those rows by a word.
 
 #[allow(dead_code)]
 mod common;
@@ -262,6 +268,60 @@ fn anomalies(c: &mut Criterion) {
     }
 }
 
+/// `store` with each span's events written five times (the copies 1 µs
+/// apart), as a trace with many log lines would have.
+fn with_more_events(mut store: strata::model::Store) -> strata::model::Store {
+    let old = std::mem::take(&mut store.events);
+    let mut events = Vec::with_capacity(old.len() * 5);
+    for r in store.spans.events.iter_mut() {
+        let start = events.len();
+        for copy in 0..5i64 {
+            for e in &old[r.range()] {
+                let mut e = e.clone();
+                e.time += copy * 1_000;
+                events.push(e);
+            }
+        }
+        *r = strata::model::Range32::new(start, events.len());
+    }
+    store.events = events;
+    store
+}
+
+fn logs(c: &mut Criterion) {
+    use strata::layout::logs::{self, Filter, Logs};
+    for spans in common::sizes() {
+        let store = with_more_events(load(&common::jaeger(spans)));
+        println!("logs {spans}: {} events", store.events.len());
+        let mut g = c.benchmark_group("answers");
+        tune(&mut g, spans, 20);
+        g.bench_function(BenchmarkId::new("logs_first_paint", spans), |b| {
+            b.iter(|| {
+                let l = Logs::build(&store, 0);
+                let shown = logs::filter(&store, &l, &Filter::default());
+                let first: Vec<_> = shown[..40.min(shown.len())]
+                    .iter()
+                    .map(|&p| logs::row_text(&store, &l, l.rows[p as usize]))
+                    .collect();
+                (l.len(), first.len())
+            })
+        });
+        let l = Logs::build(&store, 0);
+        let f = Filter {
+            text: "timeout".into(),
+            hidden: vec![],
+        };
+        println!(
+            "logs {spans}: {} rows match 'timeout'",
+            logs::filter(&store, &l, &f).len()
+        );
+        g.bench_function(BenchmarkId::new("logs_filter", spans), |b| {
+            b.iter(|| logs::filter(&store, &l, &f))
+        });
+        g.finish();
+    }
+}
+
 /// (benchmark, spans it applies to (0: every size), limit in ms).
 const BUDGETS: &[(&str, usize, f64)] = &[
     ("summary", 100_000, 50.0),
@@ -273,6 +333,7 @@ const BUDGETS: &[(&str, usize, f64)] = &[
     ("compare", 10_000, 100.0),
     ("back_links", 100_000, 20.0),
     ("anomaly_build", 1_000_000, 300.0),
+    ("logs_first_paint", 100_000, 100.0),
 ];
 
 /// Prints each budget against criterion's median of this run.
@@ -363,6 +424,7 @@ fn main() {
     compare(&mut c);
     back_links(&mut c);
     anomalies(&mut c);
+    logs(&mut c);
     c.final_summary();
     budgets();
     steps();
