@@ -43,7 +43,9 @@ mod common;
 use criterion::{BenchmarkId, Criterion};
 use strata::analysis::patterns::{self, Baseline, BaselineBuilder, Thresholds};
 use strata::analysis::stats::{self, GroupBy, TableJob};
-use strata::analysis::{anomaly, answers, critical_path, errors, links, network, selftime, skew, Facts};
+use strata::analysis::{
+    anomaly, answers, critical_path, errors, links, network, selftime, skew, Facts,
+};
 use strata::demo::{big, synth};
 use strata::layout::waterfall::{self, RowSpec};
 
