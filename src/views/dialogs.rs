@@ -25,7 +25,10 @@ pub const SHORTCUTS: &[(&str, &str)] = &[
         "Focus the selected span's subtree (Backspace: one level out)",
     ),
     ("r", "Raw times / clock skew corrected"),
-    ("L (Shift+L)", "Logs: every event of the trace in time order"),
+    (
+        "L (Shift+L)",
+        "Logs: every event of the trace in time order",
+    ),
     ("↓ / j, ↑ / k", "Next / previous span"),
     ("← / h", "Collapse the span, or go to its parent"),
     ("→ / l", "Expand the span"),
