@@ -8,6 +8,7 @@
 pub mod anomaly;
 pub mod answers;
 pub mod compare;
+pub mod contrast;
 pub mod critical_path;
 pub mod errors;
 pub mod health;
