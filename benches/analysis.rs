@@ -36,6 +36,10 @@
 //! ([`with_more_events`]: 333,890 events at 100k spans), the
 //! unfiltered row list and the text of a first screen of 40 rows; within
 //! 100 ms at 100k spans. `logs_filter` filters those rows by a word.
+//!
+//! Slow vs the rest (issue 19, `contrast`): the slowest tenth of
+//! `generate_many` traces of 1,000 spans each against the others, and the
+//! demo's traces slower than 1.5 s against its others (`contrast_demo`).
 
 #[allow(dead_code)]
 mod common;
@@ -44,7 +48,7 @@ use criterion::{BenchmarkId, Criterion};
 use strata::analysis::patterns::{self, Baseline, BaselineBuilder, Thresholds};
 use strata::analysis::stats::{self, GroupBy, TableJob};
 use strata::analysis::{
-    anomaly, answers, critical_path, errors, links, network, selftime, skew, Facts,
+    anomaly, answers, contrast, critical_path, errors, links, network, selftime, skew, Facts,
 };
 use strata::demo::{big, synth};
 use strata::layout::waterfall::{self, RowSpec};
@@ -270,6 +274,47 @@ fn anomalies(c: &mut Criterion) {
     }
 }
 
+/// The slowest tenth of `spans` spans' worth of generated traces of 1,000
+/// spans each against the rest (`analysis::contrast`); and the demo's
+/// traces slower than 1.5 s against its others.
+fn contrasts(c: &mut Criterion) {
+    let demo = load(&strata::sources::demo::bytes());
+    let all: Vec<u32> = (0..demo.traces.len() as u32).collect();
+    let slow = contrast::slower_than(&demo, &all, 1_500_000_000);
+    let rest = contrast::rest_of(&all, &slow);
+    let mut g = c.benchmark_group("answers");
+    g.bench_function(BenchmarkId::new("contrast_demo", demo.spans.len()), |b| {
+        b.iter(|| contrast::contrast(&demo, &slow, &rest))
+    });
+    g.finish();
+    for spans in common::sizes() {
+        let (all, resources) = big::generate_many(spans.div_ceil(1000), 1000, 1);
+        let mut bytes = Vec::new();
+        synth::write_jaeger_json(&all, &resources, &mut bytes).unwrap();
+        drop(all);
+        let store = load(&bytes);
+        drop(bytes);
+        let mut traces: Vec<u32> = (0..store.traces.len() as u32).collect();
+        traces.sort_by_key(|&t| std::cmp::Reverse(store.response_time(t)));
+        let sel = traces[..traces.len().div_ceil(10)].to_vec();
+        let rest = contrast::rest_of(&traces, &sel);
+        let r = contrast::contrast(&store, &sel, &rest);
+        println!(
+            "contrast {spans}: {} vs {} traces, {} operations, {} attribute values",
+            r.selected,
+            r.rest,
+            r.ops.len(),
+            r.attrs.len()
+        );
+        let mut g = c.benchmark_group("answers");
+        tune(&mut g, spans, 10);
+        g.bench_function(BenchmarkId::new("contrast", spans), |b| {
+            b.iter(|| contrast::contrast(&store, &sel, &rest))
+        });
+        g.finish();
+    }
+}
+
 /// `store` with each span's events written five times (the copies 1 µs
 /// apart), as a trace with many log lines would have.
 fn with_more_events(mut store: strata::model::Store) -> strata::model::Store {
@@ -426,6 +471,7 @@ fn main() {
     compare(&mut c);
     back_links(&mut c);
     anomalies(&mut c);
+    contrasts(&mut c);
     logs(&mut c);
     c.final_summary();
     budgets();

@@ -53,6 +53,7 @@ pub fn Dialogs() -> impl IntoView {
         Dialog::Help => Some(view! { <HelpDialog /> }.into_any()),
         Dialog::Warnings => Some(view! { <WarningsDialog /> }.into_any()),
         Dialog::ConfirmFetch => Some(view! { <ConfirmFetchDialog /> }.into_any()),
+        Dialog::Contrast => Some(view! { <super::contrast::ContrastDialog /> }.into_any()),
     }
 }
 

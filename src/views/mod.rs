@@ -5,6 +5,7 @@ pub mod anomaly;
 pub mod backlinks;
 pub mod charts;
 pub mod compare;
+pub mod contrast;
 pub mod derived;
 pub mod detail;
 pub mod dialogs;

@@ -91,6 +91,8 @@ pub enum Dialog {
     Warnings,
     /// Asks before a link fetches from a server ([`AppState::confirm`]).
     ConfirmFetch,
+    /// The traces picked on the chart against the rest (`views::contrast`).
+    Contrast,
 }
 
 /// A fetch a link asks for: the exact URL, its origin, and the link to apply

@@ -190,6 +190,7 @@ fn ListFilter() -> impl IntoView {
                 on:input=move |e| app.list_query.set(event_target_value(&e))
             />
             <super::charts::PickedChip />
+            <super::contrast::ContrastControls />
             <span class="tl-count" role="status">{count}</span>
             {move || d.list_query.with(|q| q.as_ref().err().map(|e| view! {
                 <span class="query-error" role="alert">{e.message.clone()}</span>

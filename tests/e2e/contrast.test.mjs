@@ -1,0 +1,70 @@
+// Slow vs the rest (issue 19): traces picked on the scatter chart compared
+// with the other loaded traces, per operation (critical-path, self and
+// total time gained per trace) and per attribute value. The demo's story:
+// inventory-service `SELECT shop.stock` normally takes 5-20 ms and about
+// 2 s in some traces. "Slower than 1.5s" picks five traces: three of about
+// 2 s and two checkouts that waited 10 s for payment-service, whose
+// payment call ranks first. Dragging across the three of about 2 s on the
+// chart then puts the stock query first.
+
+import { assert, assertEq, screenshot, text, waitText } from './harness.mjs';
+
+const FIRST = '.contrast-ops tbody tr:first-child';
+
+/** The scatter's dots, relative to the page. */
+async function dots(page) {
+  const scatter = await page.locator('.scatter').boundingBox();
+  const at = await page.evaluate(() => {
+    const out = [];
+    for (let i = 0; window.__strataScatterDot(i); i++) out.push(window.__strataScatterDot(i));
+    return out;
+  });
+  return at.map(([x, y]) => [scatter.x + x, scatter.y + y]);
+}
+
+export const tests = {
+  async 'contrast: the slow stock query ranks first in slow vs the rest'(page) {
+    await page.click('.tab >> text=Traces');
+    await page.waitForSelector('.tl-row');
+    await page.fill('.slower-than input', '1.5s');
+    await page.press('.slower-than input', 'Enter');
+    await waitText(page, '.picked-chip', '5 traces picked on the chart');
+    await waitText(page, '.tl-count', '5 of 40 traces');
+
+    await page.click('button.compare-rest');
+    await page.waitForSelector('.modal.contrast .contrast-ops');
+    assert((await text(page, '.modal.contrast p.muted')).startsWith('5 traces picked against the other 35 traces'), 'the groups');
+    assertEq(await text(page, `${FIRST} td.op`), 'order-service POST /payments/authorize', 'the 10 s checkouts lost their time in the payment call');
+    await screenshot(page, 'contrast-slower-than');
+    await page.keyboard.press('Escape');
+    await page.waitForSelector('.modal.contrast', { state: 'detached' });
+
+    // The chart now shows the five: drag across the three of about 2 s
+    // (the lowest dots) and compare again.
+    const box = await page.locator('.scatter canvas').boundingBox();
+    const ys = (await dots(page)).map(([, y]) => y).sort((a, b) => b - a);
+    assertEq(ys.length, 5, 'the chart shows the five picked traces');
+    const top = (ys[2] + ys[3]) / 2;
+    assert(ys[2] - ys[3] > 10, `the 2 s and 10 s dots apart: ${ys}`);
+    await page.mouse.move(box.x + 2, top);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height - 10, { steps: 4 });
+    await page.mouse.move(box.x + box.width - 2, box.y + box.height - 2, { steps: 2 });
+    await page.mouse.up();
+    await waitText(page, '.picked-chip', '3 traces picked on the chart');
+
+    await page.click('button.compare-rest');
+    await page.waitForSelector('.modal.contrast .contrast-ops');
+    assert((await text(page, '.modal.contrast p.muted')).startsWith('3 traces picked against the other 37 traces'), 'the groups');
+    assertEq(await text(page, `${FIRST} td.op`), 'inventory-service SELECT shop.stock', 'the stock query first');
+    const cells = await page.locator(`${FIRST} td.num`).allTextContents();
+    assert(/^\+1\.\d+s$/.test(cells[0]), `its critical-path delta: ${cells}`);
+    assert(await page.locator(`${FIRST} td.num.up`).count() === 1, 'the delta marked');
+    assert(await page.locator('.contrast-chart canvas').count() === 1, 'the bar chart');
+    assert(await page.locator('.contrast-attrs tr').count() > 0, 'attribute values');
+    console.log(`     first row: ${await text(page, FIRST)}`);
+    await screenshot(page, 'contrast-stock-query');
+    await page.locator('.contrast-attrs').scrollIntoViewIfNeeded();
+    await screenshot(page, 'contrast-attributes');
+  },
+};
