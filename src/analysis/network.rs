@@ -280,8 +280,6 @@ mod tests {
         );
     }
 
-    /// A server that outlives its client (same host: never moved) gives no
-    /// negative gap.
     /// The calls one span takes part in, as client and as server.
     #[test]
     fn calls_of_one_span() {
@@ -345,6 +343,8 @@ mod tests {
         assert_eq!(calls_of(&s, c.client), [c]);
     }
 
+    /// A server that outlives its client (same host: never moved) gives no
+    /// negative gap.
     #[test]
     fn gaps_are_never_negative() {
         let s = zipkin_store(&[

@@ -6,39 +6,21 @@
 // 84% of its 25 spans (median 12.46 ms) with a robust z-score far above 3.
 // The fast product view of the compare test has no flag.
 
-import { assert, assertEq, screenshot, text, waitText } from './harness.mjs';
+import { assert, assertEq, openTraceId, screenshot, text, waitText } from './harness.mjs';
 
 const FAST = '7876bcf9cfcc205592703106af8988e7';
 const SLOW = '2b1f6fb36b897e13165d353f7d15d580';
 const STOCK = '.wf-row:has(.svc:text-is("inventory-service")):has(.op:text-is("SELECT shop.stock"))';
 
-/** Opens trace `id` from the (virtualized) trace list. */
-async function openTraceId(page, id) {
-  await page.click('.tab >> text=Traces');
-  await page.waitForSelector('.tl-row');
-  const found = await page.evaluate(async (id) => {
-    const scroll = document.querySelector('.tl-scroll');
-    for (let top = 0; top <= scroll.scrollHeight; top += 200) {
-      scroll.scrollTop = top;
-      await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
-      for (const row of document.querySelectorAll('.tl-row')) {
-        if (row.querySelector('.tl-id')?.textContent === id) {
-          row.scrollIntoView({ block: 'center' });
-          return true;
-        }
-      }
-    }
-    return false;
-  }, id);
-  assert(found, `trace ${id} in the list`);
-  await page.click(`.tl-row:has(.tl-id:text("${id}"))`);
-  await waitText(page, '.tv-id .trace-id', id);
+/** Opens trace `id` from the trace list, once its summary is there. */
+async function openTrace(page, id) {
+  await openTraceId(page, id);
   await page.waitForSelector('.summary .sum-line');
 }
 
 export const tests = {
   async 'anomaly: the slow stock query is flagged as an anomaly; a fast product view has none'(page) {
-    await openTraceId(page, SLOW);
+    await openTrace(page, SLOW);
     await page.waitForSelector('.sum-anomaly');
     const line = await text(page, '.sum-anomaly');
     assert(line.startsWith('Unusually slow'), line);
@@ -68,7 +50,7 @@ export const tests = {
 
     // An ordinary product view: no flag anywhere, the stock query ranked
     // but not flagged.
-    await openTraceId(page, FAST);
+    await openTrace(page, FAST);
     await page.waitForSelector(STOCK);
     assertEq(await page.locator('.sum-anomaly').count(), 0, 'no Unusually slow line');
     assertEq(await page.locator('.wf-row .anomaly-badge').count(), 0, 'no flag in the waterfall');

@@ -4,31 +4,11 @@
 // demo, story "Slow only sometimes"), the delta flame graph draws, and the
 // share link (`cmp=`) opens the same comparison in a fresh page.
 
-import { assert, assertEq, launch, screenshot, text, waitText } from './harness.mjs';
+import { assert, assertEq, launch, screenshot, text, traceRow, waitText } from './harness.mjs';
 
 // Product views at the gateway: stock 18.11 ms (fast) and 1.87 s (slow).
 const FAST = '7876bcf9cfcc205592703106af8988e7';
 const SLOW = '2b1f6fb36b897e13165d353f7d15d580';
-
-/** Scrolls the (virtualized) trace list until the row of trace `id` exists. */
-async function rowOf(page, id) {
-  const found = await page.evaluate(async (id) => {
-    const scroll = document.querySelector('.tl-scroll');
-    for (let top = 0; top <= scroll.scrollHeight; top += 200) {
-      scroll.scrollTop = top;
-      await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
-      for (const row of document.querySelectorAll('.tl-row')) {
-        if (row.querySelector('.tl-id')?.textContent === id) {
-          row.scrollIntoView({ block: 'center' });
-          return true;
-        }
-      }
-    }
-    return false;
-  }, id);
-  assert(found, `trace ${id} in the list`);
-  return `.tl-row:has(.tl-id:text("${id}"))`;
-}
 
 /** What the comparison of FAST (A) and SLOW (B) must show. */
 async function checkComparison(page, where) {
@@ -62,11 +42,11 @@ export const tests = {
     await page.click('.tab >> text=Traces');
     await page.waitForSelector('.tl-row');
     await waitText(page, '.cmp-bar', 'Ctrl+click two traces to compare them');
-    await page.click(await rowOf(page, FAST), { modifiers: ['Control'] });
+    await page.click(await traceRow(page, FAST), { modifiers: ['Control'] });
     await page.waitForSelector('.cmp-bar .cmp-picked');
     assert((await text(page, '.cmp-bar')).includes('api-gateway: GET /api/products/{id}'), 'the bar names the first pick');
     assertEq(await page.locator('.tl-row.cmp-picked').count(), 1, 'the picked row is marked');
-    await page.click(await rowOf(page, SLOW), { modifiers: ['Control'] });
+    await page.click(await traceRow(page, SLOW), { modifiers: ['Control'] });
     await checkComparison(page, 'after picking');
     await screenshot(page, 'compare-table-1500-light');
 
@@ -106,10 +86,10 @@ export const tests = {
   async 'compare: Compare with… on an open trace, Swap, and closing the comparison'(page) {
     await page.click('.tab >> text=Traces');
     await page.waitForSelector('.tl-row');
-    await page.click(await rowOf(page, SLOW));
+    await page.click(await traceRow(page, SLOW));
     await page.click('.cmp-with');
     await page.waitForSelector('.cmp-bar .cmp-picked');
-    await page.click(await rowOf(page, FAST), { modifiers: ['Control'] });
+    await page.click(await traceRow(page, FAST), { modifiers: ['Control'] });
     await page.waitForSelector('.cmp-row[data-rank="1"]');
     // A is the slow one now: the stock query got faster.
     assertEq(await text(page, '.cmp-row[data-rank="1"] .cmp-name'), 'inventory-service: SELECT shop.stock', 'first row');

@@ -121,6 +121,46 @@ export async function dropOnZone(page, files, zone) {
   }, [files, zone]);
 }
 
+/**
+ * Scrolls the (virtualized) trace list until the row of trace `id` exists
+ * and is in view; its selector.
+ */
+export async function traceRow(page, id) {
+  const found = await page.evaluate(async (id) => {
+    const scroll = document.querySelector('.tl-scroll');
+    for (let top = 0; top <= scroll.scrollHeight; top += 200) {
+      scroll.scrollTop = top;
+      await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+      for (const row of document.querySelectorAll('.tl-row')) {
+        if (row.querySelector('.tl-id')?.textContent === id) {
+          row.scrollIntoView({ block: 'center' });
+          return true;
+        }
+      }
+    }
+    return false;
+  }, id);
+  assert(found, `trace ${id} in the list`);
+  return `.tl-row:has(.tl-id:text("${id}"))`;
+}
+
+/** Opens trace `id` from the trace list. */
+export async function openTraceId(page, id) {
+  await page.click('.tab >> text=Traces');
+  await page.waitForSelector('.tl-row');
+  await page.click(await traceRow(page, id));
+  await waitText(page, '.tv-id .trace-id', id);
+}
+
+/** Filters the trace list to `query` and opens its only trace. */
+export async function openOnly(page, query) {
+  await page.click('.top-tab:has-text("Traces"), button:has-text("Traces")');
+  await page.fill('.tl-filter .filter', query);
+  await page.waitForFunction(() => document.querySelectorAll('.tl-row').length === 1);
+  await page.click('.tl-row');
+  await page.waitForSelector('.tv-header');
+}
+
 /** Pastes text as Ctrl+V outside a text field would. */
 export async function paste(page, text) {
   await page.evaluate((text) => {

@@ -2,30 +2,7 @@
 // with counts and what they mean, and "Show in waterfall" filtering the
 // waterfall to the spans a check names.
 
-import { assert, assertEq, screenshot, text, waitText } from './harness.mjs';
-
-/** Opens the demo trace with id `id` from the (virtualized) trace list. */
-async function openTraceId(page, id) {
-  await page.click('.tab >> text=Traces');
-  await page.waitForSelector('.tl-row');
-  const found = await page.evaluate(async (id) => {
-    const scroll = document.querySelector('.tl-scroll');
-    for (let top = 0; top <= scroll.scrollHeight; top += 200) {
-      scroll.scrollTop = top;
-      await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
-      for (const row of document.querySelectorAll('.tl-row')) {
-        if (row.querySelector('.tl-id')?.textContent === id) {
-          row.scrollIntoView({ block: 'center' });
-          return true;
-        }
-      }
-    }
-    return false;
-  }, id);
-  assert(found, `trace ${id} in the list`);
-  await page.click(`.tl-row:has(.tl-id:text("${id}"))`);
-  await waitText(page, '.tv-id .trace-id', id);
-}
+import { assert, assertEq, openTraceId, screenshot, text, waitText } from './harness.mjs';
 
 export const tests = {
   async 'health: orphans counted, their missing parent named, the waterfall filtered to them'(page) {

@@ -5,16 +5,7 @@
 // and the service picker narrow the rows to exact counts; a click selects the
 // span (the details panel shows `orders process`); the view is in the link.
 
-import { assert, assertEq, screenshot, text, waitText } from './harness.mjs';
-
-/** Filters the trace list to `query` and opens its only trace. */
-async function openOnly(page, query) {
-  await page.click('.top-tab:has-text("Traces"), button:has-text("Traces")');
-  await page.fill('.tl-filter .filter', query);
-  await page.waitForFunction(() => document.querySelectorAll('.tl-row').length === 1);
-  await page.click('.tl-row');
-  await page.waitForSelector('.tv-header');
-}
+import { assert, assertEq, openOnly, screenshot, text, waitText } from './harness.mjs';
 
 const rows = (page) => page.locator('.logs-row').count();
 

@@ -7,16 +7,7 @@
 // details list the failed consumer as a back-link, and Back returns to the
 // producer with its selection.
 
-import { assert, assertEq, dropFiles, screenshot, text, trace, waitText } from './harness.mjs';
-
-/** Filters the trace list to `query` and opens its only trace. */
-async function openOnly(page, query) {
-  await page.click('.top-tab:has-text("Traces"), button:has-text("Traces")');
-  await page.fill('.tl-filter .filter', query);
-  await page.waitForFunction(() => document.querySelectorAll('.tl-row').length === 1);
-  await page.click('.tl-row');
-  await page.waitForSelector('.tv-header');
-}
+import { assert, assertEq, dropFiles, openOnly, screenshot, text, trace, waitText } from './harness.mjs';
 
 /** The rows' (operation, skew badge) pairs, in order. */
 async function badges(page) {
