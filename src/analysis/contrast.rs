@@ -12,7 +12,10 @@
 //! where. Per span attribute value (`key=value`, for string, bool and int
 //! values): the share of the selected traces with at least one span
 //! carrying it against the share of the rest, ranked by the difference of
-//! the shares; only values more common in the selection are kept. Keys with
+//! the shares; only values more common in the selection are kept, and, when
+//! more than one trace is selected, only values that at least two of them
+//! carry (a value of one trace — its user id, its cart — is an anecdote,
+//! not what the selection has in common). Keys with
 //! more distinct values than half the spans carrying them (and more than
 //! [`MANY_VALUES`]: ids, URLs with ids, statements) are skipped: every value
 //! would be "unique to the selection".
@@ -249,7 +252,7 @@ pub fn contrast(store: &Store, selected: &[u32], rest: &[u32]) -> Contrast {
                 rest_share: share(r, nr),
             }
         })
-        .filter(|a| a.sel_share > a.rest_share)
+        .filter(|a| a.sel_share > a.rest_share && a.sel >= ns.min(2))
         .collect();
     attrs.sort_by(|a, b| {
         by(a.sel_share - a.rest_share, b.sel_share - b.rest_share)
@@ -369,23 +372,26 @@ mod tests {
         assert_eq!(eu.ratio(), Some(2.0));
     }
 
+    /// Traces "1" to "n", each one web GET span with the duration and
+    /// tags (a JSON object) `of` gives it.
+    fn one_span_traces(n: i64, of: impl Fn(i64) -> (i64, String)) -> Store {
+        let items: Vec<String> = (1..=n)
+            .map(|t| {
+                let (d, tags) = of(t);
+                span_tags(&t.to_string(), "1", "", "GET", "web", 0, d, &tags)
+            })
+            .collect();
+        zipkin_store(&items)
+    }
+
     #[test]
     fn high_cardinality_keys_are_skipped() {
-        let mut items = vec![];
-        for t in 1..=12 {
-            let tags = format!(r#"{{"request.id":"r{t}","tier":"gold"}}"#);
-            items.push(span_tags(
-                &t.to_string(),
-                "1",
-                "",
-                "GET",
-                "web",
-                0,
+        let s = one_span_traces(12, |t| {
+            (
                 t * 1000,
-                &tags,
-            ));
-        }
-        let s = zipkin_store(&items);
+                format!(r#"{{"request.id":"r{t}","tier":"gold"}}"#),
+            )
+        });
         let sel = vec![trace(&s, "12")];
         let c = contrast(&s, &sel, &rest_of(&all(&s), &sel));
         assert!(
@@ -395,6 +401,36 @@ mod tests {
         );
         // tier=gold is everywhere: not more common in the selection.
         assert!(c.attrs.is_empty());
+    }
+
+    #[test]
+    fn a_value_of_one_picked_trace_is_not_listed() {
+        let s = one_span_traces(6, |t| {
+            let tier = if t <= 2 { "gold" } else { "free" };
+            (
+                1000,
+                format!(r#"{{"tier":"{tier}","region":"r{}"}}"#, t % 4),
+            )
+        });
+        let sel = vec![trace(&s, "1"), trace(&s, "2"), trace(&s, "3")];
+        let c = contrast(&s, &sel, &rest_of(&all(&s), &sel));
+        let got: Vec<String> = c
+            .attrs
+            .iter()
+            .map(|a| format!("{}={} {}", a.key, a.value, a.sel))
+            .collect();
+        // tier=gold: two of the three; region=r2 and r3 each in one picked
+        // trace only (r1 is in trace 5 too).
+        assert_eq!(got, ["tier=gold 2"]);
+        // A single picked trace still lists its values.
+        let one = vec![trace(&s, "1")];
+        let c = contrast(&s, &one, &rest_of(&all(&s), &one));
+        let got: Vec<String> = c
+            .attrs
+            .iter()
+            .map(|a| format!("{}={} {}", a.key, a.value, a.sel))
+            .collect();
+        assert_eq!(got, ["region=r1 1", "tier=gold 1"]);
     }
 
     #[test]
@@ -425,6 +461,13 @@ mod tests {
         assert_eq!(top.sel.traces, 3);
         assert!(top.d_critical() > 1.5e9, "{top:?}");
         assert!(top.rest.critical < 50e6, "{top:?}");
+        // What the three have in common: the stock query's statement (in all
+        // three, in 27% of the rest); a user id or address of one of them
+        // is not listed.
+        let a = &c.attrs[0];
+        assert_eq!((a.key.as_str(), a.sel, a.rest), ("db.statement", 3, 10));
+        assert!(a.value.starts_with("SELECT sku, quantity"), "{a:?}");
+        assert!(c.attrs.iter().all(|a| a.sel >= 2), "{:?}", c.attrs);
 
         let c = contrast(&s, &slow, &rest_of(&all(&s), &slow));
         assert_eq!(c.ops[0].label(&s), "order-service POST /payments/authorize");

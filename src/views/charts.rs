@@ -405,7 +405,9 @@ pub fn PickedChip() -> impl IntoView {
         app.picked.with(|p| p.as_ref().map(|p| p.len())).map(|n| {
             view! {
                 <div class="picked-chip" role="status">
-                    {format!("{} picked on the chart", crate::model::units::counted(n as u64, "trace"))}
+                    <span class="picked-count">
+                        {format!("{} picked on the chart", crate::model::units::counted(n as u64, "trace"))}
+                    </span>
                     <button class="btn small" on:click=move |_| app.picked.set(None)>"Show all"</button>
                 </div>
             }

@@ -203,6 +203,14 @@ fn AttrTable(attrs: Vec<AttrRow>) -> impl IntoView {
         <h3>"Attribute values more common in the pick"</h3>
         {attrs.is_empty().then(|| view! { <p class="muted">"None: the picked traces carry the same values as the rest."</p> })}
         <table class="contrast-attrs">
+            <thead>
+                <tr>
+                    <th>"Value"</th>
+                    <th class="num" title="Share of the picked traces with a span carrying it">"Picked"</th>
+                    <th class="num" title="Share of the other traces with a span carrying it">"Rest"</th>
+                    <th class="num">"Ratio"</th>
+                </tr>
+            </thead>
             <tbody>
                 {attrs.into_iter().map(|a| {
                     let ratio = a.ratio().map_or("only picked".to_owned(), |r| format!("×{r:.1}"));
