@@ -1,7 +1,7 @@
 //! The statistics table: spans grouped by service, by operation or by any
 //! attribute (plus an optional sub-group), for one trace or every loaded one.
 //!
-//! Per group: count, errors, total duration, self time total, avg, min, max,
+//! Per group: count, errors and error rate (errors / count), total duration, self time total, avg, min, max,
 //! p50/p95/p99 of the duration (nearest rank), time on the critical path and
 //! its share of the path, and *wall-clock* time: the union of the group's
 //! span intervals within each trace, so a group of concurrent spans counts
@@ -130,6 +130,17 @@ pub struct Row {
     pub spans: Vec<u32>,
     /// A find-box query ([`super::query`]) that matches the group's spans.
     pub filter: String,
+}
+
+impl Row {
+    /// Errors of the group's spans (0..=1).
+    pub fn error_rate(&self) -> f64 {
+        if self.count == 0 {
+            0.0
+        } else {
+            self.errors as f64 / self.count as f64
+        }
+    }
 }
 
 /// The value of `by` for span `i`.
@@ -390,6 +401,7 @@ pub enum Column {
     Name,
     Count,
     Errors,
+    ErrorRate,
     Total,
     SelfTotal,
     Avg,
@@ -404,10 +416,11 @@ pub enum Column {
 }
 
 impl Column {
-    pub const ALL: [Column; 14] = [
+    pub const ALL: [Column; 15] = [
         Column::Name,
         Column::Count,
         Column::Errors,
+        Column::ErrorRate,
         Column::Total,
         Column::SelfTotal,
         Column::Avg,
@@ -427,6 +440,7 @@ impl Column {
             Column::Name => ("Name", "The group (and sub-group)"),
             Column::Count => ("Count", "Spans in the group"),
             Column::Errors => ("Errors", "Spans with error status"),
+            Column::ErrorRate => ("Error rate", "Share of the group's spans with error status"),
             Column::Total => ("Total", "Sum of the spans' durations"),
             Column::SelfTotal => ("Self", "Sum of the spans' self time (not spent in children)"),
             Column::Avg => ("Avg", "Mean duration"),
@@ -450,6 +464,7 @@ impl Column {
             Column::Name => 0.0,
             Column::Count => r.count as f64,
             Column::Errors => r.errors as f64,
+            Column::ErrorRate => r.error_rate(),
             Column::Total => r.total_ns as f64,
             Column::SelfTotal => r.self_ns as f64,
             Column::Avg => r.avg_ns as f64,
@@ -472,6 +487,7 @@ impl Column {
             Column::Name => r.sub.clone().unwrap_or_else(|| r.group.clone()),
             Column::Count => r.count.to_string(),
             Column::Errors => r.errors.to_string(),
+            Column::ErrorRate => pct(r.error_rate()),
             Column::CriticalShare => pct(r.critical_share),
             Column::WallShare => pct(r.wall_share),
             c => d(c.value(r) as i64),
@@ -690,6 +706,7 @@ mod tests {
             (2, 1, 100_000, 70_000, 50_000, 50_000, 50_000)
         );
         assert!((b.wall_share - 0.7).abs() < 1e-9);
+        assert_eq!(Column::ErrorRate.text(b), "50.0%");
         // The path: a 0..10, b(3) 30..80, c 80..90, a 90..100.
         assert_eq!(b.critical_ns, 50_000);
         let a = rows.iter().find(|r| r.group == "a").unwrap();

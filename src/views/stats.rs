@@ -275,7 +275,7 @@ fn StatsRow(row: Row, sub: bool, active: RwSignal<String>, index: usize) -> impl
                 Column::Name => {
                     view! { <td role="gridcell" class="name" title=text.clone()>{text.clone()}</td> }.into_any()
                 }
-                Column::Errors if row.errors > 0 => {
+                Column::Errors | Column::ErrorRate if row.errors > 0 => {
                     view! { <td role="gridcell" class="bad">{text}</td> }.into_any()
                 }
                 Column::CriticalShare | Column::WallShare => {
