@@ -13,6 +13,7 @@ use leptos::html::{Canvas, Div};
 use leptos::prelude::*;
 use rustc_hash::FxHashSet;
 
+use super::flame_nav::FlameNav;
 use super::platform;
 use super::state::{AppState, Page, Theme};
 use super::trace_view::trace_name;
@@ -499,9 +500,14 @@ fn DeltaFlame(sh: Shared) -> impl IntoView {
     let canvas_ref = NodeRef::<Canvas>::new();
     let wrap = NodeRef::<Div>::new();
     let size = use_size(wrap);
-    let extent = sh.flame.extent.max(1.0);
-    let view = RwSignal::new((0.0f64, extent));
-    let row0 = RwSignal::new(0.0f64);
+    let nav = FlameNav::new(
+        wrap,
+        size,
+        Signal::stored(sh.flame.extent.max(1.0)),
+        Signal::stored(sh.flame.rows() as f64),
+        FLAME_ROW,
+    );
+    let (view, row0) = (nav.view, nav.row0);
     let hover = RwSignal::new(None::<(u32, f64, f64)>);
     let scale = lc::color_scale(&sh.c);
     let (c, fl) = (sh.c.clone(), sh.flame.clone());
@@ -583,15 +589,7 @@ fn DeltaFlame(sh: Shared) -> impl IntoView {
             let _ = el.set_attribute("data-items", &list.len().to_string());
         }
     });
-    let point = move |e: &web_sys::MouseEvent| {
-        wrap.get_untracked().map_or((0.0, 0.0), |el| {
-            let r = el.get_bounding_client_rect();
-            (
-                e.client_x() as f64 - r.left(),
-                e.client_y() as f64 - r.top(),
-            )
-        })
-    };
+    let point = move |e: &web_sys::MouseEvent| nav.point(e);
     let boxes = StoredValue::new(sh.flame.clone());
     let hit = move |px: f64, py: f64| {
         let fv = fview();
@@ -600,59 +598,8 @@ fn DeltaFlame(sh: Shared) -> impl IntoView {
             .then(|| boxes.with_value(|fl| flame::hit(fl, &fv, px, row as u32)))
             .flatten()
     };
-    let rows_total = sh.flame.rows() as f64;
-    let on_wheel = move |e: web_sys::WheelEvent| {
-        e.prevent_default();
-        let (w, _) = size.get_untracked();
-        let (px, _) = point(&e);
-        let (x0, x1) = view.get_untracked();
-        if e.shift_key() || e.delta_x().abs() > e.delta_y().abs() {
-            let dx = if e.shift_key() {
-                e.delta_y()
-            } else {
-                e.delta_x()
-            };
-            view.set(flame::pan(x0, x1, dx / w.max(1.0) * (x1 - x0), extent));
-        } else {
-            let factor = (-e.delta_y() * 0.002).exp();
-            view.set(flame::zoom_at(
-                x0,
-                x1,
-                px / w.max(1.0),
-                factor,
-                1000.0,
-                extent,
-            ));
-        }
-    };
-    let dragged = StoredValue::new(false);
-    let on_down = move |e: web_sys::MouseEvent| {
-        if e.button() != 0 {
-            return;
-        }
-        let (sx, sy) = (e.client_x() as f64, e.client_y() as f64);
-        let (v0, r0) = (view.get_untracked(), row0.get_untracked());
-        dragged.set_value(false);
-        platform::drag(
-            move |m| {
-                let (dx, dy) = (m.client_x() as f64 - sx, m.client_y() as f64 - sy);
-                if dx.abs() + dy.abs() > 3.0 {
-                    dragged.set_value(true);
-                }
-                let (w, _) = size.get_untracked();
-                view.set(flame::pan(
-                    v0.0,
-                    v0.1,
-                    -dx / w.max(1.0) * (v0.1 - v0.0),
-                    extent,
-                ));
-                row0.set((r0 - dy / FLAME_ROW).clamp(0.0, (rows_total - 2.0).max(0.0)));
-            },
-            |_| {},
-        );
-    };
     let on_click = move |e: web_sys::MouseEvent| {
-        if dragged.get_value() {
+        if nav.was_drag() {
             return;
         }
         let (px, py) = point(&e);
@@ -669,14 +616,21 @@ fn DeltaFlame(sh: Shared) -> impl IntoView {
     };
     view! {
         <div class="cmp-flame-bar">
-            <span class="muted">"Width: the longer of the two durations; colour: the change of duration. Wheel zooms, drag pans, a click zooms to a box."</span>
-            <button class="btn small" title="Show the whole comparison (0)" on:click=move |_| { view.set((0.0, extent)); row0.set(0.0); }>"Reset zoom"</button>
+            <span class="muted">"Width: the longer of the two durations; colour: the change of duration. Wheel zooms, drag pans, a click zooms to a box; keys + − 0 ← → ↑ ↓."</span>
+            <button class="btn small" title="Show the whole comparison (0)" on:click=move |_| nav.reset()>"Reset zoom"</button>
         </div>
         <div
             class="cmp-flame"
             node_ref=wrap
-            on:wheel=on_wheel
-            on:mousedown=on_down
+            tabindex="0"
+            on:wheel=move |e| nav.on_wheel(e)
+            on:mousedown=move |e| nav.on_down(e)
+            on:keydown=move |e| {
+                if nav.on_key(&e) {
+                    e.prevent_default();
+                    e.stop_propagation();
+                }
+            }
             on:click=on_click
             on:mousemove=on_move
             on:mouseleave=move |_| hover.set(None)

@@ -8,6 +8,7 @@ use leptos::html::{Canvas, Div};
 use leptos::prelude::*;
 
 use super::derived::Matches;
+use super::flame_nav::FlameNav;
 use super::platform;
 use super::state::{AppState, Theme};
 use super::virtual_list::use_size;
@@ -152,11 +153,26 @@ pub fn FlameGraph() -> impl IntoView {
     let canvas_ref = NodeRef::<Canvas>::new();
     let wrap = NodeRef::<Div>::new();
     let size = use_size(wrap);
-    // Visible x range (box units) and first visible row.
-    let view = RwSignal::new((0.0f64, 1.0f64));
-    let row0 = RwSignal::new(0.0f64);
     let tip = RwSignal::new(None::<Tip>);
     let data: StoredValue<Option<Data>, LocalStorage> = StoredValue::new_local(None);
+    // Input: wheel zooms around the cursor, drag pans, keys (FlameNav);
+    // click selects, double-click zooms to a box (below).
+    let extent = move || data.with_value(|d| d.as_ref().map_or(1.0, |d| d.flame.extent.max(1.0)));
+    let rows_total = move || {
+        data.with_value(|d| {
+            d.as_ref()
+                .map_or(0, |d| d.flame.row_start.len().saturating_sub(1))
+        })
+    };
+    let nav = FlameNav::new(
+        wrap,
+        size,
+        Signal::derive(extent),
+        Signal::derive(move || rows_total() as f64),
+        ROW_PX,
+    );
+    // Visible x range (box units) and first visible row.
+    let (view, row0) = (nav.view, nav.row0);
     let data_rev = RwSignal::new(0u64);
     let draws: StoredValue<Vec<Draw>, LocalStorage> = StoredValue::new_local(Vec::new());
 
@@ -288,26 +304,7 @@ pub fn FlameGraph() -> impl IntoView {
         }
     });
 
-    // Input: wheel zooms around the cursor (horizontal wheel pans), drag pans,
-    // click selects, double-click zooms to a box.
-    let extent = move || data.with_value(|d| d.as_ref().map_or(1.0, |d| d.flame.extent.max(1.0)));
-    let rows_total = move || {
-        data.with_value(|d| {
-            d.as_ref()
-                .map_or(0, |d| d.flame.row_start.len().saturating_sub(1))
-        })
-    };
-    let point = move |e: &web_sys::MouseEvent| -> (f64, f64) {
-        wrap.get_untracked()
-            .map(|el| {
-                let r = el.get_bounding_client_rect();
-                (
-                    e.client_x() as f64 - r.left(),
-                    e.client_y() as f64 - r.top(),
-                )
-            })
-            .unwrap_or((0.0, 0.0))
-    };
+    let point = move |e: &web_sys::MouseEvent| nav.point(e);
     let box_at = move |px: f64, py: f64| -> Option<u32> {
         let fv = flame_view();
         let row = (fv.row0 + py / ROW_PX).floor();
@@ -316,58 +313,13 @@ pub fn FlameGraph() -> impl IntoView {
         }
         data.with_value(|d| flame::hit(&d.as_ref()?.flame, &fv, px, row as u32))
     };
-    let zoom = move |at: f64, factor: f64| {
-        let (x0, x1) = view.get_untracked();
-        view.set(flame::zoom_at(x0, x1, at, factor, 1000.0, extent()));
-    };
-    let clamp_rows = move |r: f64| r.clamp(0.0, (rows_total() as f64 - 2.0).max(0.0));
-    let on_wheel = move |e: web_sys::WheelEvent| {
-        e.prevent_default();
-        let (w, _) = size.get_untracked();
-        let (px, _) = point(&e);
-        if e.delta_x().abs() > e.delta_y().abs() {
-            let (x0, x1) = view.get_untracked();
-            view.set(flame::pan(
-                x0,
-                x1,
-                e.delta_x() / w.max(1.0) * (x1 - x0),
-                extent(),
-            ));
-        } else {
-            // zoom_at: factor > 1 zooms in; wheel up (negative delta) zooms in.
-            let factor = (-e.delta_y() * if e.ctrl_key() { 0.01 } else { 0.002 }).exp();
-            zoom(px / w.max(1.0), factor);
-        }
-    };
-    let dragged = StoredValue::new(false);
-    let on_down = move |e: web_sys::MouseEvent| {
-        if e.button() != 0 {
-            return;
-        }
-        let (sx, sy) = (e.client_x() as f64, e.client_y() as f64);
-        let (v0, r0) = (view.get_untracked(), row0.get_untracked());
-        dragged.set_value(false);
-        platform::drag(
-            move |m| {
-                let (dx, dy) = (m.client_x() as f64 - sx, m.client_y() as f64 - sy);
-                if dx.abs() + dy.abs() > 3.0 {
-                    dragged.set_value(true);
-                }
-                let (w, _) = size.get_untracked();
-                let span = v0.1 - v0.0;
-                view.set(flame::pan(v0.0, v0.1, -dx / w.max(1.0) * span, extent()));
-                row0.set(clamp_rows(r0 - dy / ROW_PX));
-            },
-            |_| {},
-        );
-    };
     // A click selects its box's span, a double-click zooms to the box. The
     // selection waits out the double-click delay: opening the detail panel
     // narrows the canvas, which would move the box from under the second click.
     let clicked = StoredValue::new(None::<u32>);
     let pending = StoredValue::new(0u64);
     let on_click = move |e: web_sys::MouseEvent| {
-        if dragged.get_value() {
+        if nav.was_drag() {
             return;
         }
         let (px, py) = point(&e);
@@ -468,29 +420,12 @@ pub fn FlameGraph() -> impl IntoView {
     };
 
     let on_key = move |e: web_sys::KeyboardEvent| {
-        let (x0, x1) = view.get_untracked();
-        let step = (x1 - x0) * 0.1;
-        match e.key().as_str() {
-            "+" | "=" => zoom(0.5, 1.25),
-            "-" | "_" => zoom(0.5, 0.8),
-            "0" => {
-                view.set((0.0, extent()));
-                row0.set(0.0);
-            }
-            "ArrowLeft" => view.set(flame::pan(x0, x1, -step, extent())),
-            "ArrowRight" => view.set(flame::pan(x0, x1, step, extent())),
-            "ArrowUp" => row0.set(clamp_rows(row0.get_untracked() - 3.0)),
-            "ArrowDown" => row0.set(clamp_rows(row0.get_untracked() + 3.0)),
-            _ => return,
+        if nav.on_key(&e) {
+            e.prevent_default();
+            e.stop_propagation();
         }
-        e.prevent_default();
-        e.stop_propagation();
     };
 
-    let zoomed = move || {
-        let (x0, x1) = view.get();
-        x0 > 0.0 || x1 < extent() - 1e-6
-    };
     let crumbs = move || {
         let (x0, x1) = view.get();
         let total = data.with_value(|d| d.as_ref().map_or(1.0, |d| d.total));
@@ -522,7 +457,7 @@ pub fn FlameGraph() -> impl IntoView {
                     <super::find::CriticalToggle />
                 </Show>
                 <span class="crumbs">{crumbs}</span>
-                <button class="btn small" disabled=move || !zoomed() on:click=move |_| { view.set((0.0, extent())); row0.set(0.0); }>"Reset zoom"</button>
+                <button class="btn small" disabled=move || !nav.zoomed() on:click=move |_| nav.reset()>"Reset zoom"</button>
                 <span class="muted small hint">"wheel: zoom · drag: pan · double-click: zoom to box · + − 0 ← →"</span>
             </div>
             <Show when=move || app.flame_mode.get() == FlameMode::Time>
@@ -532,8 +467,8 @@ pub fn FlameGraph() -> impl IntoView {
                 class="flame-canvas"
                 node_ref=wrap
                 tabindex="0"
-                on:wheel=on_wheel
-                on:mousedown=on_down
+                on:wheel=move |e| nav.on_wheel(e)
+                on:mousedown=move |e| nav.on_down(e)
                 on:click=on_click
                 on:mousemove=on_move
                 on:mouseleave=move |_| tip.set(None)

@@ -12,6 +12,7 @@ pub mod dialogs;
 pub mod drop;
 pub mod find;
 pub mod flame;
+pub mod flame_nav;
 pub mod grid;
 pub mod hash;
 pub mod join;
