@@ -122,22 +122,14 @@ pub fn rest_of(all: &[u32], selected: &[u32]) -> Vec<u32> {
     all.iter().copied().filter(|t| !sel.contains(t)).collect()
 }
 
-/// An attribute value that counts: strings, bools, ints.
+/// An attribute value that counts: strings (by their number in the job's
+/// own table, so that a job holds no borrow of the store between steps),
+/// bools, ints.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
-enum Val<'a> {
-    Str(&'a str),
+enum Val {
+    Str(u32),
     Bool(bool),
     Int(i64),
-}
-
-impl Val<'_> {
-    fn text(self) -> String {
-        match self {
-            Val::Str(s) => s.to_owned(),
-            Val::Bool(b) => b.to_string(),
-            Val::Int(i) => i.to_string(),
-        }
-    }
 }
 
 #[derive(Default)]
@@ -150,49 +142,9 @@ struct Sums {
 
 /// Sums per operation and trace counts per attribute value of one group.
 #[derive(Default)]
-struct Group<'a> {
+struct Group {
     ops: FxHashMap<(Sym, Sym), Sums>,
-    attrs: FxHashMap<(Sym, Val<'a>), u32>,
-}
-
-fn gather<'a>(
-    store: &'a Store,
-    traces: &[u32],
-    keys: &mut FxHashMap<Sym, (u32, FxHashSet<Val<'a>>)>,
-) -> Group<'a> {
-    let mut g = Group::default();
-    let mut seen_ops: FxHashSet<(Sym, Sym)> = FxHashSet::default();
-    let mut seen_vals: FxHashSet<(Sym, Val<'a>)> = FxHashSet::default();
-    for &t in traces {
-        let f = Facts::timing(store, t);
-        seen_ops.clear();
-        seen_vals.clear();
-        for i in store.traces[t as usize].spans.range() {
-            let op = (store.spans.service[i], store.spans.name[i]);
-            let s = g.ops.entry(op).or_default();
-            s.total += store.spans.duration[i];
-            s.self_ += f.self_of(i as u32);
-            s.critical += f.critical_of(i as u32);
-            if seen_ops.insert(op) {
-                s.traces += 1;
-            }
-            for a in store.span_attrs(i as u32) {
-                let v = match &a.value {
-                    Value::Str(x) => Val::Str(store.text(*x)),
-                    Value::Bool(b) => Val::Bool(*b),
-                    Value::Int(n) => Val::Int(*n),
-                    _ => continue,
-                };
-                let k = keys.entry(a.key).or_default();
-                k.0 += 1;
-                k.1.insert(v);
-                if seen_vals.insert((a.key, v)) {
-                    *g.attrs.entry((a.key, v)).or_default() += 1;
-                }
-            }
-        }
-    }
-    g
+    attrs: FxHashMap<(Sym, Val), u32>,
 }
 
 fn mean(s: Option<&Sums>, n: u32) -> Times {
@@ -210,61 +162,173 @@ fn mean(s: Option<&Sums>, n: u32) -> Times {
 
 /// Compares the traces `selected` with `rest` (see the module docs).
 pub fn contrast(store: &Store, selected: &[u32], rest: &[u32]) -> Contrast {
-    let mut keys = FxHashMap::default();
-    let sel = gather(store, selected, &mut keys);
-    let oth = gather(store, rest, &mut keys);
-    let (ns, nr) = (selected.len() as u32, rest.len() as u32);
+    let mut job = ContrastJob::new(selected.to_vec(), rest.to_vec());
+    loop {
+        if let Some(c) = job.step(store, usize::MAX) {
+            return c;
+        }
+    }
+}
 
-    let all_ops: FxHashSet<(Sym, Sym)> = sel.ops.keys().chain(oth.ops.keys()).copied().collect();
-    let mut ops: Vec<OpRow> = all_ops
-        .into_iter()
-        .map(|op| OpRow {
-            service: op.0,
-            name: op.1,
-            sel: mean(sel.ops.get(&op), ns),
-            rest: mean(oth.ops.get(&op), nr),
-        })
-        .collect();
-    let by = |a: f64, b: f64| b.total_cmp(&a);
-    ops.sort_by(|a, b| {
-        by(a.d_critical(), b.d_critical())
-            .then_with(|| by(a.d_self(), b.d_self()))
-            .then_with(|| by(a.d_total(), b.d_total()))
-            .then_with(|| a.label(store).cmp(&b.label(store)))
-    });
+/// [`contrast`] in steps of about `spans` spans each (whole traces), so
+/// that a million spans never block the page at once. The store must not
+/// change between steps.
+#[derive(Default)]
+pub struct ContrastJob {
+    selected: Vec<u32>,
+    rest: Vec<u32>,
+    /// The next trace to read, of `selected` then `rest`.
+    next: usize,
+    /// The selection's sums and the rest's.
+    groups: [Group; 2],
+    /// Per key: spans carrying it and its distinct values.
+    keys: FxHashMap<Sym, (u32, FxHashSet<Val>)>,
+    /// String values by their number.
+    strs: FxHashMap<Box<str>, u32>,
+    seen_ops: FxHashSet<(Sym, Sym)>,
+    seen_vals: FxHashSet<(Sym, Val)>,
+}
 
-    let share = |c: u32, n: u32| if n == 0 { 0.0 } else { c as f64 / n as f64 };
-    let mut attrs: Vec<AttrRow> = sel
-        .attrs
-        .iter()
-        .filter(|((k, _), _)| {
-            let (spans, vals) = &keys[k];
-            vals.len() <= MANY_VALUES || vals.len() * 2 <= *spans as usize
-        })
-        .map(|(&(k, v), &c)| {
-            let r = oth.attrs.get(&(k, v)).copied().unwrap_or(0);
-            AttrRow {
-                key: store.str(k).to_owned(),
-                value: v.text(),
-                sel: c,
-                rest: r,
-                sel_share: share(c, ns),
-                rest_share: share(r, nr),
+impl ContrastJob {
+    pub fn new(selected: Vec<u32>, rest: Vec<u32>) -> ContrastJob {
+        ContrastJob {
+            selected,
+            rest,
+            ..ContrastJob::default()
+        }
+    }
+
+    /// Reads traces until about `spans` spans are read (at least one
+    /// trace); the comparison once every trace is read.
+    pub fn step(&mut self, store: &Store, spans: usize) -> Option<Contrast> {
+        let mut budget = spans;
+        loop {
+            let n = self.selected.len();
+            let (t, g) = match self.next {
+                i if i < n => (self.selected[i], 0),
+                i if i - n < self.rest.len() => (self.rest[i - n], 1),
+                _ => return Some(self.finish(store)),
+            };
+            self.next += 1;
+            let read = self.read(store, t, g);
+            budget = budget.saturating_sub(read.max(1));
+            if budget == 0 {
+                return None;
             }
-        })
-        .filter(|a| a.sel_share > a.rest_share && a.sel >= ns.min(2))
-        .collect();
-    attrs.sort_by(|a, b| {
-        by(a.sel_share - a.rest_share, b.sel_share - b.rest_share)
-            .then_with(|| a.key.cmp(&b.key))
-            .then_with(|| a.value.cmp(&b.value))
-    });
+        }
+    }
 
-    Contrast {
-        selected: ns,
-        rest: nr,
-        ops,
-        attrs,
+    /// Adds trace `t` to group `g`; its span count.
+    fn read(&mut self, store: &Store, t: u32, g: usize) -> usize {
+        let f = Facts::timing(store, t);
+        let group = &mut self.groups[g];
+        self.seen_ops.clear();
+        self.seen_vals.clear();
+        let range = store.traces[t as usize].spans.range();
+        let count = range.len();
+        for i in range {
+            let op = (store.spans.service[i], store.spans.name[i]);
+            let s = group.ops.entry(op).or_default();
+            s.total += store.spans.duration[i];
+            s.self_ += f.self_of(i as u32);
+            s.critical += f.critical_of(i as u32);
+            if self.seen_ops.insert(op) {
+                s.traces += 1;
+            }
+            for a in store.span_attrs(i as u32) {
+                let v = match &a.value {
+                    Value::Str(x) => {
+                        let text = store.text(*x);
+                        match self.strs.get(text) {
+                            Some(&n) => Val::Str(n),
+                            None => {
+                                let n = self.strs.len() as u32;
+                                self.strs.insert(text.into(), n);
+                                Val::Str(n)
+                            }
+                        }
+                    }
+                    Value::Bool(b) => Val::Bool(*b),
+                    Value::Int(n) => Val::Int(*n),
+                    _ => continue,
+                };
+                let k = self.keys.entry(a.key).or_default();
+                k.0 += 1;
+                k.1.insert(v);
+                if self.seen_vals.insert((a.key, v)) {
+                    *group.attrs.entry((a.key, v)).or_default() += 1;
+                }
+            }
+        }
+        count
+    }
+
+    fn finish(&mut self, store: &Store) -> Contrast {
+        let [sel, oth] = std::mem::take(&mut self.groups);
+        let (ns, nr) = (self.selected.len() as u32, self.rest.len() as u32);
+
+        let all_ops: FxHashSet<(Sym, Sym)> =
+            sel.ops.keys().chain(oth.ops.keys()).copied().collect();
+        let mut ops: Vec<OpRow> = all_ops
+            .into_iter()
+            .map(|op| OpRow {
+                service: op.0,
+                name: op.1,
+                sel: mean(sel.ops.get(&op), ns),
+                rest: mean(oth.ops.get(&op), nr),
+            })
+            .collect();
+        let by = |a: f64, b: f64| b.total_cmp(&a);
+        ops.sort_by(|a, b| {
+            by(a.d_critical(), b.d_critical())
+                .then_with(|| by(a.d_self(), b.d_self()))
+                .then_with(|| by(a.d_total(), b.d_total()))
+                .then_with(|| a.label(store).cmp(&b.label(store)))
+        });
+
+        let mut strs: Vec<&str> = vec![""; self.strs.len()];
+        for (text, &n) in &self.strs {
+            strs[n as usize] = text;
+        }
+        let text = |v: Val| match v {
+            Val::Str(n) => strs[n as usize].to_owned(),
+            Val::Bool(b) => b.to_string(),
+            Val::Int(i) => i.to_string(),
+        };
+        let share = |c: u32, n: u32| if n == 0 { 0.0 } else { c as f64 / n as f64 };
+        let keys = &self.keys;
+        let mut attrs: Vec<AttrRow> = sel
+            .attrs
+            .iter()
+            .filter(|((k, _), _)| {
+                let (spans, vals) = &keys[k];
+                vals.len() <= MANY_VALUES || vals.len() * 2 <= *spans as usize
+            })
+            .map(|(&(k, v), &c)| {
+                let r = oth.attrs.get(&(k, v)).copied().unwrap_or(0);
+                AttrRow {
+                    key: store.str(k).to_owned(),
+                    value: text(v),
+                    sel: c,
+                    rest: r,
+                    sel_share: share(c, ns),
+                    rest_share: share(r, nr),
+                }
+            })
+            .filter(|a| a.sel_share > a.rest_share && a.sel >= ns.min(2))
+            .collect();
+        attrs.sort_by(|a, b| {
+            by(a.sel_share - a.rest_share, b.sel_share - b.rest_share)
+                .then_with(|| a.key.cmp(&b.key))
+                .then_with(|| a.value.cmp(&b.value))
+        });
+
+        Contrast {
+            selected: ns,
+            rest: nr,
+            ops,
+            attrs,
+        }
     }
 }
 
@@ -468,6 +532,18 @@ mod tests {
         assert_eq!((a.key.as_str(), a.sel, a.rest), ("db.statement", 3, 10));
         assert!(a.value.starts_with("SELECT sku, quantity"), "{a:?}");
         assert!(c.attrs.iter().all(|a| a.sel >= 2), "{:?}", c.attrs);
+
+        // In steps of about 50 spans (one trace at least), alike.
+        let mut job = ContrastJob::new(sel.clone(), rest_of(&all(&s), &sel));
+        let mut steps = 1;
+        let stepped = loop {
+            match job.step(&s, 50) {
+                Some(c) => break c,
+                None => steps += 1,
+            }
+        };
+        assert_eq!(stepped, c);
+        assert!(steps > 10, "{steps} steps");
 
         let c = contrast(&s, &slow, &rest_of(&all(&s), &slow));
         assert_eq!(c.ops[0].label(&s), "order-service POST /payments/authorize");

@@ -14,8 +14,9 @@ use plotters_canvas::CanvasBackend;
 use super::platform;
 use super::state::{AppState, Dialog, Theme};
 use super::virtual_list::use_width;
-use crate::analysis::contrast::{self, AttrRow};
+use crate::analysis::contrast::{self, AttrRow, Contrast, ContrastJob};
 use crate::model::time::format_duration;
+use crate::model::Store;
 use crate::render::canvas;
 
 /// One operation's row, as shown.
@@ -46,33 +47,67 @@ struct Shown {
 const MAX_OPS: usize = 30;
 const MAX_ATTRS: usize = 20;
 
-fn compute(app: AppState) -> Shown {
+/// Up to this many spans are compared at once; more in slices between
+/// frames (about 35 ms natively per slice).
+const SYNC_SPANS: usize = 100_000;
+const SLICE_SPANS: usize = 50_000;
+
+fn shown_of(s: &Store, c: Contrast) -> Shown {
+    Shown {
+        selected: c.selected,
+        rest: c.rest,
+        ops: c
+            .ops
+            .iter()
+            .take(MAX_OPS)
+            .map(|o| Op {
+                label: o.label(s),
+                service: s.str(o.service).to_owned(),
+                d_critical: o.d_critical(),
+                d_self: o.d_self(),
+                d_total: o.d_total(),
+                sel: o.sel.critical,
+                rest: o.rest.critical,
+                sel_traces: o.sel.traces,
+                rest_traces: o.rest.traces,
+            })
+            .collect(),
+        attrs: c.attrs.into_iter().take(MAX_ATTRS).collect(),
+    }
+}
+
+/// The pick against the other shown traces, into `out`: at once, or for
+/// many spans in slices (`out` is None meanwhile; a newer pick or a closed
+/// dialog stops the old work).
+fn compare_into(app: AppState, out: RwSignal<Option<Shown>>, generation: StoredValue<u64>) {
     let picked = app.picked.get().unwrap_or_default();
-    let shown = app.derived().shown.get();
-    app.with_store(|s| {
-        let c = contrast::contrast(s, &picked, &contrast::rest_of(&shown, &picked));
-        Shown {
-            selected: c.selected,
-            rest: c.rest,
-            ops: c
-                .ops
-                .iter()
-                .take(MAX_OPS)
-                .map(|o| Op {
-                    label: o.label(s),
-                    service: s.str(o.service).to_owned(),
-                    d_critical: o.d_critical(),
-                    d_self: o.d_self(),
-                    d_total: o.d_total(),
-                    sel: o.sel.critical,
-                    rest: o.rest.critical,
-                    sel_traces: o.sel.traces,
-                    rest_traces: o.rest.traces,
-                })
-                .collect(),
-            attrs: c.attrs.into_iter().take(MAX_ATTRS).collect(),
-        }
-    })
+    let rest = contrast::rest_of(&app.derived().shown.get(), &picked);
+    let spans: usize = app.with_store(|s| {
+        picked
+            .iter()
+            .chain(&rest)
+            .map(|&t| s.traces[t as usize].spans.len as usize)
+            .sum()
+    });
+    generation.update_value(|g| *g += 1);
+    let g = generation.get_value();
+    let mut job = ContrastJob::new(picked, rest);
+    if spans <= SYNC_SPANS {
+        let c = app.with_store(|s| job.step(s, usize::MAX).map(|c| shown_of(s, c)));
+        out.set(c);
+        return;
+    }
+    out.set(None);
+    super::derived::in_slices(
+        move || generation.try_get_value() == Some(g),
+        move || {
+            app.store
+                .with_value(|s| job.step(s, SLICE_SPANS).map(|c| shown_of(s, c)))
+        },
+        move |d| {
+            let _ = out.try_set(Some(d));
+        },
+    );
 }
 
 /// "+1.87s", "-12.1ms".
@@ -128,7 +163,9 @@ pub fn ContrastControls() -> impl IntoView {
 #[component]
 pub fn ContrastDialog() -> impl IntoView {
     let app = expect_context::<AppState>();
-    let data = Memo::new(move |_| compute(app));
+    let data = RwSignal::new(None::<Shown>);
+    let generation = StoredValue::new(0u64);
+    Effect::new(move |_| compare_into(app, data, generation));
     let close = move |_| app.dialog.set(Dialog::None);
     view! {
         <div class="modal-backdrop" on:click=close>
@@ -138,7 +175,16 @@ pub fn ContrastDialog() -> impl IntoView {
                     <button class="icon" title="Close (Esc)" on:click=close>"×"</button>
                 </header>
                 {move || {
-                    let d = data.get();
+                    let Some(d) = data.get() else {
+                        let n = app.picked.with(|p| p.as_ref().map_or(0, |p| p.len()));
+                        return view! {
+                            <p class="muted contrast-busy" role="status">{format!(
+                                "Comparing {} with the rest…",
+                                crate::model::units::counted(n as u64, "picked trace"),
+                            )}</p>
+                        }
+                        .into_any();
+                    };
                     view! {
                         <p class="muted">{format!(
                             "{} picked against the other {}: mean time per trace, picked − rest.",
@@ -149,6 +195,7 @@ pub fn ContrastDialog() -> impl IntoView {
                         <OpTable ops=d.ops />
                         <AttrTable attrs=d.attrs />
                     }
+                    .into_any()
                 }}
             </div>
         </div>

@@ -22,6 +22,31 @@ async function dots(page) {
   return at.map(([x, y]) => [scatter.x + x, scatter.y + y]);
 }
 
+/**
+ * Jaeger JSON of `traces` traces of `width` spans each: a root
+ * "GET /checkout" (svc-a) over width − 1 "SELECT" children (svc-b, 10 µs).
+ * Every tenth trace also calls "POST /charge" (svc-c, 2 s, tier=gold);
+ * the others have tier=free on the root.
+ */
+function manyTraces(traces, width) {
+  const parts = ['{"data":['];
+  const t0 = 1700000000000000;
+  for (let t = 0; t < traces; t++) {
+    const id = `c${t.toString(16).padStart(15, '0')}`;
+    const slow = t % 10 === 0;
+    const start = t0 + t * 5000000;
+    const ref = `"references":[{"refType":"CHILD_OF","traceID":"${id}","spanID":"1"}]`;
+    const spans = [`{"traceID":"${id}","spanID":"1","operationName":"GET /checkout","startTime":${start},"duration":${slow ? 2100000 : 100000},"processID":"p1","tags":[{"key":"tier","type":"string","value":"${slow ? 'gold' : 'free'}"}]}`];
+    for (let i = 2; i <= width; i++) {
+      spans.push(`{"traceID":"${id}","spanID":"${i.toString(16)}","operationName":"SELECT","startTime":${start + i},"duration":10,"processID":"p2",${ref}}`);
+    }
+    if (slow) spans[width - 1] = `{"traceID":"${id}","spanID":"${width.toString(16)}","operationName":"POST /charge","startTime":${start + 50000},"duration":2000000,"processID":"p3",${ref}}`;
+    parts.push(`${t ? ',' : ''}{"traceID":"${id}","processes":{"p1":{"serviceName":"svc-a"},"p2":{"serviceName":"svc-b"},"p3":{"serviceName":"svc-c"}},"spans":[${spans.join(',')}]}`);
+  }
+  parts.push(']}');
+  return parts;
+}
+
 export const tests = {
   async 'contrast: the slow stock query ranks first in slow vs the rest'(page) {
     await page.click('.tab >> text=Traces');
@@ -68,5 +93,46 @@ export const tests = {
     await screenshot(page, 'contrast-stock-query');
     await page.locator('.contrast-attrs').scrollIntoViewIfNeeded();
     await screenshot(page, 'contrast-attributes');
+  },
+
+  async 'contrast: 150,000 spans compare in slices, the page painting meanwhile'(page) {
+    // The demo hidden: only the generated traces are shown.
+    await page.click('.tab >> text=Traces');
+    await page.locator('.source.loaded', { hasText: 'Demo' }).locator('.hide-source').click();
+    await page.evaluate(([src]) => {
+      const file = new File((0, eval)(`(${src})`)(150, 1000), 'many.json', { type: 'application/json' });
+      const dt = new DataTransfer();
+      dt.items.add(file);
+      for (const type of ['dragenter', 'dragover', 'drop']) {
+        document.body.dispatchEvent(new DragEvent(type, { bubbles: true, cancelable: true, dataTransfer: dt }));
+      }
+    }, [manyTraces.toString()]);
+    await page.click('.tab >> text=Traces');
+    await waitText(page, '.tl-count', '150 of 190 traces · 40 hidden', 60000);
+    await page.fill('.slower-than input', '1s');
+    await page.press('.slower-than input', 'Enter');
+    await waitText(page, '.picked-chip .picked-count', '15 traces picked on the chart');
+    // Frames are counted from the click: slices leave room for them.
+    await page.evaluate(() => {
+      window.__gaps = [];
+      let last = performance.now();
+      const tick = (t) => {
+        window.__gaps.push(t - last);
+        last = t;
+        if (!document.querySelector('.modal.contrast .contrast-ops')) requestAnimationFrame(tick);
+      };
+      requestAnimationFrame(tick);
+    });
+    await page.click('button.compare-rest');
+    await page.waitForSelector('.modal.contrast .contrast-ops', { timeout: 60000 });
+    const gaps = await page.evaluate(() => window.__gaps);
+    console.log(`     150k spans: ${gaps.length} frames while comparing, longest gap ${Math.round(Math.max(...gaps))} ms`);
+    assert(gaps.length >= 3, `frames painted while comparing: ${gaps.length}`);
+    assert((await text(page, '.modal.contrast p.muted')).startsWith('15 traces picked against the other 135 traces'), 'the groups');
+    assertEq(await text(page, `${FIRST} td.op`), 'svc-c POST /charge', 'the 2 s call first');
+    const cells = await page.locator(`${FIRST} td.num`).allTextContents();
+    assertEq(cells.join(' | '), '+2s | +2s | +2s | 2s / 0ns', 'its deltas and means');
+    assertEq(await text(page, '.contrast-attrs tbody tr:first-child td.attr'), 'tier=gold', 'the attribute value of the slow ones');
+    await screenshot(page, 'contrast-150k');
   },
 };
