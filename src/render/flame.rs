@@ -34,6 +34,20 @@ pub struct BoxAt<'a> {
     pub char_px: f64,
 }
 
+/// Clears a `w` × `h` canvas to the background and sets the label font.
+pub fn clear(ctx: &CanvasRenderingContext2d, p: &Palette, w: f64, h: f64, font: &str) {
+    ctx.set_fill_style_str(p.bg);
+    ctx.fill_rect(0.0, 0.0, w, h);
+    super::canvas::set_font(ctx, font);
+    ctx.set_text_baseline("middle");
+}
+
+/// Boxes too narrow to draw one by one, as one grey run at (x, y).
+pub fn paint_sliver(ctx: &CanvasRenderingContext2d, p: &Palette, x: f64, y: f64, w: f64, h: f64) {
+    ctx.set_fill_style_str(p.sliver);
+    ctx.fill_rect(x, y + 1.0, w.max(1.0), h - 2.0);
+}
+
 pub fn paint_box(ctx: &CanvasRenderingContext2d, p: &Palette, b: &BoxAt, m: &Marks) {
     let (x, y, h) = (b.x, b.y, b.h);
     let w = (b.w - 1.0).max(1.0);

@@ -20,13 +20,13 @@ use super::trace_view::trace_name;
 use super::virtual_list::{use_size, Viewport};
 use crate::analysis::compare::{self, Comparison, Measure, Status};
 use crate::layout::compare::{self as lc, Order};
-use crate::layout::flame::{self, Draw, Flame, View as FlameView};
+use crate::layout::flame::{self, Draw, Flame};
 use crate::layout::waterfall::visible_range;
 use crate::model::ids::parse_trace_id_text;
 use crate::model::time::format_duration;
 use crate::model::units::clip;
 use crate::render::canvas;
-use crate::render::flame::{paint_box, BoxAt, Marks};
+use crate::render::flame::{clear, paint_box, paint_sliver, BoxAt, Marks};
 
 /// The comparison on screen, computed once per pair and store change
 /// (compared by identity).
@@ -507,23 +507,12 @@ fn DeltaFlame(sh: Shared) -> impl IntoView {
         Signal::stored(sh.flame.rows() as f64),
         FLAME_ROW,
     );
-    let (view, row0) = (nav.view, nav.row0);
+    let view = nav.view;
     let hover = RwSignal::new(None::<(u32, f64, f64)>);
     let scale = lc::color_scale(&sh.c);
     let (c, fl) = (sh.c.clone(), sh.flame.clone());
-    let fview = move || {
-        let (w, h) = size.get();
-        let (x0, x1) = view.get();
-        FlameView {
-            x0,
-            x1,
-            row0: row0.get(),
-            rows: (h / FLAME_ROW).ceil() + 1.0,
-            width_px: w,
-        }
-    };
     Effect::new(move |_| {
-        let fv = fview();
+        let fv = nav.flame_view();
         let (w, h) = size.get();
         let dark = app.theme.get() == Theme::Dark;
         let hovered = hover.get().map(|x| x.0);
@@ -534,10 +523,7 @@ fn DeltaFlame(sh: Shared) -> impl IntoView {
             return;
         };
         let palette = canvas::Palette::of(dark);
-        ctx.set_fill_style_str(palette.bg);
-        ctx.fill_rect(0.0, 0.0, w, h);
-        canvas::set_font(&ctx, FONT);
-        ctx.set_text_baseline("middle");
+        clear(&ctx, &palette, w, h, FONT);
         let mut list = Vec::new();
         flame::draw_list(&fl, &fv, &mut list);
         app.store.with_value(|s| {
@@ -577,10 +563,9 @@ fn DeltaFlame(sh: Shared) -> impl IntoView {
                         };
                         paint_box(&ctx, &palette, &at, &marks);
                     }
-                    Draw::Sliver { x, w: sw, row, .. } => {
-                        ctx.set_fill_style_str(palette.sliver);
+                    Draw::Sliver { x, w, row, .. } => {
                         let y = (row as f64 - fv.row0) * FLAME_ROW;
-                        ctx.fill_rect(x, y + 1.0, sw.max(1.0), FLAME_ROW - 2.0);
+                        paint_sliver(&ctx, &palette, x, y, w, FLAME_ROW);
                     }
                 }
             }
@@ -591,13 +576,7 @@ fn DeltaFlame(sh: Shared) -> impl IntoView {
     });
     let point = move |e: &web_sys::MouseEvent| nav.point(e);
     let boxes = StoredValue::new(sh.flame.clone());
-    let hit = move |px: f64, py: f64| {
-        let fv = fview();
-        let row = (fv.row0 + py / FLAME_ROW).floor();
-        (row >= 0.0)
-            .then(|| boxes.with_value(|fl| flame::hit(fl, &fv, px, row as u32)))
-            .flatten()
-    };
+    let hit = move |px: f64, py: f64| boxes.with_value(|fl| nav.hit(fl, px, py));
     let on_click = move |e: web_sys::MouseEvent| {
         if nav.was_drag() {
             return;

@@ -18,7 +18,7 @@ use crate::layout::flame::{self, Draw, Flame, Merged, View as FlameView};
 use crate::model::time::format_duration;
 use crate::model::{Store, NONE};
 use crate::render::canvas;
-use crate::render::flame::{paint_box, BoxAt, Marks};
+use crate::render::flame::{clear, paint_box, paint_sliver, BoxAt, Marks};
 use crate::sources::link::{FlameMode, MapScope};
 
 const ROW_PX: f64 = 20.0;
@@ -139,6 +139,104 @@ fn span_facts(app: AppState, span: u32) -> Vec<String> {
     })
 }
 
+/// The tooltip of box `i` at (`px`, `py`): its time, self time, share, and
+/// for a span its answers; for a merged box its totals.
+fn tip_of(app: AppState, d: &Data, i: u32, px: f64, py: f64) -> Tip {
+    let b = &d.flame.boxes[i as usize];
+    app.store.with_value(|s| {
+        let dur = b.x1 - b.x0;
+        let mut lines = Vec::new();
+        match d.merged.as_ref().and_then(|m| m.nodes.get(b.node as usize)) {
+            Some(n) => {
+                lines.push(format!(
+                    "total {} in {} spans",
+                    format_duration(n.total),
+                    n.count
+                ));
+                lines.push(format!("self {}", format_duration(n.self_time)));
+                if n.errors > 0 {
+                    lines.push(format!("{} errors", n.errors));
+                }
+            }
+            None => {
+                lines.push(format!("duration {}", format_duration(dur as i64)));
+                if b.span != NONE {
+                    let own = crate::analysis::selftime::self_time(s, b.span);
+                    lines.push(format!("self {}", format_duration(own)));
+                    lines.extend(span_facts(app, b.span));
+                }
+            }
+        }
+        let of = if d.merged.is_some() {
+            "the total"
+        } else {
+            "the trace"
+        };
+        lines.push(format!("{:.1}% of {of}", dur / d.total * 100.0));
+        Tip {
+            x: px,
+            y: py,
+            title: box_label(s.str(b.service), s.str(b.name)),
+            lines,
+        }
+    })
+}
+
+/// The span a click on box `i` selects: its own, or for a merged box the
+/// first of its examples.
+fn span_of_box(d: &Data, i: u32) -> Option<u32> {
+    let b = &d.flame.boxes[i as usize];
+    if b.span != NONE {
+        return Some(b.span);
+    }
+    d.merged
+        .as_ref()?
+        .nodes
+        .get(b.node as usize)?
+        .examples
+        .first()
+        .copied()
+}
+
+/// Paints the boxes and slivers of `draws` (what `layout::flame` placed).
+fn paint(
+    ctx: &web_sys::CanvasRenderingContext2d,
+    palette: &canvas::Palette,
+    s: &Store,
+    d: &Data,
+    fv: &FlameView,
+    draws: &[Draw],
+    look: &Look,
+) {
+    for item in draws {
+        match *item {
+            Draw::Box {
+                index,
+                x,
+                w: bw,
+                row,
+            } => {
+                let b = &d.flame.boxes[index as usize];
+                let name = s.str(b.service);
+                let label = box_label(name, s.str(b.name));
+                let at = BoxAt {
+                    x,
+                    y: (row as f64 - fv.row0) * ROW_PX,
+                    w: bw,
+                    h: ROW_PX,
+                    rgb: service_rgb(name),
+                    label: &label,
+                    char_px: CHAR_PX,
+                };
+                paint_box(ctx, palette, &at, &marks_of(s, b, look));
+            }
+            Draw::Sliver { x, w, row, .. } => {
+                paint_sliver(ctx, palette, x, (row as f64 - fv.row0) * ROW_PX, w, ROW_PX);
+            }
+        }
+    }
+}
+
 #[derive(Clone, PartialEq)]
 struct Tip {
     x: f64,
@@ -147,16 +245,33 @@ struct Tip {
     lines: Vec<String>,
 }
 
+/// What the parts of the graph share: the boxes (rebuilt when the trace,
+/// mode or scope changes; `rev` counts the rebuilds), the navigation and
+/// the canvas's element and size.
+#[derive(Clone, Copy)]
+struct Graph {
+    data: StoredValue<Option<Data>, LocalStorage>,
+    rev: RwSignal<u64>,
+    nav: FlameNav,
+    wrap: NodeRef<Div>,
+    size: RwSignal<(f64, f64)>,
+}
+
+impl Graph {
+    /// The box under (`px`, `py`).
+    fn box_at(&self, px: f64, py: f64) -> Option<u32> {
+        self.data
+            .with_value(|d| self.nav.hit(&d.as_ref()?.flame, px, py))
+    }
+}
+
 #[component]
 pub fn FlameGraph() -> impl IntoView {
     let app = expect_context::<AppState>();
-    let canvas_ref = NodeRef::<Canvas>::new();
     let wrap = NodeRef::<Div>::new();
     let size = use_size(wrap);
-    let tip = RwSignal::new(None::<Tip>);
     let data: StoredValue<Option<Data>, LocalStorage> = StoredValue::new_local(None);
-    // Input: wheel zooms around the cursor, drag pans, keys (FlameNav);
-    // click selects, double-click zooms to a box (below).
+    let rev = RwSignal::new(0u64);
     let extent = move || data.with_value(|d| d.as_ref().map_or(1.0, |d| d.flame.extent.max(1.0)));
     let rows_total = move || {
         data.with_value(|d| {
@@ -171,10 +286,13 @@ pub fn FlameGraph() -> impl IntoView {
         Signal::derive(move || rows_total() as f64),
         ROW_PX,
     );
-    // Visible x range (box units) and first visible row.
-    let (view, row0) = (nav.view, nav.row0);
-    let data_rev = RwSignal::new(0u64);
-    let draws: StoredValue<Vec<Draw>, LocalStorage> = StoredValue::new_local(Vec::new());
+    let g = Graph {
+        data,
+        rev,
+        nav,
+        wrap,
+        size,
+    };
 
     // (Re)build the boxes when the trace, mode or scope changes.
     Effect::new(move |_| {
@@ -184,12 +302,34 @@ pub fn FlameGraph() -> impl IntoView {
         };
         let shown = app.derived().shown.get();
         let d = app.with_store(|s| build(s, t, mode, scope, &shown));
-        view.set((0.0, d.flame.extent.max(1.0)));
-        row0.set(0.0);
+        nav.view.set((0.0, d.flame.extent.max(1.0)));
+        nav.row0.set(0.0);
         data.set_value(Some(d));
-        data_rev.update(|r| *r += 1);
+        rev.update(|r| *r += 1);
+    });
+    let total = Signal::derive(move || {
+        rev.track();
+        data.with_value(|d| d.as_ref().map_or(1.0, |d| d.total))
     });
 
+    view! {
+        <div class="flame">
+            <FlameToolbar nav total />
+            <Show when=move || app.flame_mode.get() == FlameMode::Time>
+                <FlameAxis view=nav.view />
+            </Show>
+            <FlameCanvas g />
+        </div>
+    }
+}
+
+/// Paints the graph on every change of what is visible or how it looks.
+fn paint_on_change(
+    app: AppState,
+    g: Graph,
+    canvas_ref: NodeRef<Canvas>,
+    draws: StoredValue<Vec<Draw>, LocalStorage>,
+) {
     // Find matches, the critical path (when only it is shown) and the
     // selected service dim the other boxes.
     let d = app.derived();
@@ -197,24 +337,10 @@ pub fn FlameGraph() -> impl IntoView {
         let filtering = d.query.with(|q| q.as_ref().is_ok_and(|q| q.is_filter()));
         filtering.then(|| d.matches.get())
     });
-
-    let flame_view = move || {
-        let (w, h) = size.get();
-        let (x0, x1) = view.get();
-        FlameView {
-            x0,
-            x1,
-            row0: row0.get(),
-            rows: (h / ROW_PX).ceil() + 1.0,
-            width_px: w,
-        }
-    };
-
-    // Paint on every change of what is visible.
     Effect::new(move |_| {
-        data_rev.track();
-        let fv = flame_view();
-        let (w, h) = size.get();
+        g.rev.track();
+        let fv = g.nav.flame_view();
+        let (w, h) = g.size.get();
         let dark = app.theme.get() == Theme::Dark;
         let selected = app.span.get();
         let service = app.service.get();
@@ -232,11 +358,8 @@ pub fn FlameGraph() -> impl IntoView {
             return;
         };
         let palette = canvas::Palette::of(dark);
-        ctx.set_fill_style_str(palette.bg);
-        ctx.fill_rect(0.0, 0.0, w, h);
-        canvas::set_font(&ctx, FONT);
-        ctx.set_text_baseline("middle");
-        data.with_value(|d| {
+        clear(&ctx, &palette, w, h, FONT);
+        g.data.with_value(|d| {
             let Some(d) = d else {
                 return;
             };
@@ -244,249 +367,168 @@ pub fn FlameGraph() -> impl IntoView {
                 list.clear();
                 flame::draw_list(&d.flame, &fv, list);
             });
+            let look = Look {
+                answers: answers.as_deref(),
+                highlight: hl.as_deref(),
+                service: service.as_deref(),
+                critical_only,
+                selected,
+                origin_ns: d.origin_ns,
+                x0: fv.x0,
+                scale: fv.scale(),
+            };
             app.store.with_value(|s| {
-                draws.with_value(|list| {
-                    for item in list {
-                        match *item {
-                            Draw::Box {
-                                index,
-                                x,
-                                w: bw,
-                                row,
-                            } => {
-                                let b = &d.flame.boxes[index as usize];
-                                let name = s.str(b.service);
-                                let label = box_label(s.str(b.service), s.str(b.name));
-                                let at = BoxAt {
-                                    x,
-                                    y: (row as f64 - fv.row0) * ROW_PX,
-                                    w: bw,
-                                    h: ROW_PX,
-                                    rgb: service_rgb(name),
-                                    label: &label,
-                                    char_px: CHAR_PX,
-                                };
-                                let marks = marks_of(
-                                    s,
-                                    b,
-                                    &Look {
-                                        answers: answers.as_deref(),
-                                        highlight: hl.as_deref(),
-                                        service: service.as_deref(),
-                                        critical_only,
-                                        selected,
-                                        origin_ns: d.origin_ns,
-                                        x0: fv.x0,
-                                        scale: fv.scale(),
-                                    },
-                                );
-                                paint_box(&ctx, &palette, &at, &marks);
-                            }
-                            Draw::Sliver { x, w: sw, row, .. } => {
-                                let y = (row as f64 - fv.row0) * ROW_PX;
-                                ctx.set_fill_style_str(palette.sliver);
-                                ctx.fill_rect(x, y + 1.0, sw.max(1.0), ROW_PX - 2.0);
-                            }
-                        }
-                    }
-                });
+                draws.with_value(|list| paint(&ctx, &palette, s, d, &fv, list, &look));
             });
         });
-        if let Some(el) = wrap.get_untracked() {
-            if el.get_attribute("data-painted").as_deref()
-                != Some(&data_rev.get_untracked().to_string())
-            {
-                let _ = el.set_attribute("data-painted", &data_rev.get_untracked().to_string());
+        if let Some(el) = g.wrap.get_untracked() {
+            let rev = g.rev.get_untracked().to_string();
+            if el.get_attribute("data-painted").as_deref() != Some(&rev) {
+                let _ = el.set_attribute("data-painted", &rev);
                 platform::after_paint(|| platform::mark("strata:flame-painted"));
             }
             let _ = el.set_attribute("data-draw-ms", &format!("{:.2}", platform::now_ms() - t0));
             let _ = el.set_attribute("data-items", &draws.with_value(|l| l.len()).to_string());
         }
     });
+}
 
-    let point = move |e: &web_sys::MouseEvent| nav.point(e);
-    let box_at = move |px: f64, py: f64| -> Option<u32> {
-        let fv = flame_view();
-        let row = (fv.row0 + py / ROW_PX).floor();
-        if row < 0.0 {
-            return None;
-        }
-        data.with_value(|d| flame::hit(&d.as_ref()?.flame, &fv, px, row as u32))
-    };
-    // A click selects its box's span, a double-click zooms to the box. The
-    // selection waits out the double-click delay: opening the detail panel
-    // narrows the canvas, which would move the box from under the second click.
+/// The canvas and its input: wheel, drag and keys navigate (`FlameNav`), a
+/// click selects a box's span, a double-click zooms to the box, hovering
+/// shows its tooltip.
+#[component]
+fn FlameCanvas(g: Graph) -> impl IntoView {
+    let app = expect_context::<AppState>();
+    let canvas_ref = NodeRef::<Canvas>::new();
+    let tip = RwSignal::new(None::<Tip>);
+    let draws: StoredValue<Vec<Draw>, LocalStorage> = StoredValue::new_local(Vec::new());
+    paint_on_change(app, g, canvas_ref, draws);
+    let nav = g.nav;
+    // The selection waits out the double-click delay: opening the detail
+    // panel narrows the canvas, which would move the box from under the
+    // second click.
     let clicked = StoredValue::new(None::<u32>);
     let pending = StoredValue::new(0u64);
     let on_click = move |e: web_sys::MouseEvent| {
         if nav.was_drag() {
             return;
         }
-        let (px, py) = point(&e);
+        let (px, py) = nav.point(&e);
         if e.detail() >= 2 {
             pending.update_value(|p| *p += 1);
-            let target = clicked.get_value().or_else(|| box_at(px, py));
-            if let Some(i) = target {
-                let r = data.with_value(|d| d.as_ref().map(|d| flame::zoom_to(&d.flame, i)));
-                if let Some(r) = r {
-                    view.set(r);
-                }
+            let target = clicked.get_value().or_else(|| g.box_at(px, py));
+            let r = target.and_then(|i| {
+                g.data
+                    .with_value(|d| d.as_ref().map(|d| flame::zoom_to(&d.flame, i)))
+            });
+            if let Some(r) = r {
+                nav.view.set(r);
             }
             return;
         }
-        let hit = box_at(px, py);
+        let hit = g.box_at(px, py);
         clicked.set_value(hit);
-        let Some(i) = hit else {
+        let Some(span) = hit.and_then(|i| g.data.with_value(|d| span_of_box(d.as_ref()?, i)))
+        else {
             return;
         };
-        let span = data.with_value(|d| {
-            let d = d.as_ref()?;
-            let b = &d.flame.boxes[i as usize];
-            if b.span != NONE {
-                Some(b.span)
-            } else {
-                d.merged
-                    .as_ref()?
-                    .nodes
-                    .get(b.node as usize)?
-                    .examples
-                    .first()
-                    .copied()
-            }
-        });
-        if let Some(span) = span {
-            pending.update_value(|p| *p += 1);
-            let ticket = pending.get_value();
-            set_timeout(
-                move || {
-                    // The view may be gone by now (its values disposed).
-                    if pending.try_get_value() == Some(ticket) {
-                        app.span.set(Some(span));
-                    }
-                },
-                std::time::Duration::from_millis(220),
-            );
-        }
+        pending.update_value(|p| *p += 1);
+        let ticket = pending.get_value();
+        set_timeout(
+            move || {
+                // The view may be gone by now (its values disposed).
+                if pending.try_get_value() == Some(ticket) {
+                    app.span.set(Some(span));
+                }
+            },
+            std::time::Duration::from_millis(220),
+        );
     };
     let on_move = move |e: web_sys::MouseEvent| {
-        let (px, py) = point(&e);
-        let t = box_at(px, py).and_then(|i| {
-            data.with_value(|d| {
-                let d = d.as_ref()?;
-                let b = &d.flame.boxes[i as usize];
-                app.store.with_value(|s| {
-                    let dur = b.x1 - b.x0;
-                    let mut lines = Vec::new();
-                    match d.merged.as_ref().and_then(|m| m.nodes.get(b.node as usize)) {
-                        Some(n) => {
-                            lines.push(format!(
-                                "total {} in {} spans",
-                                format_duration(n.total),
-                                n.count
-                            ));
-                            lines.push(format!("self {}", format_duration(n.self_time)));
-                            if n.errors > 0 {
-                                lines.push(format!("{} errors", n.errors));
-                            }
-                        }
-                        None => {
-                            lines.push(format!("duration {}", format_duration(dur as i64)));
-                            if b.span != NONE {
-                                let own = crate::analysis::selftime::self_time(s, b.span);
-                                lines.push(format!("self {}", format_duration(own)));
-                                lines.extend(span_facts(app, b.span));
-                            }
-                        }
-                    }
-                    lines.push(format!(
-                        "{:.1}% of {}",
-                        dur / d.total * 100.0,
-                        if d.merged.is_some() {
-                            "the total"
-                        } else {
-                            "the trace"
-                        }
-                    ));
-                    Some(Tip {
-                        x: px,
-                        y: py,
-                        title: box_label(s.str(b.service), s.str(b.name)),
-                        lines,
-                    })
-                })
-            })
+        let (px, py) = nav.point(&e);
+        let t = g.box_at(px, py).and_then(|i| {
+            g.data
+                .with_value(|d| Some(tip_of(app, d.as_ref()?, i, px, py)))
         });
         tip.set(t);
     };
-
     let on_key = move |e: web_sys::KeyboardEvent| {
         if nav.on_key(&e) {
             e.prevent_default();
             e.stop_propagation();
         }
     };
+    view! {
+        <div
+            class="flame-canvas"
+            node_ref=g.wrap
+            tabindex="0"
+            on:wheel=move |e| nav.on_wheel(e)
+            on:mousedown=move |e| nav.on_down(e)
+            on:click=on_click
+            on:mousemove=on_move
+            on:mouseleave=move |_| tip.set(None)
+            on:keydown=on_key
+        >
+            <canvas node_ref=canvas_ref></canvas>
+            <FlameTip tip size=g.size />
+        </div>
+    }
+}
 
+/// Mode, scope, find, the critical-path toggle, where the view is, and
+/// reset.
+#[component]
+fn FlameToolbar(nav: FlameNav, total: Signal<f64>) -> impl IntoView {
+    let app = expect_context::<AppState>();
     let crumbs = move || {
-        let (x0, x1) = view.get();
-        let total = data.with_value(|d| d.as_ref().map_or(1.0, |d| d.total));
+        let (x0, x1) = nav.view.get();
         format!(
             "showing {} – {} ({:.1}%)",
             format_duration(x0 as i64),
             format_duration(x1 as i64),
-            (x1 - x0) / total * 100.0
+            (x1 - x0) / total.get() * 100.0
         )
     };
-
     view! {
-        <div class="flame">
-            <div class="flame-toolbar">
-                <div class="seg" role="group" aria-label="Flame graph mode">
-                    <button class:active=move || app.flame_mode.get() == FlameMode::Time on:click=move |_| app.flame_mode.set(FlameMode::Time)
-                        title="One box per span, at the time it ran">"Time order"</button>
-                    <button class:active=move || app.flame_mode.get() == FlameMode::Merged on:click=move |_| app.flame_mode.set(FlameMode::Merged)
-                        title="Spans merged by service/operation path; width is total time (left-heavy)">"Merged"</button>
+        <div class="flame-toolbar">
+            <div class="seg" role="group" aria-label="Flame graph mode">
+                <button class:active=move || app.flame_mode.get() == FlameMode::Time on:click=move |_| app.flame_mode.set(FlameMode::Time)
+                    title="One box per span, at the time it ran">"Time order"</button>
+                <button class:active=move || app.flame_mode.get() == FlameMode::Merged on:click=move |_| app.flame_mode.set(FlameMode::Merged)
+                    title="Spans merged by service/operation path; width is total time (left-heavy)">"Merged"</button>
+            </div>
+            <Show when=move || app.flame_mode.get() == FlameMode::Merged>
+                <div class="seg" role="group" aria-label="Merged scope">
+                    <button class:active=move || app.map_scope.get() == MapScope::Trace on:click=move |_| app.map_scope.set(MapScope::Trace)>"This trace"</button>
+                    <button class:active=move || app.map_scope.get() == MapScope::All on:click=move |_| app.map_scope.set(MapScope::All)>"All traces"</button>
                 </div>
-                <Show when=move || app.flame_mode.get() == FlameMode::Merged>
-                    <div class="seg" role="group" aria-label="Merged scope">
-                        <button class:active=move || app.map_scope.get() == MapScope::Trace on:click=move |_| app.map_scope.set(MapScope::Trace)>"This trace"</button>
-                        <button class:active=move || app.map_scope.get() == MapScope::All on:click=move |_| app.map_scope.set(MapScope::All)>"All traces"</button>
-                    </div>
-                </Show>
-                <super::find::FindBox />
-                <Show when=move || app.flame_mode.get() == FlameMode::Time>
-                    <super::find::CriticalToggle />
-                </Show>
-                <span class="crumbs">{crumbs}</span>
-                <button class="btn small" disabled=move || !nav.zoomed() on:click=move |_| nav.reset()>"Reset zoom"</button>
-                <span class="muted small hint">"wheel: zoom · drag: pan · double-click: zoom to box · + − 0 ← →"</span>
-            </div>
-            <Show when=move || app.flame_mode.get() == FlameMode::Time>
-                <FlameAxis view=view />
             </Show>
-            <div
-                class="flame-canvas"
-                node_ref=wrap
-                tabindex="0"
-                on:wheel=move |e| nav.on_wheel(e)
-                on:mousedown=move |e| nav.on_down(e)
-                on:click=on_click
-                on:mousemove=on_move
-                on:mouseleave=move |_| tip.set(None)
-                on:keydown=on_key
-            >
-                <canvas node_ref=canvas_ref></canvas>
-                {move || tip.get().map(|t| {
-                    let (w, _) = size.get_untracked();
-                    let left = if t.x > w - 260.0 { t.x - 250.0 } else { t.x + 14.0 };
-                    view! {
-                        <div class="tooltip" style:left=format!("{left}px") style:top=format!("{}px", t.y + 14.0)>
-                            <b>{t.title}</b>
-                            {t.lines.into_iter().map(|l| view! { <div>{l}</div> }).collect_view()}
-                        </div>
-                    }
-                })}
-            </div>
+            <super::find::FindBox />
+            <Show when=move || app.flame_mode.get() == FlameMode::Time>
+                <super::find::CriticalToggle />
+            </Show>
+            <span class="crumbs">{crumbs}</span>
+            <button class="btn small" disabled=move || !nav.zoomed() on:click=move |_| nav.reset()>"Reset zoom"</button>
+            <span class="muted small hint">"wheel: zoom · drag: pan · double-click: zoom to box · + − 0 ← →"</span>
         </div>
+    }
+}
+
+/// The hovered box's tooltip, kept inside the canvas.
+#[component]
+fn FlameTip(tip: RwSignal<Option<Tip>>, size: RwSignal<(f64, f64)>) -> impl IntoView {
+    move || {
+        tip.get().map(|t| {
+            let (w, _) = size.get_untracked();
+            let left = if t.x > w - 260.0 { t.x - 250.0 } else { t.x + 14.0 };
+            view! {
+                <div class="tooltip" style:left=format!("{left}px") style:top=format!("{}px", t.y + 14.0)>
+                    <b>{t.title}</b>
+                    {t.lines.into_iter().map(|l| view! { <div>{l}</div> }).collect_view()}
+                </div>
+            }
+        })
     }
 }
 

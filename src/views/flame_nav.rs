@@ -8,7 +8,7 @@ use leptos::html::Div;
 use leptos::prelude::*;
 
 use super::platform;
-use crate::layout::flame;
+use crate::layout::flame::{self, Flame, View as FlameView};
 
 /// The navigation state of one flame graph (cheap to copy into handlers).
 #[derive(Clone, Copy)]
@@ -44,6 +44,28 @@ impl FlameNav {
             row_px,
             dragged: StoredValue::new(false),
         }
+    }
+
+    /// What is in view (tracked: size, window, first row).
+    pub fn flame_view(&self) -> FlameView {
+        let (w, h) = self.size.get();
+        let (x0, x1) = self.view.get();
+        FlameView {
+            x0,
+            x1,
+            row0: self.row0.get(),
+            rows: (h / self.row_px).ceil() + 1.0,
+            width_px: w,
+        }
+    }
+
+    /// The box of `graph` under (`px`, `py`), px in the canvas.
+    pub fn hit(&self, graph: &Flame, px: f64, py: f64) -> Option<u32> {
+        let fv = self.flame_view();
+        let row = (fv.row0 + py / self.row_px).floor();
+        (row >= 0.0)
+            .then(|| flame::hit(graph, &fv, px, row as u32))
+            .flatten()
     }
 
     /// The event's position in the canvas, px.
