@@ -494,6 +494,66 @@ const CHAR_PX: f64 = 6.4;
 
 /// The delta flame graph: boxes as wide as the longer side, coloured by
 /// change; wheel zooms, drag pans, a click zooms to a box.
+/// How the delta boxes look besides the comparison: the hovered node, the
+/// colour scale (ns of change at full colour), the theme.
+struct DeltaLook {
+    hovered: Option<u32>,
+    scale: i64,
+    dark: bool,
+}
+
+/// Paints the delta flame graph's `list` (what `layout::flame` placed):
+/// each box coloured by its node's change and labelled with it.
+fn paint_delta(
+    ctx: &web_sys::CanvasRenderingContext2d,
+    palette: &canvas::Palette,
+    s: &crate::model::Store,
+    sh: &Shared,
+    fv: &crate::layout::flame::View,
+    list: &[Draw],
+    look: &DeltaLook,
+) {
+    let (c, fl) = (&sh.c, &sh.flame);
+    for item in list {
+        match *item {
+            Draw::Box {
+                index,
+                x,
+                w: bw,
+                row,
+            } => {
+                let b = &fl.boxes[index as usize];
+                let n = &c.nodes[b.node as usize];
+                let change = match n.status {
+                    Status::Added => "added".into(),
+                    Status::Removed => "removed".into(),
+                    _ => signed(n.delta(Measure::Duration)),
+                };
+                let label = format!("{}: {}  {change}", s.str(b.service), s.str(b.name));
+                let at = BoxAt {
+                    x,
+                    y: (row as f64 - fv.row0) * FLAME_ROW,
+                    w: bw,
+                    h: FLAME_ROW,
+                    rgb: lc::node_rgb(c, b.node, look.scale, look.dark),
+                    label: &label,
+                    char_px: CHAR_PX,
+                };
+                let marks = Marks {
+                    error: b.error,
+                    selected: look.hovered == Some(b.node),
+                    ..Marks::default()
+                };
+                paint_box(ctx, palette, &at, &marks);
+            }
+            Draw::Sliver { x, w, row, .. } => {
+                let y = (row as f64 - fv.row0) * FLAME_ROW;
+                paint_sliver(ctx, palette, x, y, w, FLAME_ROW);
+            }
+        }
+    }
+}
+
 #[component]
 fn DeltaFlame(sh: Shared) -> impl IntoView {
     let app = expect_context::<AppState>();
@@ -510,12 +570,11 @@ fn DeltaFlame(sh: Shared) -> impl IntoView {
     let view = nav.view;
     let hover = RwSignal::new(None::<(u32, f64, f64)>);
     let scale = lc::color_scale(&sh.c);
-    let (c, fl) = (sh.c.clone(), sh.flame.clone());
+    let shared = sh.clone();
     Effect::new(move |_| {
         let fv = nav.flame_view();
         let (w, h) = size.get();
         let dark = app.theme.get() == Theme::Dark;
-        let hovered = hover.get().map(|x| x.0);
         let (Some(el), true) = (canvas_ref.get(), w > 0.0 && h > 0.0) else {
             return;
         };
@@ -525,51 +584,14 @@ fn DeltaFlame(sh: Shared) -> impl IntoView {
         let palette = canvas::Palette::of(dark);
         clear(&ctx, &palette, w, h, FONT);
         let mut list = Vec::new();
-        flame::draw_list(&fl, &fv, &mut list);
-        app.store.with_value(|s| {
-            for item in &list {
-                match *item {
-                    Draw::Box {
-                        index,
-                        x,
-                        w: bw,
-                        row,
-                    } => {
-                        let b = &fl.boxes[index as usize];
-                        let n = &c.nodes[b.node as usize];
-                        let label = format!(
-                            "{}: {}  {}",
-                            s.str(b.service),
-                            s.str(b.name),
-                            match n.status {
-                                Status::Added => "added".into(),
-                                Status::Removed => "removed".into(),
-                                _ => signed(n.delta(Measure::Duration)),
-                            }
-                        );
-                        let at = BoxAt {
-                            x,
-                            y: (row as f64 - fv.row0) * FLAME_ROW,
-                            w: bw,
-                            h: FLAME_ROW,
-                            rgb: lc::node_rgb(&c, b.node, scale, dark),
-                            label: &label,
-                            char_px: CHAR_PX,
-                        };
-                        let marks = Marks {
-                            error: b.error,
-                            selected: hovered == Some(b.node),
-                            ..Marks::default()
-                        };
-                        paint_box(&ctx, &palette, &at, &marks);
-                    }
-                    Draw::Sliver { x, w, row, .. } => {
-                        let y = (row as f64 - fv.row0) * FLAME_ROW;
-                        paint_sliver(&ctx, &palette, x, y, w, FLAME_ROW);
-                    }
-                }
-            }
-        });
+        flame::draw_list(&shared.flame, &fv, &mut list);
+        let look = DeltaLook {
+            hovered: hover.get().map(|x| x.0),
+            scale,
+            dark,
+        };
+        app.store
+            .with_value(|s| paint_delta(&ctx, &palette, s, &shared, &fv, &list, &look));
         if let Some(el) = wrap.get_untracked() {
             let _ = el.set_attribute("data-items", &list.len().to_string());
         }
