@@ -1,8 +1,9 @@
 //! The statistics table: spans grouped by service, by operation or by any
 //! attribute (plus an optional sub-group), for one trace or every loaded one.
 //!
-//! Per group: count, errors and error rate (errors / count), total duration, self time total, avg, min, max,
-//! p50/p95/p99 of the duration (nearest rank), time on the critical path and
+//! Per group: count, errors and error rate (errors / count), total
+//! duration, self time total, avg, min, max, p50/p95/p99 of the duration
+//! (nearest rank), time on the critical path and
 //! its share of the path, and *wall-clock* time: the union of the group's
 //! span intervals within each trace, so a group of concurrent spans counts
 //! the time they took together once; its share is of the traces' extent.

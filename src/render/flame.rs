@@ -9,6 +9,7 @@ use web_sys::CanvasRenderingContext2d;
 
 use super::canvas::{css, origin_diamond, text_on, Palette};
 use super::text;
+use crate::layout::flame::Draw;
 
 /// What a box shows besides its color and label.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -34,18 +35,58 @@ pub struct BoxAt<'a> {
     pub char_px: f64,
 }
 
+/// The boxes' label font, and the width of one of its characters.
+const FONT: &str = "11px system-ui, -apple-system, Segoe UI, Roboto, sans-serif";
+const CHAR_PX: f64 = 6.4;
+
 /// Clears a `w` × `h` canvas to the background and sets the label font.
-pub fn clear(ctx: &CanvasRenderingContext2d, p: &Palette, w: f64, h: f64, font: &str) {
+pub fn clear(ctx: &CanvasRenderingContext2d, p: &Palette, w: f64, h: f64) {
     ctx.set_fill_style_str(p.bg);
     ctx.fill_rect(0.0, 0.0, w, h);
-    super::canvas::set_font(ctx, font);
+    super::canvas::set_font(ctx, FONT);
     ctx.set_text_baseline("middle");
 }
 
-/// Boxes too narrow to draw one by one, as one grey run at (x, y).
-pub fn paint_sliver(ctx: &CanvasRenderingContext2d, p: &Palette, x: f64, y: f64, w: f64, h: f64) {
-    ctx.set_fill_style_str(p.sliver);
-    ctx.fill_rect(x, y + 1.0, w.max(1.0), h - 2.0);
+/// A box's colour, label and marks: what a flame graph decides per box.
+pub struct BoxLook {
+    pub rgb: (u8, u8, u8),
+    pub label: String,
+    pub marks: Marks,
+}
+
+/// Paints what `layout::flame::draw_list` placed, rows `row_px` high from
+/// row `row0`: each box as `look` (given the box's index) says, boxes too
+/// narrow to draw one by one as grey runs.
+pub fn paint_draws(
+    ctx: &CanvasRenderingContext2d,
+    p: &Palette,
+    draws: &[Draw],
+    row0: f64,
+    row_px: f64,
+    mut look: impl FnMut(u32) -> BoxLook,
+) {
+    for item in draws {
+        match *item {
+            Draw::Box { index, x, w, row } => {
+                let l = look(index);
+                let at = BoxAt {
+                    x,
+                    y: (row as f64 - row0) * row_px,
+                    w,
+                    h: row_px,
+                    rgb: l.rgb,
+                    label: &l.label,
+                    char_px: CHAR_PX,
+                };
+                paint_box(ctx, p, &at, &l.marks);
+            }
+            Draw::Sliver { x, w, row, .. } => {
+                let y = (row as f64 - row0) * row_px;
+                ctx.set_fill_style_str(p.sliver);
+                ctx.fill_rect(x, y + 1.0, w.max(1.0), row_px - 2.0);
+            }
+        }
+    }
 }
 
 pub fn paint_box(ctx: &CanvasRenderingContext2d, p: &Palette, b: &BoxAt, m: &Marks) {

@@ -20,13 +20,13 @@ use super::trace_view::trace_name;
 use super::virtual_list::{use_size, Viewport};
 use crate::analysis::compare::{self, Comparison, Measure, Status};
 use crate::layout::compare::{self as lc, Order};
-use crate::layout::flame::{self, Draw, Flame};
+use crate::layout::flame::{self, Flame};
 use crate::layout::waterfall::visible_range;
 use crate::model::ids::parse_trace_id_text;
 use crate::model::time::format_duration;
 use crate::model::units::clip;
 use crate::render::canvas;
-use crate::render::flame::{clear, paint_box, paint_sliver, BoxAt, Marks};
+use crate::render::flame::{clear, paint_draws, BoxLook, Marks};
 
 /// The comparison on screen, computed once per pair and store change
 /// (compared by identity).
@@ -489,71 +489,9 @@ fn CompareRow(
 }
 
 const FLAME_ROW: f64 = 22.0;
-const FONT: &str = "11px system-ui, -apple-system, Segoe UI, Roboto, sans-serif";
-const CHAR_PX: f64 = 6.4;
 
 /// The delta flame graph: boxes as wide as the longer side, coloured by
 /// change; wheel zooms, drag pans, a click zooms to a box.
-/// How the delta boxes look besides the comparison: the hovered node, the
-/// colour scale (ns of change at full colour), the theme.
-struct DeltaLook {
-    hovered: Option<u32>,
-    scale: i64,
-    dark: bool,
-}
-
-/// Paints the delta flame graph's `list` (what `layout::flame` placed):
-/// each box coloured by its node's change and labelled with it.
-fn paint_delta(
-    ctx: &web_sys::CanvasRenderingContext2d,
-    palette: &canvas::Palette,
-    s: &crate::model::Store,
-    sh: &Shared,
-    fv: &crate::layout::flame::View,
-    list: &[Draw],
-    look: &DeltaLook,
-) {
-    let (c, fl) = (&sh.c, &sh.flame);
-    for item in list {
-        match *item {
-            Draw::Box {
-                index,
-                x,
-                w: bw,
-                row,
-            } => {
-                let b = &fl.boxes[index as usize];
-                let n = &c.nodes[b.node as usize];
-                let change = match n.status {
-                    Status::Added => "added".into(),
-                    Status::Removed => "removed".into(),
-                    _ => signed(n.delta(Measure::Duration)),
-                };
-                let label = format!("{}: {}  {change}", s.str(b.service), s.str(b.name));
-                let at = BoxAt {
-                    x,
-                    y: (row as f64 - fv.row0) * FLAME_ROW,
-                    w: bw,
-                    h: FLAME_ROW,
-                    rgb: lc::node_rgb(c, b.node, look.scale, look.dark),
-                    label: &label,
-                    char_px: CHAR_PX,
-                };
-                let marks = Marks {
-                    error: b.error,
-                    selected: look.hovered == Some(b.node),
-                    ..Marks::default()
-                };
-                paint_box(ctx, palette, &at, &marks);
-            }
-            Draw::Sliver { x, w, row, .. } => {
-                let y = (row as f64 - fv.row0) * FLAME_ROW;
-                paint_sliver(ctx, palette, x, y, w, FLAME_ROW);
-            }
-        }
-    }
-}
-
 #[component]
 fn DeltaFlame(sh: Shared) -> impl IntoView {
     let app = expect_context::<AppState>();
@@ -582,16 +520,31 @@ fn DeltaFlame(sh: Shared) -> impl IntoView {
             return;
         };
         let palette = canvas::Palette::of(dark);
-        clear(&ctx, &palette, w, h, FONT);
+        clear(&ctx, &palette, w, h);
         let mut list = Vec::new();
         flame::draw_list(&shared.flame, &fv, &mut list);
-        let look = DeltaLook {
-            hovered: hover.get().map(|x| x.0),
-            scale,
-            dark,
-        };
-        app.store
-            .with_value(|s| paint_delta(&ctx, &palette, s, &shared, &fv, &list, &look));
+        let hovered = hover.get().map(|x| x.0);
+        let (c, fl) = (&shared.c, &shared.flame);
+        app.store.with_value(|s| {
+            paint_draws(&ctx, &palette, &list, fv.row0, FLAME_ROW, |i| {
+                let b = &fl.boxes[i as usize];
+                let n = &c.nodes[b.node as usize];
+                let change = match n.status {
+                    Status::Added => "added".into(),
+                    Status::Removed => "removed".into(),
+                    _ => signed(n.delta(Measure::Duration)),
+                };
+                BoxLook {
+                    rgb: lc::node_rgb(c, b.node, scale, dark),
+                    label: format!("{}: {}  {change}", s.str(b.service), s.str(b.name)),
+                    marks: Marks {
+                        error: b.error,
+                        selected: hovered == Some(b.node),
+                        ..Marks::default()
+                    },
+                }
+            })
+        });
         if let Some(el) = wrap.get_untracked() {
             let _ = el.set_attribute("data-items", &list.len().to_string());
         }

@@ -47,9 +47,8 @@ struct Shown {
 const MAX_OPS: usize = 30;
 const MAX_ATTRS: usize = 20;
 
-/// Up to this many spans are compared at once; more in slices between
-/// frames (about 35 ms natively per slice).
-const SYNC_SPANS: usize = 100_000;
+/// Spans a slice compares (about 35 ms natively: a comparison costs more
+/// per span than the statistics' `derived::SLICE`).
 const SLICE_SPANS: usize = 50_000;
 
 fn shown_of(s: &Store, c: Contrast) -> Shown {
@@ -92,20 +91,14 @@ fn compare_into(app: AppState, out: RwSignal<Option<Shown>>, generation: StoredV
     generation.update_value(|g| *g += 1);
     let g = generation.get_value();
     let mut job = ContrastJob::new(picked, rest);
-    if spans <= SYNC_SPANS {
-        let c = app.with_store(|s| job.step(s, usize::MAX).map(|c| shown_of(s, c)));
-        out.set(c);
-        return;
-    }
-    out.set(None);
-    super::derived::in_slices(
+    super::derived::run_job(
+        spans,
+        SLICE_SPANS,
+        out,
         move || generation.try_get_value() == Some(g),
-        move || {
+        move |n| {
             app.store
-                .with_value(|s| job.step(s, SLICE_SPANS).map(|c| shown_of(s, c)))
-        },
-        move |d| {
-            let _ = out.try_set(Some(d));
+                .with_value(|s| job.step(s, n).map(|c| shown_of(s, c)))
         },
     );
 }

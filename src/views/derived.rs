@@ -407,6 +407,34 @@ fn timed<R>(f: impl FnOnce() -> R) -> R {
     r
 }
 
+/// Work over up to this many spans (a statistics table, slow vs the rest)
+/// runs at once (~20-70 ms natively at 100k); more runs in slices.
+pub const SYNC_SPANS: usize = 100_000;
+
+/// Runs a job over `spans` spans into `out`: at once (one step of any size)
+/// when they are at most [`SYNC_SPANS`]; else `out` is None and the job
+/// goes on between frames, `slice` spans a step, while `live` holds.
+pub fn run_job<R: Send + Sync + 'static>(
+    spans: usize,
+    slice: usize,
+    out: RwSignal<Option<R>>,
+    live: impl Fn() -> bool + 'static,
+    mut step: impl FnMut(usize) -> Option<R> + 'static,
+) {
+    if spans <= SYNC_SPANS {
+        out.set(step(usize::MAX));
+        return;
+    }
+    out.set(None);
+    in_slices(
+        live,
+        move || step(slice),
+        move |r| {
+            let _ = out.try_set(Some(r));
+        },
+    );
+}
+
 /// Calls `step` between frames (`set_timeout(0)`) until it returns a
 /// result, then `done` with it; stops as soon as `live` says the work is
 /// no longer wanted.

@@ -14,16 +14,14 @@ use super::state::{AppState, Theme};
 use super::virtual_list::use_size;
 use crate::analysis::answers::Answers;
 use crate::layout::colors::service_rgb;
-use crate::layout::flame::{self, Draw, Flame, Merged, View as FlameView};
+use crate::layout::flame::{self, Draw, Flame, Merged};
 use crate::model::time::format_duration;
 use crate::model::{Store, NONE};
 use crate::render::canvas;
-use crate::render::flame::{clear, paint_box, paint_sliver, BoxAt, Marks};
+use crate::render::flame::{clear, paint_draws, BoxLook, Marks};
 use crate::sources::link::{FlameMode, MapScope};
 
 const ROW_PX: f64 = 20.0;
-const FONT: &str = "11px system-ui, -apple-system, Segoe UI, Roboto, sans-serif";
-const CHAR_PX: f64 = 6.4;
 
 /// What the flame graph shows: the boxes, plus the merged tree in merged mode.
 struct Data {
@@ -198,45 +196,6 @@ fn span_of_box(d: &Data, i: u32) -> Option<u32> {
         .copied()
 }
 
-/// Paints the boxes and slivers of `draws` (what `layout::flame` placed).
-fn paint(
-    ctx: &web_sys::CanvasRenderingContext2d,
-    palette: &canvas::Palette,
-    s: &Store,
-    d: &Data,
-    fv: &FlameView,
-    draws: &[Draw],
-    look: &Look,
-) {
-    for item in draws {
-        match *item {
-            Draw::Box {
-                index,
-                x,
-                w: bw,
-                row,
-            } => {
-                let b = &d.flame.boxes[index as usize];
-                let name = s.str(b.service);
-                let label = box_label(name, s.str(b.name));
-                let at = BoxAt {
-                    x,
-                    y: (row as f64 - fv.row0) * ROW_PX,
-                    w: bw,
-                    h: ROW_PX,
-                    rgb: service_rgb(name),
-                    label: &label,
-                    char_px: CHAR_PX,
-                };
-                paint_box(ctx, palette, &at, &marks_of(s, b, look));
-            }
-            Draw::Sliver { x, w, row, .. } => {
-                paint_sliver(ctx, palette, x, (row as f64 - fv.row0) * ROW_PX, w, ROW_PX);
-            }
-        }
-    }
-}
-
 #[derive(Clone, PartialEq)]
 struct Tip {
     x: f64,
@@ -358,7 +317,7 @@ fn paint_on_change(
             return;
         };
         let palette = canvas::Palette::of(dark);
-        clear(&ctx, &palette, w, h, FONT);
+        clear(&ctx, &palette, w, h);
         g.data.with_value(|d| {
             let Some(d) = d else {
                 return;
@@ -378,7 +337,17 @@ fn paint_on_change(
                 scale: fv.scale(),
             };
             app.store.with_value(|s| {
-                draws.with_value(|list| paint(&ctx, &palette, s, d, &fv, list, &look));
+                draws.with_value(|list| {
+                    paint_draws(&ctx, &palette, list, fv.row0, ROW_PX, |i| {
+                        let b = &d.flame.boxes[i as usize];
+                        let name = s.str(b.service);
+                        BoxLook {
+                            rgb: service_rgb(name),
+                            label: box_label(name, s.str(b.name)),
+                            marks: marks_of(s, b, &look),
+                        }
+                    })
+                });
             });
         });
         if let Some(el) = g.wrap.get_untracked() {

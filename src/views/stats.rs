@@ -17,10 +17,6 @@ const MAX_ROWS: usize = 500;
 type Table = Vec<(Row, Vec<Row>)>;
 type Raw = stats::Tables;
 
-/// Scopes up to this many spans are tabled at once (~20 ms natively at
-/// 100k); bigger ones in slices.
-const SYNC_SPANS: usize = 100_000;
-
 /// The traces a table covers: the open one, or every loaded one.
 enum Scope {
     One(Shared<crate::analysis::answers::Answers>),
@@ -80,21 +76,16 @@ pub fn StatsTable() -> impl IntoView {
         generation.update_value(|g| *g += 1);
         let g = generation.get_value();
         let mut job = stats::SpecJob::new(spec);
-        if scope.spans() <= SYNC_SPANS {
-            let r = app
-                .store
-                .with_value(|s| job.step(s, &scope.facts(), usize::MAX));
-            raw.set(r.map(Shared::new));
-            return;
-        }
-        raw.set(None);
-        super::derived::in_slices(
+        super::derived::run_job(
+            scope.spans(),
+            super::derived::SLICE,
+            raw,
             move || generation.get_value() == g,
-            move || {
+            move |n| {
                 app.store
-                    .with_value(|s| job.step(s, &scope.facts(), super::derived::SLICE))
+                    .with_value(|s| job.step(s, &scope.facts(), n))
+                    .map(Shared::new)
             },
-            move |r| raw.set(Some(Shared::new(r))),
         );
     });
     let table = Memo::new(move |_| {
